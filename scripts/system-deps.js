@@ -1,0 +1,48 @@
+// System packages the tests need, found on PATH or installed with apt-get when we can (root + apt-get).
+// `node scripts/system-deps.js` installs what is missing or exits non-zero naming the command to run.
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+/** binary → Debian package that provides it. */
+export const systemDeps = [{ binary: 'redis-server', pkg: 'redis-server' }];
+
+function onPath(binary) {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/bin', '/sbin'];
+  return dirs.some((dir) => {
+    try {
+      accessSync(join(dir, binary), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+export function missingDeps() {
+  return systemDeps.filter((d) => !onPath(d.binary));
+}
+
+export function ensureSystemDeps() {
+  const missing = missingDeps();
+  if (missing.length === 0) return true;
+  const pkgs = [...new Set(missing.map((d) => d.pkg))];
+  const command = `apt-get install -y ${pkgs.join(' ')}`;
+  const canInstall = process.getuid?.() === 0 && onPath('apt-get');
+  if (canInstall) {
+    process.stderr.write(`installing missing system packages: ${pkgs.join(', ')}\n`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], {
+      stdio: 'inherit',
+      env,
+    });
+    if (missingDeps().length === 0) return true;
+  }
+  process.stderr.write(`missing system packages: ${pkgs.join(', ')}. Install them with: sudo ${command}\n`);
+  return false;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exit(ensureSystemDeps() ? 0 : 1);
+}

@@ -1,0 +1,41 @@
+// `npm test`: makes sure the system packages the tests need are there, then runs every test with vitest
+// and ends with one line `N passed, N failed`. Extra arguments go to vitest (e.g. a file filter).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureSystemDeps } from './system-deps.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const report = join(root, '.vitest-results.json');
+
+if (!existsSync(join(root, 'node_modules', 'vitest', 'package.json'))) {
+  spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+}
+if (!ensureSystemDeps()) process.exit(1);
+
+rmSync(report, { force: true });
+const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+const args = [
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...process.argv.slice(2),
+];
+const result = spawnSync(process.execPath, [vitest, ...args], { cwd: root, stdio: 'inherit' });
+
+let passed = 0;
+let failed = 0;
+if (existsSync(report)) {
+  const json = JSON.parse(readFileSync(report, 'utf8'));
+  passed = json.numPassedTests ?? 0;
+  // A file that fails to load counts as a failure even though it ran no test.
+  failed =
+    (json.numFailedTests ?? 0) +
+    (json.testResults ?? []).filter((f) => f.status === 'failed' && f.assertionResults?.length === 0).length;
+} else {
+  failed = 1;
+}
+process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+process.exit(result.status === 0 && failed === 0 ? 0 : 1);

@@ -1,0 +1,110 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../api/index.ts';
+import type { Config, Logger } from '../config/index.ts';
+import { HealthRegistry, redisConnectivityCheck } from '../monitor/index.ts';
+import {
+  CommandTimings,
+  closeRedis,
+  createRedis,
+  findRedisServer,
+  installHint,
+  Keys,
+  ManagedRedis,
+  portAnswers,
+  type RedisClient,
+} from '../redis/index.ts';
+import { Lifecycle } from './lifecycle.ts';
+import { version } from './version.ts';
+
+export interface Runtime {
+  readonly config: Config;
+  readonly app: FastifyInstance;
+  readonly redis: RedisClient;
+  readonly keys: Keys;
+  readonly timings: CommandTimings;
+  readonly lifecycle: Lifecycle;
+  /** The managed redis-server, when Vitals started one. */
+  readonly managed: ManagedRedis | undefined;
+  /** Address the HTTP server listens on, once `listen()` resolved. */
+  url(): string;
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Decides whether to start a managed redis-server: only when the operator named no Redis, management is
+ * `auto`, and nothing answers on the default address. Without the binary, Vitals runs degraded.
+ */
+async function maybeStartManaged(
+  config: Config,
+  logger: Logger,
+  findBinary: () => Promise<string | undefined>,
+): Promise<ManagedRedis | undefined> {
+  const { redis } = config;
+  if (redis.explicit || redis.managed === 'off' || redis.mode !== 'standalone') return undefined;
+  if (await portAnswers(redis.host, redis.port)) return undefined;
+  const binary = await findBinary();
+  if (!binary) {
+    logger.warn(
+      `no Redis answers on ${redis.host}:${redis.port} and redis-server is not installed: running degraded; ${installHint}`,
+    );
+    return undefined;
+  }
+  const managed = new ManagedRedis({
+    binary,
+    host: redis.host,
+    port: redis.port,
+    dataDir: config.server.dataDir,
+    logger,
+  });
+  logger.info({ dir: managed.dir, port: redis.port }, 'starting a managed redis-server (AOF on, noeviction)');
+  await managed.start();
+  return managed;
+}
+
+export interface RuntimeOptions {
+  /** Locates redis-server for the managed mode. @defaultValue a PATH lookup */
+  readonly findRedisServer?: () => Promise<string | undefined>;
+}
+
+/** The composition root: wires every capability and owns their shutdown order. */
+export async function createRuntime(
+  config: Config,
+  logger: Logger,
+  options: RuntimeOptions = {},
+): Promise<Runtime> {
+  const lifecycle = new Lifecycle((stage, err) => logger.error({ err, stage }, 'error during shutdown'));
+  const managed = await maybeStartManaged(
+    config,
+    logger,
+    options.findRedisServer ?? (() => findRedisServer()),
+  );
+  if (managed) lifecycle.add('managed', () => managed.stop());
+
+  const timings = new CommandTimings();
+  const redis = createRedis({ config: config.redis, logger, timings }, 'request');
+  lifecycle.add('redis', () => closeRedis(redis));
+
+  const health = new HealthRegistry({ serviceId: 'vitals', releaseId: version });
+  health.register('redis:connectivity', redisConnectivityCheck(redis));
+
+  const app = buildApp({ logger, health, isReady: () => !lifecycle.isClosing });
+  lifecycle.add('http', () => app.close());
+
+  let address = '';
+  return {
+    config,
+    app,
+    redis,
+    keys: new Keys(config.redis.keyPrefix),
+    timings,
+    lifecycle,
+    managed,
+    url: () => address,
+    async listen() {
+      address = await app.listen({ port: config.server.port, host: config.server.host });
+      return address;
+    },
+    close: () => lifecycle.close(),
+  };
+}

@@ -1,0 +1,12 @@
+export {
+  allVars,
+  type Config,
+  ConfigError,
+  type HostPort,
+  loadConfig,
+  type RedisConfig,
+  type ServerConfig,
+} from './load.ts';
+export { createLogger, type Logger } from './logger.ts';
+export { configTable } from './table.ts';
+export type { VarSpec } from './vars.ts';

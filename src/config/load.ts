@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { redisVars, serverVars, type VarSpec } from './vars.ts';
+
+export const allVars = { ...redisVars, ...serverVars } as const satisfies Record<string, VarSpec>;
+
+type Vars = typeof allVars;
+type Parsed = { [K in keyof Vars]: z.output<Vars[K]['schema']> };
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface RedisConfig {
+  readonly mode: 'standalone' | 'sentinel' | 'cluster';
+  /** True when the operator named a Redis; a managed redis-server never replaces an explicit one. */
+  readonly explicit: boolean;
+  readonly host: string;
+  readonly port: number;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  readonly db: number;
+  readonly tls: boolean;
+  readonly sentinels: readonly HostPort[];
+  readonly sentinelName: string;
+  readonly sentinelPassword: string | undefined;
+  readonly clusterNodes: readonly HostPort[];
+  readonly connectTimeoutMs: number;
+  readonly maxRetriesPerRequest: number;
+  readonly socketTimeoutMs: number;
+  readonly keyPrefix: string;
+  readonly managed: 'auto' | 'off';
+}
+
+export interface ServerConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly dataDir: string;
+  readonly shutdownTimeoutMs: number;
+}
+
+export interface Config {
+  readonly redis: RedisConfig;
+  readonly server: ServerConfig;
+}
+
+/** Thrown when the environment does not validate; `problems` names every variable at fault. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const envSchema = z.object(
+  Object.fromEntries(Object.entries(allVars).map(([name, spec]) => [name, spec.schema])) as {
+    [K in keyof Vars]: Vars[K]['schema'];
+  },
+);
+
+/** Validates the environment once, listing every problem, and returns a deeply frozen Config. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input = Object.fromEntries(
+    Object.keys(allVars).map((name) => [name, env[name] === '' ? undefined : env[name]]),
+  );
+  const result = envSchema.safeParse(input);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? '(environment)');
+        return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+      }),
+    );
+  }
+  return deepFreeze(toConfig(result.data as Parsed));
+}
+
+function toConfig(v: Parsed): Config {
+  return {
+    redis: toRedisConfig(v),
+    server: {
+      port: v.PORT,
+      host: v.HOST,
+      logLevel: v.LOG_LEVEL,
+      dataDir: v.VITALS_DATA_DIR,
+      shutdownTimeoutMs: v.VITALS_SHUTDOWN_TIMEOUT_MS,
+    },
+  };
+}
+
+function toRedisConfig(v: Parsed): RedisConfig {
+  const url = v.REDIS_URL ? new URL(v.REDIS_URL) : undefined;
+  const dbFromUrl = url && url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined;
+  return {
+    mode: v.REDIS_CLUSTER_NODES ? 'cluster' : v.REDIS_SENTINELS ? 'sentinel' : 'standalone',
+    explicit: Boolean(
+      v.REDIS_URL || v.REDIS_HOST || v.REDIS_PORT || v.REDIS_SENTINELS || v.REDIS_CLUSTER_NODES,
+    ),
+    host: v.REDIS_HOST ?? (url?.hostname || '127.0.0.1'),
+    port: v.REDIS_PORT ?? (url?.port ? Number(url.port) : 6379),
+    username: v.REDIS_USERNAME ?? (url?.username ? decodeURIComponent(url.username) : undefined),
+    password: v.REDIS_PASSWORD ?? (url?.password ? decodeURIComponent(url.password) : undefined),
+    db: v.REDIS_DB ?? (Number.isInteger(dbFromUrl) ? (dbFromUrl as number) : 0),
+    tls: v.REDIS_TLS || url?.protocol === 'rediss:',
+    sentinels: parseHostPorts(v.REDIS_SENTINELS),
+    sentinelName: v.REDIS_SENTINEL_NAME,
+    sentinelPassword: v.REDIS_SENTINEL_PASSWORD,
+    clusterNodes: parseHostPorts(v.REDIS_CLUSTER_NODES),
+    connectTimeoutMs: v.REDIS_CONNECT_TIMEOUT,
+    maxRetriesPerRequest: v.REDIS_MAX_RETRIES_PER_REQUEST,
+    socketTimeoutMs: v.REDIS_SOCKET_TIMEOUT,
+    keyPrefix: v.VITALS_KEY_PREFIX,
+    managed: v.VITALS_REDIS_MANAGED,
+  };
+}
+
+function parseHostPorts(list: readonly string[] | undefined): HostPort[] {
+  return (list ?? []).map((entry) => {
+    const at = entry.lastIndexOf(':');
+    return { host: entry.slice(0, at), port: Number(entry.slice(at + 1)) };
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

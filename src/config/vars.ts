@@ -1,0 +1,133 @@
+import { z } from 'zod';
+
+/**
+ * One environment variable: its schema (with default), a description for the docs, and the concern it
+ * belongs to. The README's configuration table is generated from this list (`npm run docs:config`), and a
+ * test keeps the two in step.
+ */
+export interface VarSpec {
+  readonly schema: z.ZodType;
+  readonly description: string;
+  readonly group: 'redis' | 'server' | 'storage';
+}
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number({ error: 'expected an integer' }).int('expected an integer').min(min).max(max);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'expected true or false' })
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+const hostPortList = z
+  .string()
+  .trim()
+  .min(1)
+  .transform((s) => s.split(',').map((x) => x.trim()))
+  .pipe(z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port[,host:port…]')).min(1));
+
+export const redisVars = {
+  REDIS_URL: {
+    schema: z
+      .url({ protocol: /^rediss?$/, message: 'expected redis://[user:pass@]host:port[/db]' })
+      .optional(),
+    description:
+      'Redis to use (`redis://` or `rediss://`). When no Redis setting is given, `redis://127.0.0.1:6379` is used, and a managed redis-server is started there if nothing answers.',
+    group: 'redis',
+  },
+  REDIS_HOST: {
+    schema: z.string().min(1).optional(),
+    description: 'Redis host (instead of REDIS_URL).',
+    group: 'redis',
+  },
+  REDIS_PORT: {
+    schema: int(1, 65535).optional(),
+    description: 'Redis port (instead of REDIS_URL).',
+    group: 'redis',
+  },
+  REDIS_USERNAME: {
+    schema: z.string().min(1).optional(),
+    description: 'Redis ACL user name.',
+    group: 'redis',
+  },
+  REDIS_PASSWORD: { schema: z.string().min(1).optional(), description: 'Redis password.', group: 'redis' },
+  REDIS_DB: {
+    schema: int(0, 15).optional(),
+    description: 'Redis logical database (standalone and Sentinel only).',
+    group: 'redis',
+  },
+  REDIS_TLS: { schema: bool.default(false), description: 'Connect to Redis over TLS.', group: 'redis' },
+  REDIS_SENTINELS: {
+    schema: hostPortList.optional(),
+    description: 'Sentinel addresses `host:port,host:port`; turns on Sentinel mode.',
+    group: 'redis',
+  },
+  REDIS_SENTINEL_NAME: {
+    schema: z.string().min(1).default('mymaster'),
+    description: 'Master name watched by the sentinels.',
+    group: 'redis',
+  },
+  REDIS_SENTINEL_PASSWORD: {
+    schema: z.string().min(1).optional(),
+    description: 'Password of the sentinels themselves.',
+    group: 'redis',
+  },
+  REDIS_CLUSTER_NODES: {
+    schema: hostPortList.optional(),
+    description: 'Redis Cluster seed nodes `host:port,host:port`; turns on Cluster mode.',
+    group: 'redis',
+  },
+  REDIS_CONNECT_TIMEOUT: {
+    schema: int(100).default(5000),
+    description: 'Milliseconds to wait for a Redis connection.',
+    group: 'redis',
+  },
+  REDIS_MAX_RETRIES_PER_REQUEST: {
+    schema: int(0, 100).default(3),
+    description: 'Reconnection attempts a request-path command waits through before it fails.',
+    group: 'redis',
+  },
+  REDIS_SOCKET_TIMEOUT: {
+    schema: int(500).default(2000),
+    description:
+      'Milliseconds without a reply before a request-path connection is declared dead (detects a frozen Redis).',
+    group: 'redis',
+  },
+  VITALS_KEY_PREFIX: {
+    schema: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[^{}\s]+$/, 'no braces or spaces')
+      .default('vitals:'),
+    description: 'Prefix of every Redis key Vitals writes.',
+    group: 'redis',
+  },
+  VITALS_REDIS_MANAGED: {
+    schema: z.enum(['auto', 'off']).default('auto'),
+    description:
+      '`auto`: with no Redis configured and none answering on 127.0.0.1:6379, start and supervise a redis-server (AOF on, `noeviction`) in the data directory. `off`: never.',
+    group: 'redis',
+  },
+} as const satisfies Record<string, VarSpec>;
+
+export const serverVars = {
+  PORT: { schema: int(0, 65535).default(3000), description: 'HTTP port.', group: 'server' },
+  HOST: {
+    schema: z.string().min(1).default('0.0.0.0'),
+    description: 'HTTP listen address.',
+    group: 'server',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    description: 'Log level (pino).',
+    group: 'server',
+  },
+  VITALS_DATA_DIR: {
+    schema: z.string().min(1).default('./data'),
+    description: 'Directory for the spool and the managed Redis files.',
+    group: 'server',
+  },
+  VITALS_SHUTDOWN_TIMEOUT_MS: {
+    schema: int(100).default(30000),
+    description: 'Hard deadline for a graceful shutdown; past it the process exits anyway.',
+    group: 'server',
+  },
+} as const satisfies Record<string, VarSpec>;

@@ -1,0 +1,9 @@
+export {
+  type CheckResult,
+  type HealthCheck,
+  HealthRegistry,
+  type HealthReport,
+  type HealthStatus,
+  worst,
+} from './health.ts';
+export { redisConnectivityCheck } from './redis-check.ts';

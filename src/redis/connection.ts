@@ -1,0 +1,137 @@
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import type { Logger, RedisConfig } from '../config/index.ts';
+import type { CommandTimings } from './timing.ts';
+
+/**
+ * Connection roles. `request`: HTTP handlers and the sample writer; they must fail fast while Redis is
+ * away (no offline queue) so the caller can answer 503 or spool. `worker`: BullMQ workers and queues,
+ * which block and must wait through reconnects (BullMQ requires `maxRetriesPerRequest: null`).
+ * `subscriber`: pub/sub, which waits through reconnects too.
+ */
+export type Role = 'request' | 'worker' | 'subscriber';
+
+export type RedisClient = Redis | Cluster;
+
+export interface ConnectionDeps {
+  readonly config: RedisConfig;
+  readonly logger: Logger;
+  readonly timings?: CommandTimings;
+}
+
+/** Jittered exponential reconnect delay, capped at 2 s so a returning Redis is found quickly. */
+export function reconnectDelay(attempt: number): number {
+  const base = Math.min(2000, 50 * 2 ** Math.min(attempt, 6));
+  return Math.round(base / 2 + Math.random() * (base / 2));
+}
+
+function roleOptions(config: RedisConfig, role: Role): RedisOptions {
+  const failFast = role === 'request';
+  return {
+    connectTimeout: config.connectTimeoutMs,
+    // Request paths fail fast; BullMQ requires null (wait forever) for its blocking connections.
+    maxRetriesPerRequest: failFast ? config.maxRetriesPerRequest : null,
+    // No unbounded offline queue on request paths: a command sent while disconnected fails at once.
+    enableOfflineQueue: !failFast,
+    // A frozen Redis (socket open, no replies) is noticed after this long instead of hanging forever.
+    // Not for blocking roles: a BullMQ BZPOPMIN legitimately waits longer than any sensible timeout.
+    socketTimeout: failFast ? config.socketTimeoutMs : undefined,
+    keepAlive: 10_000,
+    retryStrategy: reconnectDelay,
+    // ioredis' default reconnect on READONLY keeps writes working after a replica promotion.
+    reconnectOnError: (err) => err.message.startsWith('READONLY'),
+    username: config.username,
+    password: config.password,
+    tls: config.tls ? {} : undefined,
+    lazyConnect: false,
+  };
+}
+
+/** Creates the connection for one role against standalone, Sentinel or Cluster Redis, as configured. */
+export function createRedis(deps: ConnectionDeps, role: Role, name = role): RedisClient {
+  const { config } = deps;
+  const options = roleOptions(config, role);
+  let client: RedisClient;
+  if (config.mode === 'cluster') {
+    client = new Cluster([...config.clusterNodes], clusterOptions(options));
+  } else if (config.mode === 'sentinel') {
+    client = new Redis({
+      ...options,
+      sentinels: [...config.sentinels],
+      name: config.sentinelName,
+      sentinelPassword: config.sentinelPassword,
+      db: config.db,
+      // Sentinel's own failover notifications let the client move to a new master within seconds.
+      failoverDetector: true,
+      sentinelRetryStrategy: reconnectDelay,
+      connectionName: `vitals:${name}`,
+    });
+  } else {
+    client = new Redis({
+      ...options,
+      host: config.host,
+      port: config.port,
+      db: config.db,
+      connectionName: `vitals:${name}`,
+    });
+  }
+  attachErrorListener(client, deps.logger.child({ component: 'redis', role: name }));
+  if (deps.timings) timeCommands(client, deps.timings);
+  return client;
+}
+
+function clusterOptions(redisOptions: RedisOptions): ClusterOptions {
+  return {
+    redisOptions,
+    enableOfflineQueue: redisOptions.enableOfflineQueue,
+    // Periodic slot refresh notices a failover even when the old master froze without closing sockets.
+    slotsRefreshInterval: 2000,
+    // retryDelayOnFailover × maxRedirections must exceed cluster-node-timeout (default 15 s) so a
+    // command survives a failover: 300 ms × 64 = 19.2 s.
+    retryDelayOnFailover: 300,
+    maxRedirections: 64,
+    // Auto-pipelining mishandles slot moves on Cluster; pipelines are grouped by hash slot instead.
+    enableAutoPipelining: false,
+    clusterRetryStrategy: reconnectDelay,
+  };
+}
+
+/** Logs connection errors at most once per 10 s per connection, so an outage does not flood the log. */
+function attachErrorListener(client: RedisClient, logger: Logger): void {
+  let last = 0;
+  client.on('error', (err: unknown) => {
+    const now = Date.now();
+    if (now - last < 10_000) return;
+    last = now;
+    logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'redis connection error');
+  });
+}
+
+interface TimedCommand {
+  name: string;
+  promise: Promise<unknown>;
+}
+
+/** Wraps sendCommand so every command, pipelined or not, lands in the latency histograms. */
+function timeCommands(client: RedisClient, timings: CommandTimings): void {
+  const original = client.sendCommand.bind(client) as (...args: unknown[]) => unknown;
+  const wrapped = (command: TimedCommand, ...rest: unknown[]): unknown => {
+    const start = performance.now();
+    const result = original(command, ...rest);
+    command.promise.then(
+      () => timings.record(command.name, (performance.now() - start) * 1000, false),
+      () => timings.record(command.name, (performance.now() - start) * 1000, true),
+    );
+    return result;
+  };
+  Object.defineProperty(client, 'sendCommand', { value: wrapped, writable: true, configurable: true });
+}
+
+/** Closes a connection, waiting for a clean QUIT when possible and forcing it otherwise. */
+export async function closeRedis(client: RedisClient, timeoutMs = 2000): Promise<void> {
+  if (client.status === 'end') return;
+  const quit = client.quit().catch(() => undefined);
+  const timer = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
+  await Promise.race([quit, timer]);
+  // status changed while awaiting; read it afresh.
+  if ((client.status as string) !== 'end') client.disconnect();
+}

@@ -1,0 +1,12 @@
+export {
+  type ConnectionDeps,
+  closeRedis,
+  createRedis,
+  type RedisClient,
+  type Role,
+  reconnectDelay,
+} from './connection.ts';
+export { Keys } from './keys.ts';
+export { findRedisServer, installHint, ManagedRedis, portAnswers } from './managed.ts';
+export { pingMs } from './ping.ts';
+export { type CommandStat, CommandTimings } from './timing.ts';

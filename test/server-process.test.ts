@@ -1,0 +1,67 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServer, startRedis, uniquePrefix, waitFor } from './harness/index.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+
+interface Started {
+  child: ChildProcess;
+  lines: string[];
+  address: string;
+}
+
+async function startServer(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, [join(root, 'bin/vitals.js'), 'server'], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  child.stdout
+    ?.setEncoding('utf8')
+    .on('data', (chunk: string) => lines.push(...chunk.split('\n').filter(Boolean)));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => lines.push(chunk));
+  const listening = await waitFor(() => lines.find((l) => l.includes('vitals server listening')), {
+    timeoutMs: 20_000,
+    message: 'server listening',
+  });
+  return { child, lines, address: (JSON.parse(listening) as { address: string }).address };
+}
+
+describe('vitals server process', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => redis?.close());
+
+  it('serves /health and exits 0 after an orderly shutdown on SIGTERM', async () => {
+    const server = await startServer({
+      REDIS_URL: redis.url,
+      VITALS_KEY_PREFIX: uniquePrefix('proc'),
+      VITALS_DATA_DIR: mkdtempSync(join(tmpdir(), 'vitals-proc-')),
+    });
+    const res = await fetch(`${server.address}/health`);
+    expect(res.headers.get('content-type')).toContain('application/health+json');
+    expect(((await res.json()) as { status: string }).status).toBe('pass');
+    server.child.kill('SIGTERM');
+    const [code] = await once(server.child, 'exit');
+    expect(code).toBe(0);
+    expect(server.lines.some((l) => l.includes('shutdown complete'))).toBe(true);
+  });
+
+  it('exits non-zero naming REDIS_PORT when npm start is given REDIS_PORT=abc', () => {
+    const result = spawnSync(process.execPath, [join(root, 'scripts/start.js'), 'server'], {
+      cwd: root,
+      env: { ...process.env, REDIS_PORT: 'abc' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('REDIS_PORT');
+  });
+});

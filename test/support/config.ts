@@ -1,0 +1,15 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Config, loadConfig } from '../../src/config/index.ts';
+
+/** A validated Config for a test: a private Redis, a unique key prefix, port 0, a temp data dir, no logs. */
+export function testConfig(env: Record<string, string | undefined> = {}): Config {
+  return loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    VITALS_DATA_DIR: mkdtempSync(join(tmpdir(), 'vitals-test-')),
+    ...env,
+  });
+}
