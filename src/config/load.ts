@@ -1,7 +1,10 @@
 import { z } from 'zod';
-import { redisVars, serverVars, type VarSpec } from './vars.ts';
+import { redisVars, serverVars, storageVars, type VarSpec } from './vars.ts';
 
-export const allVars = { ...redisVars, ...serverVars } as const satisfies Record<string, VarSpec>;
+export const allVars = { ...redisVars, ...serverVars, ...storageVars } as const satisfies Record<
+  string,
+  VarSpec
+>;
 
 type Vars = typeof allVars;
 type Parsed = { [K in keyof Vars]: z.output<Vars[K]['schema']> };
@@ -40,9 +43,25 @@ export interface ServerConfig {
   readonly shutdownTimeoutMs: number;
 }
 
+export interface StorageConfig {
+  readonly ack: 'durable' | 'buffered';
+  readonly flushIntervalMs: number;
+  readonly flushBatchSamples: number;
+  readonly bufferMaxSamples: number;
+  readonly spoolMaxBytes: number;
+  readonly retentionMs: { readonly raw: number; readonly '1m': number; readonly '1h': number };
+  readonly maxFutureSkewMs: number;
+  readonly sealGraceMs: number;
+  readonly maintenanceIntervalMs: number;
+  readonly hotPoints: number;
+  readonly hotMaxSeries: number;
+  readonly hotReloadMs: number;
+}
+
 export interface Config {
   readonly redis: RedisConfig;
   readonly server: ServerConfig;
+  readonly storage: StorageConfig;
 }
 
 /** Thrown when the environment does not validate; `problems` names every variable at fault. */
@@ -87,6 +106,20 @@ function toConfig(v: Parsed): Config {
       logLevel: v.LOG_LEVEL,
       dataDir: v.VITALS_DATA_DIR,
       shutdownTimeoutMs: v.VITALS_SHUTDOWN_TIMEOUT_MS,
+    },
+    storage: {
+      ack: v.VITALS_ACK,
+      flushIntervalMs: v.VITALS_FLUSH_INTERVAL_MS,
+      flushBatchSamples: v.VITALS_FLUSH_BATCH_SIZE,
+      bufferMaxSamples: v.VITALS_BUFFER_MAX_SAMPLES,
+      spoolMaxBytes: v.VITALS_SPOOL_MAX_BYTES,
+      retentionMs: { raw: v.VITALS_RETENTION_RAW, '1m': v.VITALS_RETENTION_1M, '1h': v.VITALS_RETENTION_1H },
+      maxFutureSkewMs: v.VITALS_MAX_FUTURE_SKEW,
+      sealGraceMs: v.VITALS_SEAL_GRACE,
+      maintenanceIntervalMs: v.VITALS_MAINTENANCE_INTERVAL,
+      hotPoints: v.VITALS_HOT_POINTS,
+      hotMaxSeries: v.VITALS_HOT_MAX_SERIES,
+      hotReloadMs: v.VITALS_HOT_RELOAD,
     },
   };
 }

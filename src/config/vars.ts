@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { duration } from './duration.ts';
 
 /**
  * One environment variable: its schema (with default), a description for the docs, and the concern it
@@ -129,5 +130,80 @@ export const serverVars = {
     schema: int(100).default(30000),
     description: 'Hard deadline for a graceful shutdown; past it the process exits anyway.',
     group: 'server',
+  },
+} as const satisfies Record<string, VarSpec>;
+
+export const storageVars = {
+  VITALS_ACK: {
+    schema: z.enum(['durable', 'buffered']).default('durable'),
+    description:
+      "Default acknowledgement of writes: `durable` answers once samples are in Redis (or the fsync'd spool); `buffered` answers at once and writes behind (loss bound: see docs/storage.md).",
+    group: 'storage',
+  },
+  VITALS_FLUSH_INTERVAL_MS: {
+    schema: int(1, 60_000).default(50),
+    description: 'Group-commit interval of the writer (ms).',
+    group: 'storage',
+  },
+  VITALS_FLUSH_BATCH_SIZE: {
+    schema: int(1).default(50_000),
+    description: 'A flush starts before the interval once this many samples are pending.',
+    group: 'storage',
+  },
+  VITALS_BUFFER_MAX_SAMPLES: {
+    schema: int(1).default(1_000_000),
+    description:
+      'Samples `ack=buffered` may hold in memory; past it buffered writers wait like durable ones.',
+    group: 'storage',
+  },
+  VITALS_SPOOL_MAX_BYTES: {
+    schema: int(1024 * 1024).default(1024 ** 3),
+    description: 'Cap of the disk spool used while Redis is down; past it writes get 503 with Retry-After.',
+    group: 'storage',
+  },
+  VITALS_RETENTION_RAW: {
+    schema: duration(3_600_000).default(30 * 86_400_000),
+    description: 'Retention of raw samples (e.g. `30d`).',
+    group: 'storage',
+  },
+  VITALS_RETENTION_1M: {
+    schema: duration(3_600_000).default(180 * 86_400_000),
+    description: 'Retention of 1-minute rollups.',
+    group: 'storage',
+  },
+  VITALS_RETENTION_1H: {
+    schema: duration(3_600_000).default(5 * 365 * 86_400_000),
+    description: 'Retention of 1-hour rollups.',
+    group: 'storage',
+  },
+  VITALS_MAX_FUTURE_SKEW: {
+    schema: duration(0).default(300_000),
+    description: 'Samples timestamped further than this ahead of the server clock are rejected.',
+    group: 'storage',
+  },
+  VITALS_SEAL_GRACE: {
+    schema: duration(0).default(300_000),
+    description: 'A closed 2-hour window is sealed into compressed chunks this long after it ends.',
+    group: 'storage',
+  },
+  VITALS_MAINTENANCE_INTERVAL: {
+    schema: duration(1000).default(60_000),
+    description: 'How often sealing and retention run (one process at a time does the work).',
+    group: 'storage',
+  },
+  VITALS_HOT_POINTS: {
+    schema: int(1, 100_000).default(60),
+    description: 'Points per series kept in memory for live reads.',
+    group: 'storage',
+  },
+  VITALS_HOT_MAX_SERIES: {
+    schema: int(0).default(200_000),
+    description: 'Series the in-memory hot tier holds at most.',
+    group: 'storage',
+  },
+  VITALS_HOT_RELOAD: {
+    schema: duration(0).default(86_400_000),
+    description: 'At start-up, series of hosts written within this span are reloaded into the hot tier.',
+    group: 'storage',
   },
 } as const satisfies Record<string, VarSpec>;

@@ -9,4 +9,5 @@ export {
 export { Keys } from './keys.ts';
 export { findRedisServer, installHint, ManagedRedis, portAnswers } from './managed.ts';
 export { pingMs } from './ping.ts';
+export { execGrouped, PipelineError, type PipelineOp } from './pipeline.ts';
 export { type CommandStat, CommandTimings } from './timing.ts';

@@ -1,7 +1,8 @@
 /**
  * The only place Redis keys are formed. Every key starts with the configured prefix; all keys of one
- * host share the hash tag `{org:host}` so a host lives in one Cluster slot and its multi-key writes stay
- * atomic. Org and host ids are validated elsewhere to exclude `{`, `}` and `:`.
+ * host share the hash tag `{org:host}` so a host lives in one Cluster slot and its multi-key writes
+ * (sealing a window, allocating series ids) stay atomic. Org and host ids are validated elsewhere
+ * (`ID_PATTERN`) to exclude `{`, `}` and `:`.
  */
 export class Keys {
   constructor(readonly prefix: string) {}
@@ -9,6 +10,56 @@ export class Keys {
   /** Hash-tagged base of every per-host key. */
   host(org: string, host: string): string {
     return `${this.prefix}{${org}:${host}}:`;
+  }
+
+  /** HASH: `n:<seriesKey>` → id, `i:<id>` → seriesKey, `next` → last id handed out. */
+  series(org: string, host: string): string {
+    return `${this.host(org, host)}series`;
+  }
+
+  /** STRING: append-only binary head records of one window, until the window is sealed. */
+  head(org: string, host: string, windowStart: number): string {
+    return `${this.host(org, host)}head:${windowStart}`;
+  }
+
+  /** ZSET: window starts that have a head (score = member = window start). */
+  heads(org: string, host: string): string {
+    return `${this.host(org, host)}heads`;
+  }
+
+  /** HASH: one sealed window: `t` timestamps, `r:<id>` raw columns, `m:<id>` 1-minute rollups. */
+  window(org: string, host: string, windowStart: number): string {
+    return `${this.host(org, host)}w:${windowStart}`;
+  }
+
+  /** ZSET per tier (`raw`, `1m`): window starts whose sealed data of that tier exists. */
+  windowIndex(org: string, host: string, tier: 'raw' | '1m'): string {
+    return `${this.host(org, host)}idx:${tier}`;
+  }
+
+  /** HASH per day: field = window start, value = the window's 1-hour rollups of every series. */
+  hourly(org: string, host: string, dayStart: number): string {
+    return `${this.host(org, host)}h:${dayStart}`;
+  }
+
+  /** ZSET: day starts with 1-hour rollups. */
+  hourlyIndex(org: string, host: string): string {
+    return `${this.host(org, host)}idx:1h`;
+  }
+
+  /** HASH: series id → its newest sample (16 bytes: timestamp and value as float64 LE). */
+  latest(org: string, host: string): string {
+    return `${this.host(org, host)}latest`;
+  }
+
+  /** ZSET of `org:host` members, score = last write (ms): every host with stored series. */
+  hostsIndex(): string {
+    return `${this.prefix}tsdb:hosts`;
+  }
+
+  /** HASH: what the maintenance job did last (times, counts). */
+  maintenance(): string {
+    return `${this.prefix}tsdb:maintenance`;
   }
 
   /** A key per server process used by the read/write health check (expires on its own). */

@@ -1,0 +1,44 @@
+import calculateSlot from 'cluster-key-slot';
+import { type ChainableCommander, Cluster } from 'ioredis';
+import type { RedisClient } from './connection.ts';
+
+/** One command for `execGrouped`: the key that decides its slot, and how to add it to a pipeline. */
+export interface PipelineOp {
+  readonly key: string;
+  readonly add: (pipeline: ChainableCommander) => void;
+}
+
+/** Thrown when a command of a pipeline failed; `cause` is the first command error. */
+export class PipelineError extends Error {
+  override name = 'PipelineError';
+}
+
+/**
+ * Runs commands in as few round trips as possible. On standalone and Sentinel Redis that is one
+ * pipeline; on Cluster, pipelines must stay within one slot, so commands are grouped by hash slot and
+ * the groups run concurrently. Rejects if any command failed (the others may have run: every write
+ * Vitals pipelines is idempotent in effect).
+ */
+export async function execGrouped(client: RedisClient, ops: readonly PipelineOp[]): Promise<unknown[]> {
+  if (ops.length === 0) return [];
+  if (!(client instanceof Cluster)) return execOne(client, ops);
+  const groups = new Map<number, PipelineOp[]>();
+  for (const op of ops) {
+    const slot = calculateSlot(op.key);
+    const group = groups.get(slot);
+    if (group) group.push(op);
+    else groups.set(slot, [op]);
+  }
+  const results = await Promise.all([...groups.values()].map((group) => execOne(client, group)));
+  return results.flat();
+}
+
+async function execOne(client: RedisClient, ops: readonly PipelineOp[]): Promise<unknown[]> {
+  const pipeline = client.pipeline();
+  for (const op of ops) op.add(pipeline);
+  const replies = (await pipeline.exec()) ?? [];
+  const failed = replies.find(([err]) => err);
+  if (failed?.[0])
+    throw new PipelineError(`pipelined command failed: ${failed[0].message}`, { cause: failed[0] });
+  return replies.map(([, value]) => value);
+}

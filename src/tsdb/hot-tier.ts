@@ -1,0 +1,150 @@
+import type { Points } from './points.ts';
+
+/** The last `capacity` points of one series, in a ring. */
+class Ring {
+  readonly ts: Float64Array;
+  readonly vs: Float64Array;
+  start = 0;
+  size = 0;
+
+  constructor(capacity: number) {
+    this.ts = new Float64Array(capacity);
+    this.vs = new Float64Array(capacity);
+  }
+
+  /** Inserts in timestamp order; a repeated timestamp replaces the value (last write wins). */
+  add(t: number, v: number): void {
+    const cap = this.ts.length;
+    if (this.size > 0) {
+      const newest = this.ts[(this.start + this.size - 1) % cap] as number;
+      if (t < newest) {
+        this.insertOlder(t, v);
+        return;
+      }
+      if (t === newest) {
+        this.vs[(this.start + this.size - 1) % cap] = v;
+        return;
+      }
+    }
+    const at = (this.start + this.size) % cap;
+    this.ts[at] = t;
+    this.vs[at] = v;
+    if (this.size < cap) this.size++;
+    else this.start = (this.start + 1) % cap;
+  }
+
+  /** Out-of-order points are rare (late samples): rebuild the ring through a sorted merge. */
+  private insertOlder(t: number, v: number): void {
+    const points = this.points();
+    const oldest = points.timestamps[0] as number;
+    if (this.size === this.ts.length && t < oldest) return;
+    const idx = points.timestamps.findIndex((x) => x >= t);
+    const ts = Array.from(points.timestamps);
+    const vs = Array.from(points.values);
+    if (ts[idx] === t) vs[idx] = v;
+    else {
+      ts.splice(idx, 0, t);
+      vs.splice(idx, 0, v);
+    }
+    this.start = 0;
+    this.size = 0;
+    const from = Math.max(0, ts.length - this.ts.length);
+    for (let i = from; i < ts.length; i++) this.add(ts[i] as number, vs[i] as number);
+  }
+
+  points(): Points {
+    const ts = new Float64Array(this.size);
+    const vs = new Float64Array(this.size);
+    for (let i = 0; i < this.size; i++) {
+      const at = (this.start + i) % this.ts.length;
+      ts[i] = this.ts[at] as number;
+      vs[i] = this.vs[at] as number;
+    }
+    return { timestamps: ts, values: vs };
+  }
+
+  newest(): { timestamp: number; value: number } | undefined {
+    if (this.size === 0) return undefined;
+    const at = (this.start + this.size - 1) % this.ts.length;
+    return { timestamp: this.ts[at] as number, value: this.vs[at] as number };
+  }
+}
+
+export interface HotTierOptions {
+  /** Points kept per series. @defaultValue 60 */
+  readonly pointsPerSeries: number;
+  /** Series kept at most (memory bound: ~16 B × pointsPerSeries each); the rest is read from Redis. @defaultValue 200000 */
+  readonly maxSeries: number;
+}
+
+/**
+ * Per process: the newest points of every series it wrote or reloaded, for sub-millisecond live reads.
+ * It is a cache: a series it lacks, or asks older than it holds, is read from Redis.
+ */
+export class HotTier {
+  private readonly hosts = new Map<string, Map<string, Ring>>();
+  private series = 0;
+
+  constructor(readonly options: HotTierOptions) {}
+
+  private ring(org: string, host: string, seriesKey: string, create: boolean): Ring | undefined {
+    const hostKey = `${org}:${host}`;
+    let byKey = this.hosts.get(hostKey);
+    if (!byKey) {
+      if (!create) return undefined;
+      byKey = new Map();
+      this.hosts.set(hostKey, byKey);
+    }
+    let ring = byKey.get(seriesKey);
+    if (!ring && create && this.series < this.options.maxSeries) {
+      ring = new Ring(this.options.pointsPerSeries);
+      byKey.set(seriesKey, ring);
+      this.series++;
+    }
+    return ring;
+  }
+
+  add(org: string, host: string, seriesKey: string, timestamp: number, value: number): void {
+    this.ring(org, host, seriesKey, true)?.add(timestamp, value);
+  }
+
+  /** Adds flat columns (see WriteBatch): looks each series' ring up once, not once per sample. */
+  addColumns(
+    org: string,
+    host: string,
+    seriesKeys: readonly string[],
+    series: ArrayLike<number>,
+    timestamps: ArrayLike<number>,
+    values: ArrayLike<number>,
+  ): void {
+    const rings = seriesKeys.map((key) => this.ring(org, host, key, true));
+    for (let i = 0; i < timestamps.length; i++) {
+      rings[series[i] as number]?.add(timestamps[i] as number, values[i] as number);
+    }
+  }
+
+  /** The held points of a series (oldest first), or undefined when the tier does not hold it. */
+  points(org: string, host: string, seriesKey: string): Points | undefined {
+    return this.ring(org, host, seriesKey, false)?.points();
+  }
+
+  newest(org: string, host: string, seriesKey: string): { timestamp: number; value: number } | undefined {
+    return this.ring(org, host, seriesKey, false)?.newest();
+  }
+
+  /** Every series the tier holds for a host. */
+  seriesOf(org: string, host: string): string[] {
+    return [...(this.hosts.get(`${org}:${host}`)?.keys() ?? [])];
+  }
+
+  hostsHeld(): Array<{ org: string; host: string }> {
+    return [...this.hosts.keys()].map((k) => {
+      const at = k.indexOf(':');
+      return { org: k.slice(0, at), host: k.slice(at + 1) };
+    });
+  }
+
+  get seriesCount(): number {
+    return this.series;
+  }
+}

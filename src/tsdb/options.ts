@@ -1,0 +1,47 @@
+import type { Keys, RedisClient } from '../redis/index.ts';
+import type { HotTier } from './hot-tier.ts';
+import type { Tier } from './layout.ts';
+import type { SeriesRegistry } from './series-registry.ts';
+
+export type Ack = 'durable' | 'buffered';
+
+/** Where an acknowledged write went. */
+export type StoredIn = 'redis' | 'spool' | 'memory';
+
+export interface TsdbOptions {
+  /** Retention per tier in ms. @defaultValue raw 30 d, 1m 180 d, 1h 5 y */
+  readonly retentionMs: Readonly<Record<Tier, number>>;
+  /** Windows are sealed this long after they close, so late samples still land in the head. @defaultValue 5 min */
+  readonly sealGraceMs: number;
+  /** Samples more than this far ahead of the server clock are rejected. @defaultValue 5 min */
+  readonly maxFutureSkewMs: number;
+  /** Group-commit interval of the writer. @defaultValue 50 ms */
+  readonly flushIntervalMs: number;
+  /** A flush starts early once this many samples are pending. @defaultValue 50000 */
+  readonly flushBatchSamples: number;
+  /** Default acknowledgement mode. @defaultValue durable */
+  readonly ack: Ack;
+  /** Samples `ack=buffered` may hold in memory before it makes callers wait. @defaultValue 1000000 */
+  readonly bufferMaxSamples: number;
+  /** Disk spool cap while Redis is down; past it writes are refused (retryable). @defaultValue 1 GiB */
+  readonly spoolMaxBytes: number;
+  /** Directory of the spool. */
+  readonly spoolDir: string;
+  /** Points per series in the hot tier. @defaultValue 60 */
+  readonly hotPoints: number;
+  /** Series the hot tier holds at most. @defaultValue 200000 */
+  readonly hotMaxSeries: number;
+  /** At start-up, hosts written within this long are reloaded into the hot tier. @defaultValue 24 h */
+  readonly hotReloadMs: number;
+}
+
+/** What the storage components share: one fail-fast Redis connection, keys, series ids, the hot tier. */
+export interface TsdbContext {
+  readonly redis: RedisClient;
+  readonly keys: Keys;
+  readonly series: SeriesRegistry;
+  readonly hot: HotTier;
+  readonly options: TsdbOptions;
+  /** Injected clock (ms since epoch). */
+  readonly now: () => number;
+}

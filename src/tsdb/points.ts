@@ -1,0 +1,106 @@
+import type { HeadSamples } from './head-record.ts';
+
+/** The points of one series, sorted by timestamp, one value per timestamp. */
+export interface Points {
+  readonly timestamps: Float64Array;
+  readonly values: Float64Array;
+}
+
+export const emptyPoints: Points = { timestamps: new Float64Array(0), values: new Float64Array(0) };
+
+/**
+ * Splits head samples by series id, sorts each series by timestamp and keeps the last-appended value
+ * for a repeated timestamp ("last write wins"; a replayed append repeats the same value, so it vanishes).
+ * With `only`, other series are skipped before any sorting.
+ */
+export function pointsBySeries(head: HeadSamples, only?: ReadonlySet<number>): Map<number, Points> {
+  const positions = new Map<number, number[]>();
+  for (let i = 0; i < head.length; i++) {
+    const id = head.ids[i] as number;
+    if (only && !only.has(id)) continue;
+    let list = positions.get(id);
+    if (!list) {
+      list = [];
+      positions.set(id, list);
+    }
+    list.push(i);
+  }
+  const out = new Map<number, Points>();
+  for (const [id, list] of positions) out.set(id, sortDedup(head, list));
+  return out;
+}
+
+function sortDedup(head: HeadSamples, list: number[]): Points {
+  // Stable by append position for equal timestamps, so the last appended sorts last and wins.
+  list.sort((a, b) => (head.timestamps[a] as number) - (head.timestamps[b] as number) || a - b);
+  const ts = new Float64Array(list.length);
+  const vs = new Float64Array(list.length);
+  let n = 0;
+  for (const i of list) {
+    const t = head.timestamps[i] as number;
+    if (n > 0 && ts[n - 1] === t) n--;
+    ts[n] = t;
+    vs[n] = head.values[i] as number;
+    n++;
+  }
+  return { timestamps: ts.subarray(0, n), values: vs.subarray(0, n) };
+}
+
+/** Merges two sorted point sets; where both have a timestamp, `newer` wins. */
+export function mergePoints(older: Points, newer: Points): Points {
+  if (older.timestamps.length === 0) return newer;
+  if (newer.timestamps.length === 0) return older;
+  const cap = older.timestamps.length + newer.timestamps.length;
+  const ts = new Float64Array(cap);
+  const vs = new Float64Array(cap);
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < older.timestamps.length || j < newer.timestamps.length) {
+    const a = i < older.timestamps.length ? (older.timestamps[i] as number) : Number.POSITIVE_INFINITY;
+    const b = j < newer.timestamps.length ? (newer.timestamps[j] as number) : Number.POSITIVE_INFINITY;
+    if (b <= a) {
+      ts[n] = b;
+      vs[n++] = newer.values[j++] as number;
+      if (a === b) i++;
+    } else {
+      ts[n] = a;
+      vs[n++] = older.values[i++] as number;
+    }
+  }
+  return { timestamps: ts.subarray(0, n), values: vs.subarray(0, n) };
+}
+
+/** The points with from ≤ timestamp ≤ to (binary search; the input is sorted). */
+export function slicePoints(points: Points, from: number, to: number): Points {
+  const lo = lowerBound(points.timestamps, from);
+  const hi = lowerBound(points.timestamps, to + 1);
+  if (lo === 0 && hi === points.timestamps.length) return points;
+  return { timestamps: points.timestamps.subarray(lo, hi), values: points.values.subarray(lo, hi) };
+}
+
+export function lowerBound(sorted: Float64Array, target: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Concatenates point sets that are sorted and do not overlap, oldest first. */
+export function concatPoints(parts: readonly Points[]): Points {
+  if (parts.length === 1 && parts[0]) return parts[0];
+  const total = parts.reduce((s, p) => s + p.timestamps.length, 0);
+  const ts = new Float64Array(total);
+  const vs = new Float64Array(total);
+  let at = 0;
+  for (const p of parts) {
+    ts.set(p.timestamps, at);
+    vs.set(p.values, at);
+    at += p.timestamps.length;
+  }
+  return { timestamps: ts, values: vs };
+}

@@ -1,0 +1,241 @@
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
+import type { Logger } from '../config/index.ts';
+import { batchSize, validateBatch, type WriteBatch } from './batch.ts';
+import { StorageUnavailableError } from './errors.ts';
+import {
+  applyFlush,
+  decodeSpoolRecord,
+  encodeSpoolRecord,
+  type FlushPayload,
+  type SpoolRecord,
+} from './flush-payload.ts';
+import type { Ack, StoredIn, TsdbContext } from './options.ts';
+import { PendingWrites } from './pending.ts';
+import type { ReplayResult, Spool } from './spool/index.ts';
+
+export interface WriteResult {
+  readonly stored: StoredIn;
+  readonly samples: number;
+}
+
+export interface WriterStats {
+  readonly pendingSamples: number;
+  readonly inFlightSamples: number;
+  readonly writtenSamples: number;
+  readonly spooledSamples: number;
+  readonly replayedRecords: number;
+  readonly failedFlushes: number;
+  readonly breaker: 'closed' | 'open' | 'half-open';
+  readonly spoolBytes: number;
+}
+
+export interface WriterOptions {
+  readonly logger: Logger;
+  /** How long the breaker stays open before a probe. @defaultValue 30000 */
+  readonly breakerHalfOpenMs?: number;
+  /** Consecutive failures that open the breaker. @defaultValue 5 */
+  readonly breakerFailures?: number;
+  /** How often a non-empty spool is tried for replay. @defaultValue 5000 */
+  readonly replayIntervalMs?: number;
+}
+
+type Waiter = { resolve: (stored: StoredIn) => void; reject: (err: unknown) => void };
+
+/**
+ * The durable write path. Samples go to the hot tier at once and into a pending buffer; one pipelined
+ * flush per `flushIntervalMs` (or `flushBatchSamples`) appends them to Redis. `ack=durable` callers
+ * wait for that flush; `ack=buffered` callers are answered at once. A circuit breaker guards Redis:
+ * while it fails, flushes go to the fsync'd disk spool, which is replayed once Redis answers again.
+ */
+export class SampleWriter {
+  private pending = new PendingWrites();
+  private waiters: Waiter[] = [];
+  private flushing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private replaying: Promise<unknown> | undefined;
+  private readonly replayTimer: NodeJS.Timeout;
+  private readonly breaker;
+  private closed = false;
+  private counters = { inFlight: 0, written: 0, spooled: 0, replayed: 0, failedFlushes: 0 };
+
+  constructor(
+    private readonly ctx: TsdbContext,
+    private readonly spool: Spool,
+    private readonly options: WriterOptions,
+  ) {
+    this.breaker = circuitBreaker(handleAll, {
+      halfOpenAfter: options.breakerHalfOpenMs ?? 30_000,
+      breaker: new ConsecutiveBreaker(options.breakerFailures ?? 5),
+    });
+    this.breaker.onBreak(() =>
+      options.logger.warn('Redis writes failing: circuit open, writes go to the disk spool'),
+    );
+    this.breaker.onReset(() => options.logger.info('Redis writes succeed again: circuit closed'));
+    this.replayTimer = setInterval(() => this.maybeReplay(), options.replayIntervalMs ?? 5000);
+    this.replayTimer.unref();
+  }
+
+  /** Validates (all or nothing), stores, and resolves per the ack mode. */
+  async write(batches: readonly WriteBatch[], ack: Ack = this.ctx.options.ack): Promise<WriteResult> {
+    const now = this.ctx.now();
+    const { retentionMs, maxFutureSkewMs } = this.ctx.options;
+    const bounds = { minTimestamp: now - retentionMs.raw, maxTimestamp: now + maxFutureSkewMs };
+    for (const batch of batches) validateBatch(batch, bounds);
+    if (this.closed) throw new StorageUnavailableError('the server is shutting down', 5);
+    const samples = batchSize(batches);
+    for (const b of batches)
+      this.ctx.hot.addColumns(b.org, b.host, b.seriesKeys, b.series, b.timestamps, b.values);
+
+    const ids = await this.resolveIds(batches);
+    if (!ids) {
+      await this.spoolRecord({ kind: 'batches', batches: [...batches] }, samples);
+      return { stored: 'spool', samples };
+    }
+    batches.forEach((b, i) => {
+      this.pending.add(b, ids[i] ?? [], now);
+    });
+    if (ack === 'buffered' && this.pending.samples <= this.ctx.options.bufferMaxSamples) {
+      this.schedule();
+      return { stored: 'memory', samples };
+    }
+    const stored = new Promise<StoredIn>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.schedule();
+    return { stored: await stored, samples };
+  }
+
+  /** Series ids for every batch, or undefined when Redis cannot be asked now (then the batch is spooled). */
+  private async resolveIds(batches: readonly WriteBatch[]): Promise<number[][] | undefined> {
+    const cached = batches.map((b) => b.seriesKeys.map((k) => this.ctx.series.cachedId(b.org, b.host, k)));
+    if (cached.every((ids) => ids.every((id) => id !== undefined))) return cached as number[][];
+    try {
+      return await this.breaker.execute(() =>
+        Promise.all(batches.map((b) => this.ctx.series.ids(b.org, b.host, b.seriesKeys))),
+      );
+    } catch {
+      return undefined;
+    }
+  }
+
+  private schedule(): void {
+    if (this.pending.samples >= this.ctx.options.flushBatchSamples) {
+      void this.flush();
+      return;
+    }
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.ctx.options.flushIntervalMs);
+  }
+
+  /** Flushes everything pending now; resolves once it is in Redis or the spool. */
+  flush(): Promise<void> {
+    this.flushing ??= this.flushLoop().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (!this.pending.isEmpty) {
+      const { payload, samples } = this.pending.take();
+      const waiters = this.waiters;
+      this.waiters = [];
+      this.counters.inFlight = samples;
+      try {
+        const stored = await this.persist(payload, samples);
+        for (const w of waiters) w.resolve(stored);
+      } catch (err: unknown) {
+        this.options.logger.error({ err, samples, waiters: waiters.length }, 'flush could not be stored');
+        for (const w of waiters) w.reject(err);
+      } finally {
+        this.counters.inFlight = 0;
+      }
+    }
+  }
+
+  private async persist(payload: FlushPayload, samples: number): Promise<StoredIn> {
+    try {
+      await this.breaker.execute(() => applyFlush(this.ctx.redis, this.ctx.keys, payload));
+      this.counters.written += samples;
+      this.maybeReplay();
+      return 'redis';
+    } catch (err: unknown) {
+      this.counters.failedFlushes += 1;
+      if (!(err instanceof BrokenCircuitError))
+        this.options.logger.warn({ err }, 'flush to Redis failed; spooling');
+      await this.spoolRecord({ kind: 'flush', payload }, samples);
+      return 'spool';
+    }
+  }
+
+  private async spoolRecord(record: SpoolRecord, samples: number): Promise<void> {
+    try {
+      await this.spool.append(encodeSpoolRecord(record));
+      this.counters.spooled += samples;
+    } catch (err: unknown) {
+      throw new StorageUnavailableError(
+        `Redis is unavailable and the disk spool cannot take more (VITALS_SPOOL_MAX_BYTES=${this.ctx.options.spoolMaxBytes})`,
+        5,
+        { cause: err },
+      );
+    }
+  }
+
+  /** Starts a spool replay in the background when there is something to replay and none runs. */
+  private maybeReplay(): void {
+    if (this.replaying || this.spool.isEmpty() || this.breaker.state === CircuitState.Open) return;
+    this.replaying = this.replaySpool()
+      .catch((err: unknown) => this.options.logger.warn({ err }, 'spool replay stopped; will retry'))
+      .finally(() => {
+        this.replaying = undefined;
+      });
+  }
+
+  /** Replays the spool into Redis in order; stops (keeping the rest) at the first failure. */
+  async replaySpool(): Promise<ReplayResult> {
+    const result = await this.spool.replay(async (bytes) => {
+      await this.breaker.execute(() => this.applyRecord(decodeSpoolRecord(bytes)));
+      this.counters.replayed += 1;
+    });
+    if (result.records > 0)
+      this.options.logger.info({ records: result.records, bytes: result.bytes }, 'spool replayed into Redis');
+    return result;
+  }
+
+  private async applyRecord(record: SpoolRecord): Promise<void> {
+    if (record.kind === 'flush') {
+      await applyFlush(this.ctx.redis, this.ctx.keys, record.payload, false);
+      return;
+    }
+    const pending = new PendingWrites();
+    for (const b of record.batches)
+      pending.add(b, await this.ctx.series.ids(b.org, b.host, b.seriesKeys), this.ctx.now());
+    await applyFlush(this.ctx.redis, this.ctx.keys, pending.take().payload, false);
+  }
+
+  stats(): WriterStats {
+    const state = this.breaker.state;
+    return {
+      pendingSamples: this.pending.samples,
+      inFlightSamples: this.counters.inFlight,
+      writtenSamples: this.counters.written,
+      spooledSamples: this.counters.spooled,
+      replayedRecords: this.counters.replayed,
+      failedFlushes: this.counters.failedFlushes,
+      breaker:
+        state === CircuitState.Closed ? 'closed' : state === CircuitState.HalfOpen ? 'half-open' : 'open',
+      spoolBytes: this.spool.size(),
+    };
+  }
+
+  /** Stops accepting, flushes everything pending (to Redis or the spool) and closes the spool. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.replayTimer);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flush();
+    await this.replaying;
+    await this.spool.close();
+  }
+}
