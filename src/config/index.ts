@@ -6,6 +6,7 @@ export {
   loadConfig,
   type RedisConfig,
   type ServerConfig,
+  type StorageConfig,
 } from './load.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { configTable } from './table.ts';
