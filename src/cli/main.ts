@@ -13,7 +13,9 @@ export function buildCli(): Command {
     .description(
       'run the HTTP API, ingest, workers and dashboard (configured by environment variables; see README)',
     )
-    .action(() => runServer(process.env));
+    .action(async () => {
+      await runServer(process.env);
+    });
   return program;
 }
 

@@ -13,6 +13,7 @@ import {
   portAnswers,
   type RedisClient,
 } from '../redis/index.ts';
+import { openTsdb, type Tsdb } from '../tsdb/index.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { version } from './version.ts';
 
@@ -22,6 +23,7 @@ export interface Runtime {
   readonly redis: RedisClient;
   readonly keys: Keys;
   readonly timings: CommandTimings;
+  readonly tsdb: Tsdb;
   readonly lifecycle: Lifecycle;
   /** The managed redis-server, when Vitals started one. */
   readonly managed: ManagedRedis | undefined;
@@ -85,6 +87,11 @@ export async function createRuntime(
   const redis = createRedis({ config: config.redis, logger, timings }, 'request');
   lifecycle.add('redis', () => closeRedis(redis));
 
+  const keys = new Keys(config.redis.keyPrefix);
+  const tsdb = await openTsdb({ config, redis, keys, logger });
+  // Pending samples are flushed after HTTP and workers stopped (nothing new arrives) and before Redis closes.
+  lifecycle.add('flush', () => tsdb.close());
+
   const health = new HealthRegistry({ serviceId: 'vitals', releaseId: version });
   health.register('redis:connectivity', redisConnectivityCheck(redis));
 
@@ -96,8 +103,9 @@ export async function createRuntime(
     config,
     app,
     redis,
-    keys: new Keys(config.redis.keyPrefix),
+    keys,
     timings,
+    tsdb,
     lifecycle,
     managed,
     url: () => address,

@@ -1,5 +1,5 @@
 import { type Config, ConfigError, createLogger, loadConfig } from '../config/index.ts';
-import { createRuntime } from './runtime.ts';
+import { createRuntime, type Runtime } from './runtime.ts';
 
 /** Reads and validates the environment; on failure prints every problem and sets a non-zero exit code. */
 export function configOrExit(env: NodeJS.ProcessEnv): Config | undefined {
@@ -14,9 +14,9 @@ export function configOrExit(env: NodeJS.ProcessEnv): Config | undefined {
 }
 
 /** `vitals server`: starts everything, then shuts down in order on SIGTERM/SIGINT with a hard deadline. */
-export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<Runtime | undefined> {
   const config = configOrExit(env);
-  if (!config) return;
+  if (!config) return undefined;
   const logger = createLogger(config.server);
   const runtime = await createRuntime(config, logger);
   const address = await runtime.listen();
@@ -47,4 +47,5 @@ export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<v
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  return runtime;
 }
