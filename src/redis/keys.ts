@@ -52,6 +52,11 @@ export class Keys {
     return `${this.host(org, host)}latest`;
   }
 
+  /** STRING: the host's seal lock (random owner token, PX expiry); one sealer per host at a time. */
+  sealLock(org: string, host: string): string {
+    return `${this.host(org, host)}lock:seal`;
+  }
+
   /** ZSET of `org:host` members, score = last write (ms): every host with stored series. */
   hostsIndex(): string {
     return `${this.prefix}tsdb:hosts`;

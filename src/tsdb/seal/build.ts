@@ -1,0 +1,96 @@
+import type { HeadSamples } from '../head-record.ts';
+import { TIERS, type Tier, WINDOW_MS } from '../layout.ts';
+import { emptyPoints, mergePoints, type Points, pointsBySeries, slicePoints } from '../points.ts';
+import {
+  computeRollup,
+  decodeRawColumn,
+  decodeWindowTimestamps,
+  encodeHourlyField,
+  encodeRawColumn,
+  encodeRollupBlock,
+  encodeWindowTimestamps,
+  type Rollup,
+} from '../window-format.ts';
+
+/** A sealed window as HASH fields, ready for the seal script. */
+export interface EncodedWindow {
+  /** `t`, then `r:<id>` and `m:<id>` per series in id order (deterministic, so replays write the same bytes). */
+  readonly fields: ReadonlyArray<readonly [string, Uint8Array]>;
+  /** The window's field of the day's hourly HASH. */
+  readonly hourly: Uint8Array;
+  readonly series: number;
+  readonly samples: number;
+  readonly bytes: number;
+}
+
+/** Bucket width and slots per window of a rollup tier, from the TIERS table. */
+function geometry(tier: Tier): { stepMs: number; slots: number } {
+  const stepMs = TIERS.find((spec) => spec.tier === tier)?.stepMs ?? 0;
+  return { stepMs, slots: WINDOW_MS / stepMs };
+}
+
+const MINUTE = geometry('1m');
+const HOUR = geometry('1h');
+
+/** Head samples per series, sorted and de-duplicated, limited to the window (a stray sample cannot leak out). */
+export function headSeries(head: HeadSamples, windowStart: number): Map<number, Points> {
+  const out = new Map<number, Points>();
+  for (const [id, points] of pointsBySeries(head)) {
+    const inside = slicePoints(points, windowStart, windowStart + WINDOW_MS - 1);
+    if (inside.timestamps.length > 0) out.set(id, inside);
+  }
+  return out;
+}
+
+/** The raw points of every series of a sealed window HASH (empty when it has no `t` field). */
+export function decodeWindow(fields: Readonly<Record<string, Uint8Array>>): Map<number, Points> {
+  const out = new Map<number, Points>();
+  const t = fields.t;
+  if (!t) return out;
+  const timestamps = decodeWindowTimestamps(t);
+  for (const [name, value] of Object.entries(fields)) {
+    if (name.startsWith('r:')) out.set(Number(name.slice(2)), decodeRawColumn(timestamps, value));
+  }
+  return out;
+}
+
+/** Sealed points with the head's merged in; the head wins a repeated (series, timestamp). */
+export function mergeSeries(sealed: Map<number, Points>, head: Map<number, Points>): Map<number, Points> {
+  const out = new Map(sealed);
+  for (const [id, points] of head) out.set(id, mergePoints(sealed.get(id) ?? emptyPoints, points));
+  return out;
+}
+
+/** Every timestamp any series has, sorted and unique: the window's shared `t` column. */
+export function unionTimestamps(series: ReadonlyMap<number, Points>): Float64Array {
+  let total = 0;
+  for (const points of series.values()) total += points.timestamps.length;
+  const all = new Float64Array(total);
+  let at = 0;
+  for (const points of series.values()) {
+    all.set(points.timestamps, at);
+    at += points.timestamps.length;
+  }
+  all.sort();
+  let n = 0;
+  for (let i = 0; i < all.length; i++) if (n === 0 || all[i] !== all[n - 1]) all[n++] = all[i] as number;
+  return all.subarray(0, n);
+}
+
+export function encodeWindow(series: ReadonlyMap<number, Points>, windowStart: number): EncodedWindow {
+  const t = unionTimestamps(series);
+  const fields: Array<readonly [string, Uint8Array]> = [['t', encodeWindowTimestamps(t)]];
+  const hourly = new Map<number, Rollup>();
+  let samples = 0;
+  for (const id of [...series.keys()].sort((a, b) => a - b)) {
+    const points = series.get(id) ?? emptyPoints;
+    samples += points.timestamps.length;
+    fields.push([`r:${id}`, encodeRawColumn(t, points)]);
+    const minute = computeRollup(points, windowStart, MINUTE.stepMs, MINUTE.slots);
+    fields.push([`m:${id}`, encodeRollupBlock(minute, windowStart, MINUTE.stepMs, MINUTE.slots).finish()]);
+    hourly.set(id, computeRollup(points, windowStart, HOUR.stepMs, HOUR.slots));
+  }
+  const hourlyField = encodeHourlyField(hourly, windowStart, HOUR.stepMs, HOUR.slots);
+  const bytes = fields.reduce((sum, [name, value]) => sum + name.length + value.length, hourlyField.length);
+  return { fields, hourly: hourlyField, series: series.size, samples, bytes };
+}
