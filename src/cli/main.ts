@@ -1,8 +1,15 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { SAMPLE_FORMATS } from '../contract/index.ts';
+import { parseFormat, runExport, runImport, runMaintenanceNow, showMaintenance } from './jobs.ts';
 import { runServer } from './server.ts';
 import { version } from './version.ts';
 
-/** The `vitals` command line. Every command has `--help`; settings come from the environment. */
+const formatOption = () =>
+  new Option('-f, --format <format>', `sample format: ${SAMPLE_FORMATS.join(', ')}`)
+    .argParser(parseFormat)
+    .makeOptionMandatory();
+
+/** The `vitals` command line. Every command has `--help`; connection settings come from the environment. */
 export function buildCli(): Command {
   const program = new Command('vitals')
     .description('Vitals: self-hosted monitoring for servers and for Redis itself')
@@ -16,6 +23,32 @@ export function buildCli(): Command {
     .action(async () => {
       await runServer(process.env);
     });
+  program
+    .command('import')
+    .description('import samples from a file, then seal the closed windows it wrote')
+    .argument('<file>', 'file to read')
+    .addOption(formatOption())
+    .option('--org <org>', 'org to import into (default: "default")')
+    .option('--host <host>', 'host of every sample (default: from the instance label)')
+    .option('--strict', 'abort with nothing written if any line is bad')
+    .option('--no-progress', 'no progress bar')
+    .action(runImport);
+  program
+    .command('export')
+    .description('stream stored samples as text')
+    .addOption(formatOption())
+    .option('--org <org>', 'org to export (default: "default")')
+    .option('--host <host...>', 'hosts to export (default: every host of the org)')
+    .option('--from <time>', 'start: ms since epoch, ISO date or now-7d (default: raw retention ago)')
+    .option('--to <time>', 'end (default: now)')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action(runExport);
+  const maintenance = program.command('maintenance').description('sealing, rollups and retention');
+  maintenance
+    .command('run')
+    .description('seal closed windows, roll up and enforce retention now')
+    .action(runMaintenanceNow);
+  maintenance.command('status').description('show what the last maintenance run did').action(showMaintenance);
   return program;
 }
 

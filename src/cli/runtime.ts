@@ -91,6 +91,8 @@ export async function createRuntime(
   const tsdb = await openTsdb({ config, redis, keys, logger });
   // Pending samples are flushed after HTTP and workers stopped (nothing new arrives) and before Redis closes.
   lifecycle.add('flush', () => tsdb.close());
+  tsdb.startMaintenance();
+  lifecycle.add('timers', () => tsdb.stopMaintenance());
 
   const health = new HealthRegistry({ serviceId: 'vitals', releaseId: version });
   health.register('redis:connectivity', redisConnectivityCheck(redis));

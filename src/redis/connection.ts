@@ -47,7 +47,7 @@ function roleOptions(config: RedisConfig, role: Role): RedisOptions {
 }
 
 /** Creates the connection for one role against standalone, Sentinel or Cluster Redis, as configured. */
-export function createRedis(deps: ConnectionDeps, role: Role, name = role): RedisClient {
+export function createRedis(deps: ConnectionDeps, role: Role, name: string = role): RedisClient {
   const { config } = deps;
   const options = roleOptions(config, role);
   let client: RedisClient;

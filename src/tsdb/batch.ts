@@ -32,27 +32,21 @@ export function validateBatch(batch: WriteBatch, bounds: TimeBounds): void {
   for (let i = 0; i < n; i++) {
     const s = batch.series[i] as number;
     const key = batch.seriesKeys[s];
-    if (key === undefined)
-      throw new SampleRejectedError('', `sample ${i} refers to unknown series index ${s}`);
-    const t = batch.timestamps[i] as number;
-    if (!Number.isSafeInteger(t) || t < 0) {
-      throw new SampleRejectedError(key, `${key}: timestamp ${t} is not a whole number of ms since 1970`);
-    }
-    if (t > bounds.maxTimestamp) {
-      throw new SampleRejectedError(
-        key,
-        `${key}: timestamp ${t} is more than the allowed skew ahead of the server clock (latest accepted ${bounds.maxTimestamp})`,
-      );
-    }
-    if (t < bounds.minTimestamp) {
-      throw new SampleRejectedError(
-        key,
-        `${key}: timestamp ${t} is older than raw retention (oldest accepted ${bounds.minTimestamp})`,
-      );
-    }
-    if (typeof batch.values[i] !== 'number')
-      throw new SampleRejectedError(key, `${key}: value of sample ${i} is not a number`);
+    if (key === undefined) throw new SampleRejectedError('', `sample ${i} refers to unknown series index ${s}`);
+    const problem = checkSample(key, batch.timestamps[i] as number, batch.values[i], bounds);
+    if (problem) throw new SampleRejectedError(key, problem);
   }
+}
+
+/** Why one sample cannot be stored, or undefined when it can. */
+export function checkSample(key: string, t: number, value: unknown, bounds: TimeBounds): string | undefined {
+  if (!Number.isSafeInteger(t) || t < 0) return `${key}: timestamp ${t} is not a whole number of ms since 1970`;
+  if (t > bounds.maxTimestamp) {
+    return `${key}: timestamp ${t} is more than the allowed skew ahead of the server clock (latest accepted ${bounds.maxTimestamp})`;
+  }
+  if (t < bounds.minTimestamp) return `${key}: timestamp ${t} is older than raw retention (oldest accepted ${bounds.minTimestamp})`;
+  if (typeof value !== 'number') return `${key}: value is not a number`;
+  return undefined;
 }
 
 export function batchSize(batches: readonly WriteBatch[]): number {

@@ -1,7 +1,17 @@
-export type { WriteBatch } from './batch.ts';
+export { checkSample, type TimeBounds, type WriteBatch } from './batch.ts';
 export { SampleRejectedError, StorageUnavailableError, TsdbError } from './errors.ts';
 export { DAY_MS, TIERS, type Tier, WINDOW_MS } from './layout.ts';
 export type { Ack, StoredIn, TsdbContext, TsdbOptions } from './options.ts';
 export type { Points } from './points.ts';
+export { readRaw } from './query/read-raw.ts';
+export {
+  enforceRetention,
+  lastMaintenance,
+  type MaintenanceFigures,
+  type MaintenanceRun,
+  runMaintenance,
+  sealDue,
+  sealHost,
+} from './seal/index.ts';
 export { openTsdb, type Tsdb } from './tsdb.ts';
 export type { WriteResult, WriterStats } from './writer.ts';

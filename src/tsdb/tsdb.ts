@@ -2,12 +2,17 @@ import type { Config, Logger } from '../config/index.ts';
 import type { Keys, RedisClient } from '../redis/index.ts';
 import { createTsdbContext, tsdbOptions } from './context.ts';
 import type { TsdbContext } from './options.ts';
+import { runMaintenance } from './seal/index.ts';
 import { openSpool } from './spool/index.ts';
 import { SampleWriter } from './writer.ts';
 
 export interface Tsdb {
   readonly ctx: TsdbContext;
   readonly writer: SampleWriter;
+  /** Runs sealing and retention every `maintenanceIntervalMs` (per-host locks keep processes apart). */
+  startMaintenance(): void;
+  /** Stops the timer and waits for a run in progress. */
+  stopMaintenance(): Promise<void>;
   /** Flushes pending writes (to Redis or the spool) and closes the spool. Idempotent. */
   close(): Promise<void>;
 }
@@ -18,11 +23,14 @@ export interface OpenTsdbDeps {
   readonly keys: Keys;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** Overrides `<dataDir>/spool`, e.g. for one-shot CLI jobs that must not share the server's spool. */
+  readonly spoolDir?: string;
 }
 
 /** Opens the storage engine: context, disk spool (replayed in the background if it holds data) and writer. */
 export async function openTsdb(deps: OpenTsdbDeps): Promise<Tsdb> {
-  const options = tsdbOptions(deps.config.storage, deps.config.server.dataDir);
+  const base = tsdbOptions(deps.config.storage, deps.config.server.dataDir);
+  const options = deps.spoolDir ? { ...base, spoolDir: deps.spoolDir } : base;
   const ctx = createTsdbContext(deps.redis, deps.keys, options, deps.now);
   const spool = await openSpool({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes });
   if (!spool.isEmpty())
@@ -32,12 +40,47 @@ export async function openTsdb(deps: OpenTsdbDeps): Promise<Tsdb> {
     );
   const writer = new SampleWriter(ctx, spool, { logger: deps.logger.child({ component: 'writer' }) });
   let closing: Promise<void> | undefined;
+  const maintenance = maintenanceLoop(
+    ctx,
+    deps.config.storage.maintenanceIntervalMs,
+    deps.logger.child({ component: 'maintenance' }),
+  );
   return {
     ctx,
     writer,
+    startMaintenance: maintenance.start,
+    stopMaintenance: maintenance.stop,
     close: () => {
-      closing ??= writer.close();
+      closing ??= maintenance.stop().then(() => writer.close());
       return closing;
+    },
+  };
+}
+
+function maintenanceLoop(ctx: TsdbContext, intervalMs: number, logger: Logger) {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  const tick = () => {
+    if (running) return;
+    running = runMaintenance(ctx)
+      .then((run) => {
+        if (run.windowsSealed > 0 || run.failures > 0)
+          logger.info({ ...run, failureDetails: undefined }, 'maintenance run');
+      })
+      .catch((err: unknown) => logger.warn({ err }, 'maintenance run failed; retried next interval'))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  return {
+    start() {
+      timer ??= setInterval(tick, intervalMs);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await running;
     },
   };
 }

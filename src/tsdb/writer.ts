@@ -1,6 +1,6 @@
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
 import type { Logger } from '../config/index.ts';
-import { batchSize, validateBatch, type WriteBatch } from './batch.ts';
+import { batchSize, type TimeBounds, validateBatch, type WriteBatch } from './batch.ts';
 import { StorageUnavailableError } from './errors.ts';
 import {
   applyFlush,
@@ -78,8 +78,7 @@ export class SampleWriter {
   /** Validates (all or nothing), stores, and resolves per the ack mode. */
   async write(batches: readonly WriteBatch[], ack: Ack = this.ctx.options.ack): Promise<WriteResult> {
     const now = this.ctx.now();
-    const { retentionMs, maxFutureSkewMs } = this.ctx.options;
-    const bounds = { minTimestamp: now - retentionMs.raw, maxTimestamp: now + maxFutureSkewMs };
+    const bounds = this.timeBounds(now);
     for (const batch of batches) validateBatch(batch, bounds);
     if (this.closed) throw new StorageUnavailableError('the server is shutting down', 5);
     const samples = batchSize(batches);
@@ -101,6 +100,12 @@ export class SampleWriter {
     const stored = new Promise<StoredIn>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.schedule();
     return { stored: await stored, samples };
+  }
+
+  /** The accepted timestamp range now: not older than raw retention, not further ahead than the skew. */
+  timeBounds(now = this.ctx.now()): TimeBounds {
+    const { retentionMs, maxFutureSkewMs } = this.ctx.options;
+    return { minTimestamp: now - retentionMs.raw, maxTimestamp: now + maxFutureSkewMs };
   }
 
   /** Series ids for every batch, or undefined when Redis cannot be asked now (then the batch is spooled). */

@@ -80,7 +80,9 @@ describe('enforceRetention', () => {
     ctx.setNow(T1 + DAY_MS + HOUR_TIER);
     expect(await enforceRetention(ctx)).toMatchObject({ daysExpired: 1, hostsForgotten: 1 });
     // Only the series ids stay: processes cache them, so a host that reports again keeps its ids.
-    expect(Object.keys(await dumpKeys(redis(), ctx.keys.prefix))).toEqual([ctx.keys.series(ORG, HOST).slice(ctx.keys.prefix.length)]);
+    expect(Object.keys(await dumpKeys(redis(), ctx.keys.prefix))).toEqual([
+      ctx.keys.series(ORG, HOST).slice(ctx.keys.prefix.length),
+    ]);
   });
 
   it('does keep the raw columns when the 1m tier is configured shorter than raw', async () => {

@@ -1,0 +1,138 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { createLogger } from '../config/index.ts';
+import { SAMPLE_FORMATS, type SampleFormat } from '../contract/index.ts';
+import { lastMaintenance, runMaintenance, sealHost } from '../tsdb/index.ts';
+import { exportLines } from './export.ts';
+import { DEFAULT_ORG, importFile } from './import.ts';
+import { configOrExit } from './server.ts';
+import { openStorage, type Storage } from './storage.ts';
+
+/** Runs a one-shot job against storage; any failure prints one line and exits non-zero. */
+async function withStorage(job: string, fn: (storage: Storage) => Promise<number>): Promise<void> {
+  const config = configOrExit(process.env);
+  if (!config) return;
+  const logger = createLogger(
+    { logLevel: config.server.logLevel === 'info' ? 'warn' : config.server.logLevel },
+    'stderr',
+  );
+  let storage: Storage | undefined;
+  try {
+    storage = await openStorage(config, logger, job);
+    process.exitCode = await fn(storage);
+  } catch (err: unknown) {
+    process.stderr.write(`vitals ${job}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  } finally {
+    await storage?.close();
+  }
+}
+
+export function parseFormat(value: string): SampleFormat {
+  if (!(SAMPLE_FORMATS as readonly string[]).includes(value)) {
+    throw new Error(`unknown format "${value}"; expected one of ${SAMPLE_FORMATS.join(', ')}`);
+  }
+  return value as SampleFormat;
+}
+
+/** A time given as ms since epoch, an ISO date, or `now-<duration>` such as `now-7d`. */
+export function parseTime(value: string, now = Date.now()): number {
+  if (/^\d+$/.test(value)) return Number(value);
+  const rel = /^now(?:-(\d+)([smhd]))?$/.exec(value);
+  if (rel)
+    return (
+      now -
+      (rel[1] ? Number(rel[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[rel[2] as 's' | 'm' | 'h' | 'd'] : 0)
+    );
+  const parsed = Date.parse(value);
+  if (Number.isNaN(parsed))
+    throw new Error(`cannot read time "${value}": use ms since epoch, an ISO date or now-7d`);
+  return parsed;
+}
+
+export interface ImportCliOptions {
+  format: SampleFormat;
+  org?: string;
+  host?: string;
+  strict?: boolean;
+  progress?: boolean;
+}
+
+export function runImport(file: string, opts: ImportCliOptions): Promise<void> {
+  return withStorage('import', async (storage) => {
+    const org = opts.org ?? DEFAULT_ORG;
+    const report = await importFile(
+      storage,
+      {
+        file,
+        format: opts.format,
+        org,
+        host: opts.host,
+        strict: Boolean(opts.strict),
+        progress: opts.progress !== false && process.stderr.isTTY,
+      },
+      (o, h) => sealHost(storage.tsdb.ctx, o, h, { upTo: Date.now() }),
+    );
+    for (const e of report.errors) process.stderr.write(`line ${e.line}: ${e.message}: ${e.text}\n`);
+    if (opts.strict && report.skipped > 0) {
+      process.stderr.write(`--strict: ${report.skipped} bad line(s); nothing was written\n`);
+      return 1;
+    }
+    process.stdout.write(
+      `imported ${report.samples} samples for ${report.hosts.length} host(s) of org ${org}; skipped ${report.skipped} bad line(s)\n`,
+    );
+    return 0;
+  });
+}
+
+export interface ExportCliOptions {
+  format: SampleFormat;
+  org?: string;
+  host?: string[];
+  from?: string;
+  to?: string;
+  output?: string;
+}
+
+export function runExport(opts: ExportCliOptions): Promise<void> {
+  return withStorage('export', async (storage) => {
+    const now = Date.now();
+    const from = opts.from ? parseTime(opts.from, now) : now - storage.tsdb.ctx.options.retentionMs.raw;
+    const to = opts.to ? parseTime(opts.to, now) : now;
+    const out: Writable = opts.output ? createWriteStream(opts.output) : process.stdout;
+    const lines = exportLines(storage, {
+      format: opts.format,
+      org: opts.org ?? DEFAULT_ORG,
+      hosts: opts.host ?? [],
+      from,
+      to,
+    });
+    for await (const line of lines) {
+      // Honour back-pressure so a huge export streams instead of piling up in memory.
+      if (!out.write(`${line}\n`)) await once(out, 'drain');
+    }
+    if (opts.output)
+      await new Promise<void>((resolve, reject) =>
+        out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+      );
+    return 0;
+  });
+}
+
+export function runMaintenanceNow(): Promise<void> {
+  return withStorage('maintenance', async (storage) => {
+    const run = await runMaintenance(storage.tsdb.ctx);
+    const { failureDetails, ...figures } = run;
+    process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+    for (const f of failureDetails) process.stderr.write(`failed: ${JSON.stringify(f)}\n`);
+    return failureDetails.length > 0 ? 1 : 0;
+  });
+}
+
+export function showMaintenance(): Promise<void> {
+  return withStorage('maintenance', async (storage) => {
+    process.stdout.write(`${JSON.stringify((await lastMaintenance(storage.tsdb.ctx)) ?? null, null, 2)}\n`);
+    return 0;
+  });
+}
