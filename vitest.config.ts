@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
     exclude: ['node_modules', 'dist', 'web/**'],
     // Integration tests start their own redis-server processes; two workers keep a 2-core machine responsive.
     pool: 'forks',

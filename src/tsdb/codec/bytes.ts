@@ -1,0 +1,119 @@
+import { CodecError } from './errors.ts';
+
+/** Growable byte buffer for the byte-aligned parts of a format (headers, varints, raw doubles). */
+export class ByteWriter {
+  private buf: Uint8Array;
+  private view: DataView;
+  private len = 0;
+
+  constructor(capacity = 64) {
+    this.buf = new Uint8Array(capacity);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  get length(): number {
+    return this.len;
+  }
+
+  writeByte(b: number): void {
+    this.reserve(1);
+    this.buf[this.len++] = b;
+  }
+
+  /**
+   * Unsigned LEB128 of a non-negative safe integer. Uses division rather than `>>>` so values past
+   * 2^32 (timestamps, byte counters) survive.
+   */
+  writeVarint(v: number): void {
+    // A value below 2^53 needs at most 8 groups of 7 bits.
+    this.reserve(8);
+    let x = v;
+    while (x >= 0x80) {
+      this.buf[this.len++] = (x % 0x80) | 0x80;
+      x = Math.floor(x / 0x80);
+    }
+    this.buf[this.len++] = x;
+  }
+
+  /** Zig-zag varint; callers guarantee |v| < 2^52 so that 2|v| stays an exact double. */
+  writeSignedVarint(v: number): void {
+    this.writeVarint(v < 0 ? -2 * v - 1 : 2 * v);
+  }
+
+  writeUint32(v: number): void {
+    this.reserve(4);
+    this.view.setUint32(this.len, v, true);
+    this.len += 4;
+  }
+
+  writeBytes(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+
+  private reserve(extra: number): void {
+    if (this.len + extra <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + extra));
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+}
+
+/** Cursor over the byte-aligned parts of a buffer; every read is bounds-checked. */
+export class ByteReader {
+  readonly buf: Uint8Array;
+  private readonly view: DataView;
+  offset: number;
+
+  constructor(buf: Uint8Array, offset = 0) {
+    this.buf = buf;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.offset = offset;
+  }
+
+  readByte(): number {
+    const b = this.buf[this.offset];
+    if (b === undefined) throw new CodecError('unexpected end of buffer');
+    this.offset++;
+    return b;
+  }
+
+  readVarint(): number {
+    let result = 0;
+    let mul = 1;
+    for (;;) {
+      const b = this.readByte();
+      result += (b & 0x7f) * mul;
+      if (b < 0x80) break;
+      mul *= 0x80;
+      if (mul > 2 ** 56) throw new CodecError('varint too long');
+    }
+    if (!Number.isSafeInteger(result)) throw new CodecError('varint out of range');
+    return result;
+  }
+
+  readSignedVarint(): number {
+    const z = this.readVarint();
+    return z % 2 === 1 ? -(z + 1) / 2 : z / 2;
+  }
+
+  readUint32(): number {
+    if (this.offset + 4 > this.buf.length) throw new CodecError('unexpected end of buffer');
+    const v = this.view.getUint32(this.offset, true);
+    this.offset += 4;
+    return v;
+  }
+
+  readBytes(n: number): Uint8Array {
+    if (this.offset + n > this.buf.length) throw new CodecError('unexpected end of buffer');
+    const out = this.buf.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return out;
+  }
+}

@@ -1,0 +1,88 @@
+import { INT_LIMIT } from './ints.ts';
+
+/** Largest number of decimals the decimal mode tries; agents report at most this many. */
+export const MAX_SCALE = 6;
+
+/** 10^k as exact doubles; the decoder divides by the same constants the encoder checked with. */
+export const POW10: readonly number[] = [1, 10, 100, 1e3, 1e4, 1e5, 1e6];
+
+export interface ScaledColumn {
+  scale: number;
+  /** Scaled integers; at a patched position, a copy of the previous integer (so its delta is 0). */
+  ints: Float64Array;
+  /** Positions whose values are not k-decimals (NaN, ±Infinity, -0, more decimals): stored raw. */
+  patches: number[];
+}
+
+/**
+ * Finds scales k in 0..MAX_SCALE such that `Math.round(v * 10^k) / 10^k === v` holds for all values
+ * but at most `maxPatches`, with scaled integers below INT_LIMIT, and returns the scaled integers.
+ * The exceptions are listed so the caller can store them raw: one NaN or stale marker must not push a
+ * whole column into the far costlier XOR mode. Two candidates at most: the smallest scale that works
+ * with patches, and the smallest that works without (one 3-decimal value among 1-decimals is cheaper
+ * patched; a column that is half 3-decimals is cheaper at scale 3). The caller keeps the smaller.
+ */
+export function scaledCandidates(values: Float64Array, maxPatches: number): ScaledColumn[] {
+  // needs[k] counts values whose smallest fitting scale is k; needs[MAX_SCALE + 1] counts misfits.
+  const needs = new Array<number>(MAX_SCALE + 2).fill(0);
+  for (let i = 0; i < values.length; i++) {
+    const k = smallestScale(values[i] ?? 0);
+    needs[k] = (needs[k] ?? 0) + 1;
+  }
+  const found: ScaledColumn[] = [];
+  let above = values.length;
+  for (let scale = 0; scale <= MAX_SCALE; scale++) {
+    above -= needs[scale] ?? 0;
+    if (above > maxPatches || (above > 0 && found.length > 0)) continue;
+    // A value that fits at a small scale almost always fits at a larger one, but floating point makes
+    // no such promise: scaling checks every value again at the chosen scale.
+    const column = scaleAll(values, scale, found.length === 0 ? maxPatches : 0);
+    if (column !== undefined) found.push(column);
+    if (column !== undefined && column.patches.length === 0) break;
+  }
+  return found;
+}
+
+function smallestScale(v: number): number {
+  for (let k = 0; k <= MAX_SCALE; k++) if (fits(v, k)) return k;
+  return MAX_SCALE + 1;
+}
+
+function fits(v: number, scale: number): boolean {
+  const p = POW10[scale] ?? 1;
+  const s = Math.round(v * p);
+  // `s / p === v` rejects NaN and ±Infinity; -0 is rejected explicitly because -0 === 0 and the
+  // integer path would give it back as +0.
+  return s / p === v && Math.abs(s) < INT_LIMIT && !Object.is(v, -0);
+}
+
+function scaleAll(values: Float64Array, scale: number, maxPatches: number): ScaledColumn | undefined {
+  const p = POW10[scale] ?? 1;
+  const ints = new Float64Array(values.length);
+  const patches: number[] = [];
+  let prev = Number.NaN;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] ?? 0;
+    if (fits(v, scale)) {
+      prev = Math.round(v * p);
+      ints[i] = prev;
+    } else {
+      if (patches.length === maxPatches) return undefined;
+      patches.push(i);
+      ints[i] = prev;
+    }
+  }
+  if (patches.length === values.length) return undefined;
+  // Leading patches have no previous integer yet: they copy the first real one instead.
+  if (patches[0] === 0) {
+    const j = firstUnpatched(patches);
+    ints.fill(ints[j] ?? 0, 0, j);
+  }
+  return { scale, ints, patches };
+}
+
+function firstUnpatched(patches: number[]): number {
+  let i = 0;
+  while (patches[i] === i) i++;
+  return i;
+}

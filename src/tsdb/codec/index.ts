@@ -1,0 +1,21 @@
+/**
+ * Compression codecs of the time-series engine. A sealed window of one host is stored as one
+ * timestamp column shared by all its series, plus per series a presence mask (which of those
+ * timestamps it has) and a value column (its values at the present timestamps, in order).
+ * Byte layouts: FORMAT.md beside this file.
+ */
+export { CodecError } from './errors.ts';
+export { decodeGorilla, encodeGorilla } from './gorilla.ts';
+export {
+  type Bucket,
+  type DecodeRate,
+  type HostTable,
+  type Measurement,
+  type MeasureOptions,
+  type ModeName,
+  measureCodecs,
+  measureDecodeRate,
+} from './measure.ts';
+export { countPresent, decodePresence, encodePresence } from './presence.ts';
+export { decodeTimestamps, encodeTimestamps } from './timestamps.ts';
+export { decodeValues, encodeValues, ValueMode, valueModeOf } from './values.ts';

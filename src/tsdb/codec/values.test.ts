@@ -1,0 +1,162 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CodecError } from './errors.ts';
+import { decodeValues, encodeValues, ValueMode, valueModeOf } from './values.ts';
+
+/** Bit patterns of a Float64Array, so NaN payloads and -0 count. */
+function bitsOf(values: Float64Array): bigint[] {
+  return Array.from(new BigUint64Array(values.buffer, values.byteOffset, values.length));
+}
+
+function roundTrip(values: Float64Array): Uint8Array {
+  const encoded = encodeValues(values);
+  expect(bitsOf(decodeValues(encoded))).toEqual(bitsOf(values));
+  return encoded;
+}
+
+function fromBits(bits: bigint[]): Float64Array {
+  return new Float64Array(BigUint64Array.from(bits).buffer);
+}
+
+/** k-decimal values built the way agents build them: Math.round(x * 10^k) / 10^k. */
+const decimals = fc.integer({ min: 0, max: 6 }).chain((k) =>
+  fc.array(
+    fc.integer({ min: -1e9, max: 1e9 }).map((i) => i / 10 ** k),
+    { maxLength: 300, size: 'max' },
+  ),
+);
+
+describe('encodeValues / decodeValues', () => {
+  it('does round-trip any doubles bit for bit when they include NaN, -0 and infinities', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double(), { maxLength: 300, size: 'max' }),
+        (v) => void roundTrip(Float64Array.from(v)),
+      ),
+    );
+  });
+
+  it('does round-trip arbitrary 64-bit patterns when NaNs carry payloads', () => {
+    const word = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
+    fc.assert(
+      fc.property(fc.array(word, { maxLength: 300, size: 'max' }), (bits) => void roundTrip(fromBits(bits))),
+    );
+  });
+
+  it('does round-trip decimal data when a few special values are mixed in', () => {
+    const special = fc.constantFrom(Number.NaN, -0, Number.POSITIVE_INFINITY, 0.1 + 0.2, 5e-324, 1e300);
+    const mixed = fc
+      .tuple(decimals, fc.array(fc.tuple(fc.nat(), special), { maxLength: 5 }))
+      .map(([v, s]) => {
+        for (const [at, x] of s) if (v.length > 0) v[at % v.length] = x;
+        return v;
+      });
+    fc.assert(fc.property(mixed, (v) => void roundTrip(Float64Array.from(v))));
+  });
+
+  it('does pick the decimal mode when every value has at most 6 decimals', () => {
+    fc.assert(
+      fc.property(decimals, (v) => {
+        const encoded = roundTrip(Float64Array.from(v));
+        const distinct = new Set(v.map((x) => (Object.is(x, -0) ? 'z' : x))).size;
+        if (distinct > 1 && !v.some((x) => Object.is(x, -0)))
+          expect(valueModeOf(encoded)).toBe(ValueMode.decimal);
+      }),
+    );
+  });
+
+  it('does store a column in two bytes when it is empty', () => {
+    expect(roundTrip(new Float64Array(0)).length).toBe(2);
+  });
+
+  it('does use the constant mode when all bit patterns are equal, and only then', () => {
+    expect(roundTrip(new Float64Array(1000).fill(68719476736)).length).toBe(11);
+    expect(valueModeOf(roundTrip(new Float64Array(1000).fill(Number.NaN)))).toBe(ValueMode.constant);
+    expect(valueModeOf(roundTrip(Float64Array.of(42)))).toBe(ValueMode.constant);
+    expect(valueModeOf(roundTrip(Float64Array.of(0, -0)))).not.toBe(ValueMode.constant);
+    const payloads = fromBits([0x7ff8000000000000n, 0x7ff8000000000001n]);
+    expect(valueModeOf(roundTrip(payloads))).not.toBe(ValueMode.constant);
+  });
+
+  it('does keep 6-decimal values exact when they sit at the scale limit', () => {
+    const v = Float64Array.from({ length: 500 }, (_, i) => Math.round((i * 0.123457 + 1e-6) * 1e6) / 1e6);
+    const encoded = roundTrip(v);
+    expect(valueModeOf(encoded)).toBe(ValueMode.decimal);
+    expect((encoded[0] ?? 0) >> 3).toBe(6);
+  });
+
+  it('does leave the decimal mode when values almost look decimal but are not', () => {
+    // i * 0.1 gives 0.30000000000000004 and friends: equal to a decimal to 16 digits, yet none.
+    const sums = roundTrip(Float64Array.from({ length: 200 }, (_, i) => i * 0.1));
+    const thirds = roundTrip(Float64Array.from({ length: 200 }, (_, i) => i * 0.1 + 0.2 + 1e-9 / 3));
+    const tiny = roundTrip(Float64Array.from({ length: 100 }, (_, i) => 1e-7 * i));
+    for (const encoded of [sums, thirds, tiny]) expect(valueModeOf(encoded)).not.toBe(ValueMode.decimal);
+  });
+
+  it('does round-trip integers near the decimal limits when they pass 2^50 or jump by 2^49', () => {
+    roundTrip(Float64Array.from({ length: 300 }, (_, i) => 2 ** 50 - 300 + i));
+    roundTrip(Float64Array.from({ length: 300 }, (_, i) => 2 ** 53 - 300 + i));
+    roundTrip(Float64Array.of(Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, 1e21, -1e21));
+    const wide = roundTrip(
+      Float64Array.from({ length: 300 }, (_, i) => ((i * 7919) % 2 ** 18) * 2 ** 31 * (i % 2 ? 1 : -1)),
+    );
+    expect(valueModeOf(wide)).toBe(ValueMode.decimal);
+  });
+
+  it('does patch a stray NaN when the rest of the column is decimal', () => {
+    const v = Float64Array.from({ length: 1000 }, (_, i) => Math.round(Math.sin(i) * 1e4) / 100);
+    v[10] = Number.NaN;
+    v[0] = Number.NEGATIVE_INFINITY;
+    const encoded = roundTrip(v);
+    expect(valueModeOf(encoded)).toBe(ValueMode.decimal);
+    expect((encoded[0] ?? 0) & 0x40).toBe(0x40);
+  });
+
+  it('does cost at most 2 bits per value when a counter grows at a steady rate', () => {
+    const uptime = Float64Array.from({ length: 1440 }, (_, i) => 4_528_825 + 5 * i + (i % 97 === 0 ? 1 : 0));
+    expect(roundTrip(uptime).length * 8).toBeLessThan(2 * 1440);
+  });
+
+  it('does never exceed raw size by more than the header when data is random', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), { minLength: 1, maxLength: 100 }),
+        (b) => {
+          expect(roundTrip(fromBits(b)).length).toBeLessThanOrEqual(8 * b.length + 2);
+        },
+      ),
+    );
+  });
+
+  it('does throw CodecError when the header carries bits no mode defines', () => {
+    const encoded = encodeValues(Float64Array.of(1.5, 2.5, 4));
+    for (const header of [0x80 | (encoded[0] ?? 0), ValueMode.xor | (2 << 3), 7]) {
+      const bad = encoded.slice();
+      bad[0] = header;
+      expect(() => decodeValues(bad)).toThrow(CodecError);
+    }
+  });
+
+  it('does throw only CodecError when the buffer is truncated or corrupt', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double(), { minLength: 1, maxLength: 100 }),
+        fc.nat(),
+        fc.nat(),
+        (v, cut, flip) => {
+          const encoded = encodeValues(Float64Array.from(v));
+          const truncated = encoded.subarray(0, cut % encoded.length);
+          const corrupt = encoded.slice();
+          corrupt[flip % corrupt.length] = (corrupt[flip % corrupt.length] ?? 0) ^ 0xa5;
+          for (const bad of [truncated, corrupt]) {
+            try {
+              decodeValues(bad);
+            } catch (err: unknown) {
+              expect(err).toBeInstanceOf(CodecError);
+            }
+          }
+        },
+      ),
+    );
+  });
+});

@@ -1,0 +1,202 @@
+import { BitReader, BitWriter } from './bits.ts';
+import { ByteReader, ByteWriter } from './bytes.ts';
+import { POW10, type ScaledColumn, scaledCandidates } from './decimal.ts';
+import { CodecError } from './errors.ts';
+import { HI, LO, wordsOf } from './float-words.ts';
+import { encodeInts } from './ints.ts';
+import { decodeInts } from './ints-decode.ts';
+import { readXorFloats, writeXorFloats } from './xor.ts';
+
+/** Value column modes, in the low 3 bits of the header byte. */
+export const ValueMode = {
+  /** Every value has the same bit pattern: 8 raw bytes follow the count. */
+  constant: 0,
+  /**
+   * Values are k-decimals (k in header bits 3..5), bar a few patched exceptions (bit 6): scaled
+   * integers via encodeInts.
+   */
+  decimal: 1,
+  /** Gorilla XOR of the doubles. */
+  xor: 2,
+  /** 8 raw little-endian bytes per value: the ceiling for data nothing else compresses. */
+  raw: 3,
+} as const;
+export type ValueMode = (typeof ValueMode)[keyof typeof ValueMode];
+
+/**
+ * Encodes a value column as a header byte (mode | scale << 3 | patched << 6), the count as a varint,
+ * and the mode's payload. Every applicable mode is encoded and the smallest kept; all round-trip bit patterns exactly.
+ */
+export function encodeValues(values: Float64Array): Uint8Array {
+  const n = values.length;
+  const words = wordsOf(values);
+  if (isConstant(words, n)) return encodeConstant(words, n);
+  let best = encodeRaw(values);
+  for (const scaled of scaledCandidates(values, Math.max(1, Math.floor(n / 32)))) {
+    best = smaller(best, encodeDecimal(scaled, words));
+  }
+  const xor = start(ValueMode.xor, n);
+  const bits = new BitWriter(n * 2 + 16);
+  writeXorFloats(bits, words, n);
+  xor.writeBytes(bits.finish());
+  return smaller(best, xor.finish());
+}
+
+/** The mode a column was encoded with (for measurements). */
+export function valueModeOf(buf: Uint8Array): ValueMode {
+  const mode = (buf[0] ?? 0) & 7;
+  if (mode > ValueMode.raw) throw new CodecError(`unknown value mode ${mode}`);
+  return mode as ValueMode;
+}
+
+export function decodeValues(buf: Uint8Array): Float64Array {
+  const input = new ByteReader(buf);
+  const header = input.readByte();
+  // Bit 7 is unassigned (kept for a future flag) and only decimal columns use bits 3..6: any other
+  // header comes from a newer format or a corrupt buffer.
+  if ((header & 0x80) !== 0 || ((header & 7) !== ValueMode.decimal && header > 7)) {
+    throw new CodecError(`unknown value column header 0x${header.toString(16)}`);
+  }
+  const n = input.readVarint();
+  // Apart from the constant mode, no mode packs more than ~73 values per byte (7-bit headers of empty
+  // 64-value blocks), so a larger count means a corrupt header: refuse before allocating for it.
+  if (n > 2 ** 28 || (n > buf.length * 80 && (header & 7) !== ValueMode.constant)) {
+    throw new CodecError(`value count ${n} does not fit a ${buf.length}-byte column`);
+  }
+  const out = new Float64Array(n);
+  switch (header & 7) {
+    case ValueMode.constant:
+      decodeConstant(input, out);
+      break;
+    case ValueMode.decimal:
+      decodeDecimal(input, header, out);
+      break;
+    case ValueMode.xor:
+      readXorFloats(new BitReader(buf, input.offset), wordsOf(out), n);
+      break;
+    case ValueMode.raw:
+      decodeRaw(input, out);
+      break;
+    default:
+      throw new CodecError(`unknown value mode ${header & 7}`);
+  }
+  return out;
+}
+
+/** Header bit 6 of a decimal column: a patch list precedes the integers. */
+const PATCHED = 0x40;
+
+/**
+ * Decimal payload: [patch count, then per patch the gap since the previous patch and the value's 8
+ * raw bytes], then the scaled integers (ints.ts), which the decoder divides by 10^scale.
+ */
+function encodeDecimal(column: ScaledColumn, words: Uint32Array): Uint8Array {
+  const hiAt = HI;
+  const loAt = LO;
+  const { scale, ints, patches } = column;
+  const out = start(ValueMode.decimal | (scale << 3) | (patches.length > 0 ? PATCHED : 0), ints.length);
+  if (patches.length > 0) {
+    out.writeVarint(patches.length);
+    let next = 0;
+    for (const p of patches) {
+      out.writeVarint(p - next);
+      next = p + 1;
+      out.writeUint32(words[2 * p + loAt] ?? 0);
+      out.writeUint32(words[2 * p + hiAt] ?? 0);
+    }
+  }
+  encodeInts(ints, out);
+  return out.finish();
+}
+
+function decodeDecimal(input: ByteReader, header: number, out: Float64Array): void {
+  const scale = (header >> 3) & 7;
+  const divisor = POW10[scale];
+  if (divisor === undefined) throw new CodecError(`bad decimal scale ${scale}`);
+  const patchCount = (header & PATCHED) !== 0 ? input.readVarint() : 0;
+  if (patchCount > out.length) throw new CodecError('more patches than values');
+  const patches = new Float64Array(patchCount * 3);
+  let next = 0;
+  for (let i = 0; i < patchCount; i++) {
+    const p = next + input.readVarint();
+    if (p >= out.length) throw new CodecError('patch position out of range');
+    next = p + 1;
+    patches[3 * i] = p;
+    patches[3 * i + 1] = input.readUint32();
+    patches[3 * i + 2] = input.readUint32();
+  }
+  decodeInts(input, out.length, out, divisor);
+  const words = wordsOf(out);
+  for (let i = 0; i < patchCount; i++) {
+    const p = patches[3 * i] ?? 0;
+    words[2 * p + LO] = patches[3 * i + 1] ?? 0;
+    words[2 * p + HI] = patches[3 * i + 2] ?? 0;
+  }
+}
+
+function start(header: number, n: number): ByteWriter {
+  const out = new ByteWriter(64);
+  out.writeByte(header);
+  out.writeVarint(n);
+  return out;
+}
+
+function smaller(a: Uint8Array, b: Uint8Array): Uint8Array {
+  return b.length < a.length ? b : a;
+}
+
+function isConstant(words: Uint32Array, n: number): boolean {
+  const hiAt = HI; // local copies: see float-words.ts
+  const loAt = LO;
+  const hi = words[hiAt];
+  const lo = words[loAt];
+  for (let i = 1; i < n; i++) {
+    if (words[2 * i + hiAt] !== hi || words[2 * i + loAt] !== lo) return false;
+  }
+  return true;
+}
+
+function encodeConstant(words: Uint32Array, n: number): Uint8Array {
+  const out = start(ValueMode.constant, n);
+  if (n > 0) {
+    out.writeUint32(words[LO] ?? 0);
+    out.writeUint32(words[HI] ?? 0);
+  }
+  return out.finish();
+}
+
+function decodeConstant(input: ByteReader, out: Float64Array): void {
+  const hiAt = HI; // local copies: see float-words.ts
+  const loAt = LO;
+  if (out.length === 0) return;
+  const lo = input.readUint32();
+  const hi = input.readUint32();
+  const words = wordsOf(out);
+  for (let i = 0; i < out.length; i++) {
+    words[2 * i + loAt] = lo;
+    words[2 * i + hiAt] = hi;
+  }
+}
+
+/** Raw doubles, written little-endian whatever the platform so buffers move between machines. */
+function encodeRaw(values: Float64Array): Uint8Array {
+  const hiAt = HI; // local copies: see float-words.ts
+  const loAt = LO;
+  const out = start(ValueMode.raw, values.length);
+  const words = wordsOf(values);
+  for (let i = 0; i < values.length; i++) {
+    out.writeUint32(words[2 * i + loAt] ?? 0);
+    out.writeUint32(words[2 * i + hiAt] ?? 0);
+  }
+  return out.finish();
+}
+
+function decodeRaw(input: ByteReader, out: Float64Array): void {
+  const hiAt = HI; // local copies: see float-words.ts
+  const loAt = LO;
+  const words = wordsOf(out);
+  for (let i = 0; i < out.length; i++) {
+    words[2 * i + loAt] = input.readUint32();
+    words[2 * i + hiAt] = input.readUint32();
+  }
+}
