@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.ts';
@@ -9,6 +12,11 @@ import {
   pingMs,
   type RedisClient,
 } from '../src/redis/index.ts';
+import { createTsdbContext, tsdbOptions } from '../src/tsdb/context.ts';
+import { sealHost } from '../src/tsdb/index.ts';
+import { latestMany, range } from '../src/tsdb/query/index.ts';
+import { openSpool } from '../src/tsdb/spool/index.ts';
+import { SampleWriter } from '../src/tsdb/writer.ts';
 import {
   SENTINEL_MASTER_NAME,
   startCluster,
@@ -77,5 +85,42 @@ describe('connecting through Cluster', () => {
     expect(stats.set?.count).toBeGreaterThanOrEqual(40);
     expect(stats.get?.count).toBe(1);
     expect(stats.set?.p99Ms).toBeGreaterThan(0);
+  });
+
+  it('writes, seals and reads back samples of many hosts through the cluster', async () => {
+    const config = loadConfig({
+      REDIS_CLUSTER_NODES: cluster.startupNodes.map((n) => `${n.host}:${n.port}`).join(','),
+      VITALS_KEY_PREFIX: uniquePrefix('cluster-tsdb'),
+    });
+    const c = createRedis({ config: config.redis, logger }, 'request');
+    const ctx = createTsdbContext(c, new Keys(config.redis.keyPrefix), tsdbOptions(config.storage, '/tmp'));
+    const spool = await openSpool({ dir: mkdtempSync(join(tmpdir(), 'vitals-cluster-spool-')) });
+    const writer = new SampleWriter(ctx, spool, { logger });
+    try {
+      await waitFor(() => c.status === 'ready', { timeoutMs: 10_000 });
+      const t0 = Date.now() - 5 * 3_600_000;
+      const batches = Array.from({ length: 20 }, (_, h) => ({
+        org: 'acme',
+        host: `host${h}`,
+        seriesKeys: ['cpu.usage', 'load.1'],
+        series: Array.from({ length: 200 }, (_, i) => i % 2),
+        timestamps: Array.from({ length: 200 }, (_, i) => t0 + Math.floor(i / 2) * 60_000),
+        values: Array.from({ length: 200 }, (_, i) => h + i / 10),
+      }));
+      expect((await writer.write(batches)).stored).toBe('redis');
+      const sealed = await sealHost(ctx, 'acme', 'host3', { upTo: Date.now() });
+      expect(sealed.windows).toBeGreaterThan(0);
+      expect(sealed.failures).toEqual([]);
+      for (const h of [0, 3, 19]) {
+        const got = await range(ctx, 'acme', `host${h}`, ['load.1'], t0, Date.now(), 1000);
+        expect(got.get('load.1')?.points.timestamps.length).toBe(100);
+      }
+      const cold = createTsdbContext(c, new Keys(config.redis.keyPrefix), ctx.options);
+      const latest = await latestMany(cold, 'acme', ['host0', 'host3', 'host19']);
+      expect(latest.get('host19')?.get('load.1')?.value).toBe(19 + 199 / 10);
+    } finally {
+      await writer.close();
+      await closeRedis(c);
+    }
   });
 });

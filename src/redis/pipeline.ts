@@ -22,15 +22,27 @@ export class PipelineError extends Error {
 export async function execGrouped(client: RedisClient, ops: readonly PipelineOp[]): Promise<unknown[]> {
   if (ops.length === 0) return [];
   if (!(client instanceof Cluster)) return execOne(client, ops);
-  const groups = new Map<number, PipelineOp[]>();
-  for (const op of ops) {
+  const groups = new Map<number, number[]>();
+  ops.forEach((op, i) => {
     const slot = calculateSlot(op.key);
     const group = groups.get(slot);
-    if (group) group.push(op);
-    else groups.set(slot, [op]);
-  }
-  const results = await Promise.all([...groups.values()].map((group) => execOne(client, group)));
-  return results.flat();
+    if (group) group.push(i);
+    else groups.set(slot, [i]);
+  });
+  // Replies come back in the order the ops were given, whatever the grouping.
+  const out = new Array<unknown>(ops.length);
+  await Promise.all(
+    [...groups.values()].map(async (indexes) => {
+      const replies = await execOne(
+        client,
+        indexes.map((i) => ops[i] as PipelineOp),
+      );
+      indexes.forEach((at, k) => {
+        out[at] = replies[k];
+      });
+    }),
+  );
+  return out;
 }
 
 async function execOne(client: RedisClient, ops: readonly PipelineOp[]): Promise<unknown[]> {

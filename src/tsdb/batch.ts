@@ -32,7 +32,8 @@ export function validateBatch(batch: WriteBatch, bounds: TimeBounds): void {
   for (let i = 0; i < n; i++) {
     const s = batch.series[i] as number;
     const key = batch.seriesKeys[s];
-    if (key === undefined) throw new SampleRejectedError('', `sample ${i} refers to unknown series index ${s}`);
+    if (key === undefined)
+      throw new SampleRejectedError('', `sample ${i} refers to unknown series index ${s}`);
     const problem = checkSample(key, batch.timestamps[i] as number, batch.values[i], bounds);
     if (problem) throw new SampleRejectedError(key, problem);
   }
@@ -40,11 +41,13 @@ export function validateBatch(batch: WriteBatch, bounds: TimeBounds): void {
 
 /** Why one sample cannot be stored, or undefined when it can. */
 export function checkSample(key: string, t: number, value: unknown, bounds: TimeBounds): string | undefined {
-  if (!Number.isSafeInteger(t) || t < 0) return `${key}: timestamp ${t} is not a whole number of ms since 1970`;
+  if (!Number.isSafeInteger(t) || t < 0)
+    return `${key}: timestamp ${t} is not a whole number of ms since 1970`;
   if (t > bounds.maxTimestamp) {
     return `${key}: timestamp ${t} is more than the allowed skew ahead of the server clock (latest accepted ${bounds.maxTimestamp})`;
   }
-  if (t < bounds.minTimestamp) return `${key}: timestamp ${t} is older than raw retention (oldest accepted ${bounds.minTimestamp})`;
+  if (t < bounds.minTimestamp)
+    return `${key}: timestamp ${t} is older than raw retention (oldest accepted ${bounds.minTimestamp})`;
   if (typeof value !== 'number') return `${key}: value is not a number`;
   return undefined;
 }

@@ -132,6 +132,18 @@ export class HotTier {
     return this.ring(org, host, seriesKey, false)?.newest();
   }
 
+  /** The newest point of every series the tier holds for a host, in one walk (the overview's hot path). */
+  newestOf(org: string, host: string): Map<string, { timestamp: number; value: number }> | undefined {
+    const byKey = this.hosts.get(`${org}:${host}`);
+    if (!byKey || byKey.size === 0) return undefined;
+    const out = new Map<string, { timestamp: number; value: number }>();
+    for (const [key, ring] of byKey) {
+      const newest = ring.newest();
+      if (newest) out.set(key, newest);
+    }
+    return out;
+  }
+
   /** Every series the tier holds for a host. */
   seriesOf(org: string, host: string): string[] {
     return [...(this.hosts.get(`${org}:${host}`)?.keys() ?? [])];

@@ -3,7 +3,25 @@ export { SampleRejectedError, StorageUnavailableError, TsdbError } from './error
 export { DAY_MS, TIERS, type Tier, WINDOW_MS } from './layout.ts';
 export type { Ack, StoredIn, TsdbContext, TsdbOptions } from './options.ts';
 export type { Points } from './points.ts';
-export { readRaw } from './query/read-raw.ts';
+export {
+  AGGREGATE_FNS,
+  type AggregateFn,
+  type AggregateResult,
+  aggregate,
+  aggregateMany,
+  latest,
+  latestMany,
+  QueryUnavailableError,
+  type RangeSeries,
+  range,
+  rangeMany,
+  readRaw,
+  recent,
+  recentMany,
+  reloadHotTier,
+  type Sample as PointSample,
+  type SeriesSelector,
+} from './query/index.ts';
 export {
   enforceRetention,
   lastMaintenance,

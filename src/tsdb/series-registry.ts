@@ -36,6 +36,11 @@ export class SeriesRegistry {
     return this.host(org, host).byKey.get(seriesKey);
   }
 
+  /** Cached key of an id, or undefined when this process has not seen it yet. */
+  cachedKey(org: string, host: string, id: number): string | undefined {
+    return this.host(org, host).byId.get(id);
+  }
+
   /** Ids of the given series, allocating missing ones atomically in Redis. */
   async ids(org: string, host: string, seriesKeys: readonly string[]): Promise<number[]> {
     const entry = this.host(org, host);

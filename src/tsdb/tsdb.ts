@@ -2,6 +2,7 @@ import type { Config, Logger } from '../config/index.ts';
 import type { Keys, RedisClient } from '../redis/index.ts';
 import { createTsdbContext, tsdbOptions } from './context.ts';
 import type { TsdbContext } from './options.ts';
+import { reloadHotTier } from './query/index.ts';
 import { runMaintenance } from './seal/index.ts';
 import { openSpool } from './spool/index.ts';
 import { SampleWriter } from './writer.ts';
@@ -39,6 +40,12 @@ export async function openTsdb(deps: OpenTsdbDeps): Promise<Tsdb> {
       'disk spool holds data from an earlier run; it is replayed once Redis answers',
     );
   const writer = new SampleWriter(ctx, spool, { logger: deps.logger.child({ component: 'writer' }) });
+  // Refill the hot tier in the background: start-up must not wait for it, nor fail when Redis is down.
+  reloadHotTier(ctx).then(
+    (r) => deps.logger.info(r, 'hot tier reloaded from Redis'),
+    (err: unknown) =>
+      deps.logger.warn({ err }, 'hot tier not reloaded (Redis unavailable); it fills as data arrives'),
+  );
   let closing: Promise<void> | undefined;
   const maintenance = maintenanceLoop(
     ctx,

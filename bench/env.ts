@@ -1,0 +1,81 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { loadConfig } from '../src/config/index.ts';
+import { createRedis, Keys } from '../src/redis/index.ts';
+import { createTsdbContext, tsdbOptions } from '../src/tsdb/context.ts';
+import type { TsdbContext } from '../src/tsdb/index.ts';
+import { openSpool } from '../src/tsdb/spool/index.ts';
+import { SampleWriter } from '../src/tsdb/writer.ts';
+import { type RedisServer, startRedis } from '../test/harness/index.ts';
+
+export const silent = pino({ level: 'silent' });
+
+export interface BenchDb {
+  readonly server: RedisServer;
+  readonly ctx: TsdbContext;
+  readonly writer: SampleWriter;
+  readonly admin: Redis;
+  close(): Promise<void>;
+}
+
+/** A private redis-server and a storage engine on it, configured as the server would be. */
+export async function benchDb(env: Record<string, string> = {}): Promise<BenchDb> {
+  const server = await startRedis();
+  const dataDir = mkdtempSync(join(tmpdir(), 'vitals-bench-'));
+  const config = loadConfig({
+    REDIS_URL: server.url,
+    VITALS_DATA_DIR: dataDir,
+    VITALS_RETENTION_RAW: '40d',
+    ...env,
+  });
+  const redis = createRedis({ config: config.redis, logger: silent }, 'request');
+  const ctx = createTsdbContext(
+    redis,
+    new Keys(config.redis.keyPrefix),
+    tsdbOptions(config.storage, dataDir),
+  );
+  const spool = await openSpool({ dir: join(dataDir, 'spool') });
+  const writer = new SampleWriter(ctx, spool, { logger: silent });
+  const admin = server.client();
+  return {
+    server,
+    ctx,
+    writer,
+    admin,
+    async close() {
+      await writer.close();
+      redis.disconnect();
+      await server.close();
+    },
+  };
+}
+
+export async function baselineRedis(): Promise<{ server: RedisServer; client: Redis }> {
+  const server = await startRedis();
+  return { server, client: server.client() };
+}
+
+export async function usedMemory(client: Redis): Promise<number> {
+  const info = await client.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function pool<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const item = items[next++] as T;
+        await fn(item);
+      }
+    }),
+  );
+}

@@ -1,0 +1,50 @@
+// `npm run bench [-- --json FILE] [-- --quick]`: runs every benchmark against private redis-servers,
+// prints the figures and writes docs/BENCHMARKS.md (and FILE as JSON).
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { type Figure, markdown, meets } from './report.ts';
+import { ingestBench } from './sections/ingest.ts';
+import { queryBench } from './sections/query.ts';
+import { storageBench } from './sections/storage.ts';
+
+const args = process.argv.slice(2);
+const jsonAt = args.indexOf('--json');
+const jsonFile = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
+const quick = args.includes('--quick');
+const seed = 2026;
+
+function print(figures: readonly Figure[]): void {
+  for (const f of figures) {
+    const met = meets(f);
+    const base = f.baseline === undefined ? '' : ` (baseline ${f.baseline.toPrecision(4)})`;
+    process.stdout.write(
+      `${f.section} | ${f.name}: ${f.value.toPrecision(4)} ${f.unit}${base}${met === undefined ? '' : met ? ' ✓' : ' ✗'}\n`,
+    );
+  }
+}
+
+const figures: Figure[] = [];
+const run = async (step: Promise<Figure[]>) => {
+  const got = await step;
+  print(got);
+  figures.push(...got);
+};
+
+await run(storageBench({ hosts: quick ? 2 : 10, days: 1, seed }));
+const ingest = await ingestBench({ hosts: quick ? 100 : 1000, minutes: quick ? 5 : 15, seed });
+print(ingest.figures);
+figures.push(...ingest.figures);
+try {
+  await run(queryBench({ ingestDb: ingest.db, days: quick ? 3 : 30, seed }));
+} finally {
+  await ingest.db.close();
+}
+
+const meta = {
+  date: new Date().toISOString(),
+  machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
+  mode: quick ? 'quick (smaller data sets)' : 'full',
+};
+if (!quick) writeFileSync(new URL('../docs/BENCHMARKS.md', import.meta.url), markdown(figures, meta));
+if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ meta, figures }, null, 2));
+process.stdout.write(quick ? 'quick run: docs/BENCHMARKS.md left unchanged\n' : 'wrote docs/BENCHMARKS.md\n');

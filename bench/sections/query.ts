@@ -1,0 +1,151 @@
+import { Keys } from '../../src/redis/index.ts';
+import { measureDecodeRate } from '../../src/tsdb/codec/measure.ts';
+import { createTsdbContext } from '../../src/tsdb/context.ts';
+import { sealHost, type TsdbContext } from '../../src/tsdb/index.ts';
+import { aggregate, latestMany, range, readRaw } from '../../src/tsdb/query/index.ts';
+import { BaselineStore } from '../baseline.ts';
+import { hostBatches, hostSnapshots, toSeriesKey } from '../data.ts';
+import { hostColumns } from '../dataset.ts';
+import { type BenchDb, baselineRedis, benchDb, pool } from '../env.ts';
+import { type Figure, median, percentile } from '../report.ts';
+
+const SECTION = 'Queries';
+const DAY = 86_400_000;
+
+async function timed(runs: number, fn: () => Promise<unknown>): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+/** A context on the same Redis with an empty hot tier, so queries read Redis as a cold process would. */
+function coldContext(ctx: TsdbContext): TsdbContext {
+  return createTsdbContext(ctx.redis, new Keys(ctx.keys.prefix), ctx.options);
+}
+
+export async function queryBench(opts: { ingestDb: BenchDb; days: number; seed: number }): Promise<Figure[]> {
+  const end = Date.now() - 60_000;
+  const start = end - opts.days * DAY;
+  const cols = hostColumns({ hosts: 1, start, end, seed: opts.seed }, 0);
+  const db = await benchDb();
+  const base = await baselineRedis();
+  try {
+    await pool(hostBatches('bench', cols, 720), 4, (b) => db.writer.write([b]));
+    await sealHost(db.ctx, 'bench', cols.host, { upTo: Date.now() });
+    const store = new BaselineStore(base.client, 'vitals:');
+    for (let d = start; d < end; d += DAY) {
+      await store.write(
+        cols.host,
+        hostSnapshots(
+          hostColumns({ hosts: 1, start: d, end: Math.min(end, d + DAY - 1), seed: opts.seed }, 0),
+        ),
+      );
+    }
+    const cold = coldContext(db.ctx);
+    const key = toSeriesKey('cpu.usage');
+    const rangeOf = (from: number) => range(cold, 'bench', cols.host, [key], from, end, 10_000_000);
+    const points = (await rangeOf(start)).get(key)?.points.timestamps.length ?? 0;
+    const r1 = await timed(5, () => rangeOf(end - DAY));
+    const r30 = await timed(5, () => rangeOf(start));
+    const step = Math.ceil((end - start) / 1000 / 60_000) * 60_000;
+    const a30 = await timed(5, () => aggregate(cold, 'bench', cols.host, [key], start, end, step, 'avg'));
+    const b1 = await timed(3, () => store.range(cols.host, 'cpu.usage', end - DAY, end));
+    const b30 = await timed(1, () => store.range(cols.host, 'cpu.usage', start, end));
+    const decode = measureDecodeRate([cols], { rounds: 3 });
+    const label = `${opts.days} d`;
+    return [
+      { section: SECTION, name: `range, 1 day raw of one series`, value: r1, unit: 'ms', baseline: b1 },
+      {
+        section: SECTION,
+        name: `range, ${label} raw of one series (${points.toLocaleString('en-US')} points)`,
+        value: r30,
+        unit: 'ms',
+        baseline: b30,
+        target: { op: '≤', value: 100 },
+      },
+      {
+        section: SECTION,
+        name: `aggregate, ${label} to ≤ 1,000 points (avg, 1m rollups)`,
+        value: a30,
+        unit: 'ms',
+        target: { op: '≤', value: 10 },
+      },
+      {
+        section: SECTION,
+        name: 'decode, values + timestamps + presence',
+        value: decode.series,
+        unit: 'samples/s',
+      },
+      { section: SECTION, name: 'decode, values alone', value: decode.values, unit: 'samples/s' },
+      ...(await latestFigures(opts.ingestDb)),
+      ...(await freshnessFigures(db)),
+    ];
+  } finally {
+    await db.close();
+    await base.server.close();
+  }
+}
+
+async function latestFigures(db: BenchDb): Promise<Figure[]> {
+  const hosts = (await db.admin.zrange(db.ctx.keys.hostsIndex(), 0, -1)).map((m) => m.slice('bench:'.length));
+  const hot = await timed(20, () => latestMany(db.ctx, 'bench', hosts));
+  const fromRedis = await timed(5, () => latestMany(coldContext(db.ctx), 'bench', hosts));
+  return [
+    {
+      section: SECTION,
+      name: `latest values of ${hosts.length} hosts (hot tier)`,
+      value: hot,
+      unit: 'ms',
+      target: { op: '≤', value: 5 },
+    },
+    {
+      section: SECTION,
+      name: `latest values of ${hosts.length} hosts (from Redis, cold process)`,
+      value: fromRedis,
+      unit: 'ms',
+    },
+  ];
+}
+
+/** Time from a durable write call to the sample being readable from Redis by another process. */
+async function freshnessFigures(db: BenchDb): Promise<Figure[]> {
+  const cold = coldContext(db.ctx);
+  const times: number[] = [];
+  const ids = await db.ctx.series.ids('bench', 'fresh', ['cpu.usage']);
+  for (let i = 0; i < 200; i++) {
+    const t = Date.now();
+    const t0 = performance.now();
+    await db.writer.write(
+      [{ org: 'bench', host: 'fresh', seriesKeys: ['cpu.usage'], series: [0], timestamps: [t], values: [i] }],
+      'durable',
+    );
+    const got = await readRaw(cold, 'bench', 'fresh', ids, t, t);
+    if (got.get(ids[0] ?? 0)?.timestamps.length !== 1)
+      throw new Error('a durably written sample was not readable');
+    times.push(performance.now() - t0);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  return [
+    {
+      section: SECTION,
+      name: 'written → queryable, ack=durable, p50',
+      value: percentile(times, 0.5),
+      unit: 'ms',
+      baseline: 15_000,
+      note: 'baseline: 30 s batches, 15 s on average',
+    },
+    {
+      section: SECTION,
+      name: 'written → queryable, ack=durable, p99',
+      value: percentile(times, 0.99),
+      unit: 'ms',
+      baseline: 30_000,
+      target: { op: '≤', value: 100 },
+    },
+  ];
+}

@@ -1,0 +1,85 @@
+import { dayStart, type Tier, WINDOW_MS, windowsBetween } from '../layout.ts';
+import type { TsdbContext } from '../options.ts';
+import { emptyPoints, mergePoints, type Points } from '../points.ts';
+import { type AggregatePlan, type IndexSets, indexSets, sealedSource } from './aggregate-plan.ts';
+import { fetchRawWindows } from './read-raw.ts';
+import { fetchRollups, type WindowRollups } from './read-rollups.ts';
+import { readIndexes, unionWindows } from './windows.ts';
+
+/** What an aggregate reads for one host: per window its source, the raw points and the rollups. */
+export interface AggregateSources {
+  /** Windows with data, oldest first. */
+  readonly windows: readonly number[];
+  /** Sealed source per window; absent for a window that only has a head. */
+  readonly source: ReadonlyMap<number, Tier>;
+  readonly heads: ReadonlySet<number>;
+  /** Raw points per id over every raw-sourced window and every head (sealed raw merged with heads). */
+  readonly raw: ReadonlyMap<number, Points>;
+  readonly rollups: WindowRollups;
+}
+
+/**
+ * Reads what `plan` needs: the indexes, then raw windows and rollup windows concurrently. A window
+ * whose hourly rollups turn out missing is read again from the next tier (one more round trip, only
+ * then).
+ */
+export async function readSources(
+  ctx: TsdbContext,
+  org: string,
+  host: string,
+  ids: readonly number[],
+  plan: AggregatePlan,
+): Promise<AggregateSources> {
+  const sets = indexSets(await readIndexes(ctx, org, host, plan.from, plan.to, true));
+  const windows = candidates(plan, sets);
+  const source = new Map<number, Tier>();
+  for (const ws of windows) {
+    const tier = sealedSource(plan, sets, ws);
+    if (tier) source.set(ws, tier);
+  }
+  const first = await readPass(ctx, org, host, ids, plan, source, [...sets.heads]);
+  const missing = [...first.rollups].filter(([ws, r]) => r === undefined && source.get(ws) === '1h');
+  if (missing.length === 0) return { windows, source, heads: sets.heads, ...first };
+  const retry = new Map<number, Tier>();
+  for (const [ws] of missing) {
+    const tier = sealedSource(plan, sets, ws, '1h');
+    if (tier) retry.set(ws, tier);
+    source.delete(ws);
+  }
+  const second = await readPass(ctx, org, host, ids, plan, retry, []);
+  for (const [ws, tier] of retry) source.set(ws, tier);
+  const raw = new Map(
+    [...first.raw].map(([id, p]) => [id, mergePoints(p, second.raw.get(id) ?? emptyPoints)]),
+  );
+  return { windows, source, heads: sets.heads, raw, rollups: new Map([...first.rollups, ...second.rollups]) };
+}
+
+async function readPass(
+  ctx: TsdbContext,
+  org: string,
+  host: string,
+  ids: readonly number[],
+  plan: AggregatePlan,
+  source: ReadonlyMap<number, Tier>,
+  heads: readonly number[],
+): Promise<{ raw: Map<number, Points>; rollups: WindowRollups }> {
+  const of = (tier: Tier) => [...source].filter(([, t]) => t === tier).map(([ws]) => ws);
+  const [raw, rollups] = await Promise.all([
+    fetchRawWindows(ctx, org, host, ids, of('raw'), heads),
+    fetchRollups(ctx, org, host, ids, of('1m'), of('1h'), plan.columns),
+  ]);
+  return { raw, rollups };
+}
+
+/**
+ * Windows that may hold data in [plan.from, plan.to]. Hourly rollups are indexed by day only, so when
+ * they may be read every window of an indexed day is a candidate (one whose field is absent has none).
+ */
+function candidates(plan: AggregatePlan, sets: IndexSets): number[] {
+  const inRange = (ws: number) => ws + WINDOW_MS > plan.from && ws <= plan.to;
+  const hourly =
+    sets.days.size === 0
+      ? []
+      : windowsBetween(plan.from, plan.to).filter((ws) => sets.days.has(dayStart(ws)));
+  return unionWindows([...sets.raw], [...sets.minute], [...sets.heads], hourly).filter(inRange);
+}

@@ -1,0 +1,199 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServer, startRedis, uniquePrefix } from '../../../test/harness/index.ts';
+import { bucketStart, DAY_MS, WINDOW_MS } from '../layout.ts';
+import type { Points } from '../points.ts';
+import { aggregate } from './aggregate.ts';
+import { idsOf, makePoints, testContext, writeHead, writeHot, writeSealed } from './test-support.ts';
+import { AGGREGATE_FNS, type AggregateFn } from './types.ts';
+
+const W0 = Date.UTC(2025, 0, 10);
+const NOW = W0 + 4 * WINDOW_MS;
+let server: RedisServer;
+let redis: Redis;
+
+beforeAll(async () => {
+  server = await startRedis();
+  redis = server.client();
+});
+afterAll(() => server.close());
+
+/** The answer computed the obvious way: every non-NaN sample of each whole bucket. */
+function direct(
+  p: Points,
+  from: number,
+  to: number,
+  step: number,
+  fn: AggregateFn,
+): { t: number[]; v: number[] } {
+  const buckets = new Map<number, number[]>();
+  const first = bucketStart(from, step);
+  const last = bucketStart(to, step) + step - 1;
+  p.timestamps.forEach((t, i) => {
+    const v = p.values[i] as number;
+    if (t < first || t > last || Number.isNaN(v)) return;
+    const b = bucketStart(t, step);
+    buckets.set(b, [...(buckets.get(b) ?? []), v]);
+  });
+  const v = [...buckets.values()].map((vs) => reduce(vs, fn));
+  return { t: [...buckets.keys()], v };
+}
+
+function reduce(vs: number[], fn: AggregateFn): number {
+  const sum = vs.reduce((a, b) => a + b, 0);
+  const sorted = [...vs].sort((a, b) => a - b);
+  const rank = (q: number) => sorted[Math.ceil(q * sorted.length) - 1] ?? Number.NaN;
+  const byFn: Record<AggregateFn, number> = {
+    avg: sum / vs.length,
+    min: Math.min(...vs),
+    max: Math.max(...vs),
+    sum,
+    count: vs.length,
+    last: vs.at(-1) ?? Number.NaN,
+    p50: rank(0.5),
+    p95: rank(0.95),
+    p99: rank(0.99),
+  };
+  return byFn[fn];
+}
+
+const data = makePoints(W0, 2 * 1440, 5000, (i) =>
+  i % 113 === 7 ? Number.NaN : ((i * 7919) % 1000) / 10 - 20,
+);
+
+async function stored(mode: 'head' | 'sealed', options: Parameters<typeof writeSealed>[4] = {}) {
+  const ctx = testContext(redis, uniquePrefix(`agg-${mode}`), NOW);
+  const ids = await idsOf(ctx, 'o', 'h', ['s']);
+  const byId = new Map([[ids.get('s') ?? 0, data]]);
+  if (mode === 'head') await writeHead(ctx, 'o', 'h', byId);
+  else await writeSealed(ctx, 'o', 'h', byId, options);
+  return ctx;
+}
+
+describe('aggregate', () => {
+  it('does match a direct computation for every function when the data is in heads or sealed', async () => {
+    const from = W0 + 777_777;
+    const to = W0 + 2 * WINDOW_MS - 1_234_567;
+    for (const mode of ['head', 'sealed'] as const) {
+      const ctx = await stored(mode);
+      for (const step of [15_000, 60_000, 600_000, 3_600_000]) {
+        for (const fn of AGGREGATE_FNS) {
+          const got = (await aggregate(ctx, 'o', 'h', ['s'], from, to, step, fn)).series.get('s');
+          const want = direct(data, from, to, step, fn);
+          expect(Array.from(got?.timestamps ?? []), `${mode} ${fn}@${step}`).toEqual(want.t);
+          for (const [i, v] of want.v.entries())
+            expect(got?.values[i], `${mode} ${fn}@${step} #${i}`).toBeCloseTo(v, 9);
+        }
+      }
+    }
+  });
+
+  it('does give exact nearest-rank percentiles when raw samples are there', async () => {
+    const ctx = testContext(redis, uniquePrefix('agg-pct'), NOW);
+    const ids = await idsOf(ctx, 'o', 'h', ['s']);
+    // 1..100 shuffled within one minute: p50 = 50, p95 = 95, p99 = 99 by nearest rank.
+    const values = Array.from({ length: 100 }, (_, i) => ((i * 37) % 100) + 1);
+    const p = {
+      timestamps: Float64Array.from(values, (_, i) => W0 + i * 500),
+      values: Float64Array.from(values),
+    };
+    await writeSealed(ctx, 'o', 'h', new Map([[ids.get('s') ?? 0, p]]));
+    const at = async (fn: AggregateFn) =>
+      Array.from((await aggregate(ctx, 'o', 'h', ['s'], W0, W0, 60_000, fn)).series.get('s')?.values ?? []);
+    expect([await at('p50'), await at('p95'), await at('p99')]).toEqual([[50], [95], [99]]);
+  });
+
+  it('does widen the range to whole buckets aligned to the step when from and to fall inside buckets', async () => {
+    const ctx = await stored('sealed');
+    const r = await aggregate(ctx, 'o', 'h', ['s'], W0 + 61_000, W0 + 299_000, 120_000, 'count');
+    expect([r.from, r.to]).toEqual([W0, W0 + 360_000 - 1]);
+    // 24 samples per 2 minutes, but the 8th of the series is NaN and is not counted.
+    expect(Array.from(r.series.get('s')?.values ?? [])).toEqual([23, 24, 24]);
+  });
+
+  it('does round steps of a minute or more to whole minutes when the step is uneven', async () => {
+    const ctx = await stored('sealed');
+    const r = await aggregate(ctx, 'o', 'h', ['s'], W0, W0 + DAY_MS / 10, 2_592_000 / 3, 'avg');
+    expect(r.stepMs).toBe(840_000);
+    expect(r.tiers).toEqual(['1m']);
+  });
+
+  it('does fall back to rollup averages for percentiles when raw has expired', async () => {
+    const ctx = await stored('sealed', { raw: false });
+    const r = await aggregate(ctx, 'o', 'h', ['s'], W0, W0 + WINDOW_MS - 1, 600_000, 'p95');
+    expect(r.tiers).toEqual(['1m']);
+    expect(r.approximate).toBe(true);
+    const avgs = direct(data, W0, W0 + WINDOW_MS - 1, 60_000, 'avg');
+    const first = avgs.v.slice(0, 10).sort((a, b) => a - b);
+    expect(r.series.get('s')?.values[0]).toBeCloseTo(first[9] ?? 0, 9);
+  });
+
+  it('does read 1-minute rollups when hourly rollups are missing for a whole-hour step', async () => {
+    const ctx = await stored('sealed', { hour: false });
+    await redis.zadd(ctx.keys.hourlyIndex('o', 'h'), W0, String(W0));
+    const r = await aggregate(ctx, 'o', 'h', ['s'], W0, W0 + 2 * WINDOW_MS - 1, 3_600_000, 'max');
+    expect(r.tiers).toEqual(['1m']);
+    expect(Array.from(r.series.get('s')?.values ?? [])).toEqual(
+      direct(data, W0, W0 + 2 * WINDOW_MS - 1, 3_600_000, 'max').v,
+    );
+  });
+
+  it('does read raw columns when a whole-minute step meets windows without minute rollups', async () => {
+    const ctx = await stored('sealed', { minute: false, hour: false });
+    const r = await aggregate(ctx, 'o', 'h', ['s'], W0, W0 + WINDOW_MS - 1, 300_000, 'min');
+    expect(r.tiers).toEqual(['raw']);
+    expect(Array.from(r.series.get('s')?.values ?? [])).toEqual(
+      direct(data, W0, W0 + WINDOW_MS - 1, 300_000, 'min').v,
+    );
+  });
+
+  it('does mark the answer approximate when the step is finer than the only tier left', async () => {
+    const ctx = await stored('sealed', { raw: false });
+    const r = await aggregate(ctx, 'o', 'h', ['s'], W0, W0 + 600_000 - 1, 10_000, 'max');
+    expect([r.tiers, r.approximate, r.series.get('s')?.timestamps.length]).toEqual([['1m'], true, 10]);
+  });
+
+  it('does add late head samples to the rollups when the raw columns of the window have expired', async () => {
+    const ctx = await stored('sealed', { raw: false });
+    const id = (await idsOf(ctx, 'o', 'h', ['s'])).get('s') ?? 0;
+    await writeHead(ctx, 'o', 'h', new Map([[id, makePoints(W0 + 2500, 2, 1000, () => 1000)]]));
+    const r = await aggregate(ctx, 'o', 'h', ['s'], W0, W0 + WINDOW_MS - 1, WINDOW_MS, 'count');
+    const max = await aggregate(ctx, 'o', 'h', ['s'], W0, W0 + WINDOW_MS - 1, WINDOW_MS, 'max');
+    expect([r.tiers, r.approximate]).toEqual([['1h'], true]);
+    expect(Array.from(r.series.get('s')?.values ?? [])).toEqual([
+      (direct(data, W0, W0 + WINDOW_MS - 1, WINDOW_MS, 'count').v[0] ?? 0) + 2,
+    ]);
+    expect(Array.from(max.series.get('s')?.values ?? [])).toEqual([1000]);
+  });
+
+  it('does answer from the hot tier when it reaches back to the first bucket', async () => {
+    const ctx = testContext(redis, uniquePrefix('agg-hot'), NOW, { hotPoints: 100 });
+    writeHot(
+      ctx,
+      'o',
+      'h',
+      's',
+      makePoints(W0, 100, 1000, (i) => i),
+    );
+    const r = await aggregate(ctx, 'o', 'h', ['s'], W0, W0 + 99_000, 60_000, 'sum');
+    expect(Array.from(r.series.get('s')?.values ?? [])).toEqual([1770, 3180]);
+    const before = await aggregate(ctx, 'o', 'h', ['s'], W0 - 60_000, W0 + 99_000, 60_000, 'sum');
+    expect(before.series.get('s')?.timestamps.length).toBe(0);
+  });
+
+  it('does return empty series when the series is unknown or has no data in the range', async () => {
+    const ctx = await stored('sealed');
+    const r = await aggregate(ctx, 'o', 'h', ['nope', 's'], W0 + 3 * WINDOW_MS, NOW, 60_000, 'avg');
+    expect([...r.series].map(([k, p]) => [k, p.timestamps.length])).toEqual([
+      ['nope', 0],
+      ['s', 0],
+    ]);
+    expect(r.tiers).toEqual([]);
+  });
+
+  it('does refuse a step that would make too many buckets', async () => {
+    const ctx = await stored('sealed');
+    await expect(aggregate(ctx, 'o', 'h', ['s'], 0, NOW, 1000, 'avg')).rejects.toThrow(RangeError);
+    await expect(aggregate(ctx, 'o', 'h', ['s'], 0, NOW, 0, 'avg')).rejects.toThrow(RangeError);
+  });
+});

@@ -1,0 +1,71 @@
+import { ByteReader } from '../codec/bytes.ts';
+import { dayStart, WINDOW_MS } from '../layout.ts';
+import type { TsdbContext } from '../options.ts';
+import type { Rollup } from '../window-format.ts';
+import { HOUR_MS, MINUTE_MS } from './aggregate-plan.ts';
+import { asBuffers, execHost } from './pipeline.ts';
+import { type RollupColumn, readHourlyField, readRollupBlock } from './rollup-columns.ts';
+
+const MINUTE_SLOTS = WINDOW_MS / MINUTE_MS;
+const HOUR_SLOTS = WINDOW_MS / HOUR_MS;
+
+/** Rollups of one window per series id; `undefined` when the window's hourly field is missing. */
+export type WindowRollups = Map<number, Map<number, Rollup> | undefined>;
+
+/**
+ * Reads the 1-minute rollups of the `minute` windows (`m:<id>` fields of the window HASH) and the
+ * 1-hour rollups of the `hour` windows (one field per window in the day's HASH), in one pipeline,
+ * decoding only `columns`.
+ */
+export async function fetchRollups(
+  ctx: TsdbContext,
+  org: string,
+  host: string,
+  ids: readonly number[],
+  minute: readonly number[],
+  hour: readonly number[],
+  columns: ReadonlySet<RollupColumn>,
+): Promise<WindowRollups> {
+  const fields = ids.map((id) => `m:${id}`);
+  const days = groupByDay(hour);
+  const replies = await execHost(ctx.redis, (p) => {
+    for (const ws of minute) p.hmgetBuffer(ctx.keys.window(org, host, ws), ...fields);
+    for (const [day, list] of days) p.hmgetBuffer(ctx.keys.hourly(org, host, day), ...list.map(String));
+  });
+  const out: WindowRollups = new Map();
+  minute.forEach((ws, i) => {
+    out.set(ws, decodeMinutes(asBuffers(replies[i]), ids, ws, columns));
+  });
+  const only = new Set(ids);
+  [...days.values()].forEach((list, d) => {
+    const reply = asBuffers(replies[minute.length + d]);
+    list.forEach((ws, i) => {
+      const field = reply[i];
+      out.set(ws, field ? readHourlyField(field, ws, HOUR_MS, HOUR_SLOTS, only, columns) : undefined);
+    });
+  });
+  return out;
+}
+
+function decodeMinutes(
+  reply: ReadonlyArray<Buffer | null>,
+  ids: readonly number[],
+  ws: number,
+  columns: ReadonlySet<RollupColumn>,
+): Map<number, Rollup> {
+  const out = new Map<number, Rollup>();
+  ids.forEach((id, i) => {
+    const block = reply[i];
+    if (block) out.set(id, readRollupBlock(new ByteReader(block), ws, MINUTE_MS, MINUTE_SLOTS, columns));
+  });
+  return out;
+}
+
+function groupByDay(windows: readonly number[]): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const ws of windows) {
+    const day = dayStart(ws);
+    out.set(day, [...(out.get(day) ?? []), ws]);
+  }
+  return out;
+}

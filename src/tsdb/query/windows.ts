@@ -1,0 +1,51 @@
+import { dayStart, windowStart } from '../layout.ts';
+import type { TsdbContext } from '../options.ts';
+import { execHost, scoresOf } from './pipeline.ts';
+
+/** Which windows (and days) of one host hold data of each kind, oldest first. */
+export interface WindowIndexes {
+  /** Sealed windows that still hold raw columns. */
+  readonly raw: readonly number[];
+  /** Sealed windows that hold 1-minute rollups (empty unless asked for). */
+  readonly minute: readonly number[];
+  /** Windows with an unsealed head (late samples may give a sealed window a head again). */
+  readonly heads: readonly number[];
+  /** Days with 1-hour rollups (empty unless asked for). */
+  readonly days: readonly number[];
+}
+
+/**
+ * Reads the window indexes of one host for windows overlapping [from, to], in one round trip. Scores
+ * are read rather than members, so the index format only has to promise score = window start.
+ */
+export async function readIndexes(
+  ctx: TsdbContext,
+  org: string,
+  host: string,
+  from: number,
+  to: number,
+  withRollups: boolean,
+): Promise<WindowIndexes> {
+  const { keys } = ctx;
+  const lo = Number.isFinite(from) ? windowStart(from) : '-inf';
+  const hi = Number.isFinite(to) ? to : '+inf';
+  const dayLo = Number.isFinite(from) ? dayStart(from) : '-inf';
+  const replies = await execHost(ctx.redis, (p) => {
+    p.zrangebyscore(keys.windowIndex(org, host, 'raw'), lo, hi, 'WITHSCORES');
+    p.zrangebyscore(keys.heads(org, host), lo, hi, 'WITHSCORES');
+    if (!withRollups) return;
+    p.zrangebyscore(keys.windowIndex(org, host, '1m'), lo, hi, 'WITHSCORES');
+    p.zrangebyscore(keys.hourlyIndex(org, host), dayLo, hi, 'WITHSCORES');
+  });
+  return {
+    raw: scoresOf(replies[0]),
+    heads: scoresOf(replies[1]),
+    minute: withRollups ? scoresOf(replies[2]) : [],
+    days: withRollups ? scoresOf(replies[3]) : [],
+  };
+}
+
+/** Sorted union of window starts. */
+export function unionWindows(...lists: ReadonlyArray<readonly number[]>): number[] {
+  return [...new Set(lists.flat())].sort((a, b) => a - b);
+}
