@@ -81,31 +81,54 @@ export interface HotTierOptions {
  * Per process: the newest points of every series it wrote or reloaded, for sub-millisecond live reads.
  * It is a cache: a series it lacks, or asks older than it holds, is read from Redis.
  */
+export type Newest = { readonly timestamp: number; readonly value: number };
+
+/** One host's rings, with a version bumped on every write so its newest-values map can be reused. */
+interface HostRings {
+  readonly byKey: Map<string, Ring>;
+  version: number;
+  newest: ReadonlyMap<string, Newest> | undefined;
+  newestVersion: number;
+}
+
 export class HotTier {
-  private readonly hosts = new Map<string, Map<string, Ring>>();
+  private readonly hosts = new Map<string, HostRings>();
   private series = 0;
 
   constructor(readonly options: HotTierOptions) {}
 
-  private ring(org: string, host: string, seriesKey: string, create: boolean): Ring | undefined {
+  private entry(org: string, host: string, create: boolean): HostRings | undefined {
     const hostKey = `${org}:${host}`;
-    let byKey = this.hosts.get(hostKey);
-    if (!byKey) {
-      if (!create) return undefined;
-      byKey = new Map();
-      this.hosts.set(hostKey, byKey);
+    let entry = this.hosts.get(hostKey);
+    if (!entry && create) {
+      entry = { byKey: new Map(), version: 0, newest: undefined, newestVersion: -1 };
+      this.hosts.set(hostKey, entry);
     }
-    let ring = byKey.get(seriesKey);
+    return entry;
+  }
+
+  private ring(org: string, host: string, seriesKey: string, create: boolean): Ring | undefined {
+    const entry = this.entry(org, host, create);
+    if (!entry) return undefined;
+    let ring = entry.byKey.get(seriesKey);
     if (!ring && create && this.series < this.options.maxSeries) {
       ring = new Ring(this.options.pointsPerSeries);
-      byKey.set(seriesKey, ring);
+      entry.byKey.set(seriesKey, ring);
       this.series++;
     }
     return ring;
   }
 
   add(org: string, host: string, seriesKey: string, timestamp: number, value: number): void {
-    this.ring(org, host, seriesKey, true)?.add(timestamp, value);
+    const ring = this.ring(org, host, seriesKey, true);
+    if (!ring) return;
+    ring.add(timestamp, value);
+    this.bump(org, host);
+  }
+
+  private bump(org: string, host: string): void {
+    const entry = this.hosts.get(`${org}:${host}`);
+    if (entry) entry.version++;
   }
 
   /** Adds flat columns (see WriteBatch): looks each series' ring up once, not once per sample. */
@@ -121,6 +144,7 @@ export class HotTier {
     for (let i = 0; i < timestamps.length; i++) {
       rings[series[i] as number]?.add(timestamps[i] as number, values[i] as number);
     }
+    this.bump(org, host);
   }
 
   /** The held points of a series (oldest first), or undefined when the tier does not hold it. */
@@ -128,25 +152,31 @@ export class HotTier {
     return this.ring(org, host, seriesKey, false)?.points();
   }
 
-  newest(org: string, host: string, seriesKey: string): { timestamp: number; value: number } | undefined {
+  newest(org: string, host: string, seriesKey: string): Newest | undefined {
     return this.ring(org, host, seriesKey, false)?.newest();
   }
 
-  /** The newest point of every series the tier holds for a host, in one walk (the overview's hot path). */
-  newestOf(org: string, host: string): Map<string, { timestamp: number; value: number }> | undefined {
-    const byKey = this.hosts.get(`${org}:${host}`);
-    if (!byKey || byKey.size === 0) return undefined;
-    const out = new Map<string, { timestamp: number; value: number }>();
-    for (const [key, ring] of byKey) {
+  /**
+   * The newest point of every series the tier holds for a host (the overview's hot path). The map is
+   * built once per write to the host and shared until the next one, so callers must not change it.
+   */
+  newestOf(org: string, host: string): ReadonlyMap<string, Newest> | undefined {
+    const entry = this.hosts.get(`${org}:${host}`);
+    if (!entry || entry.byKey.size === 0) return undefined;
+    if (entry.newest && entry.newestVersion === entry.version) return entry.newest;
+    const out = new Map<string, Newest>();
+    for (const [key, ring] of entry.byKey) {
       const newest = ring.newest();
       if (newest) out.set(key, newest);
     }
+    entry.newest = out;
+    entry.newestVersion = entry.version;
     return out;
   }
 
   /** Every series the tier holds for a host. */
   seriesOf(org: string, host: string): string[] {
-    return [...(this.hosts.get(`${org}:${host}`)?.keys() ?? [])];
+    return [...(this.hosts.get(`${org}:${host}`)?.byKey.keys() ?? [])];
   }
 
   hostsHeld(): Array<{ org: string; host: string }> {

@@ -63,13 +63,66 @@ export interface Rollup {
 
 const COLUMNS = ['min', 'max', 'sum', 'count', 'last'] as const;
 
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6];
+/** Scaled integers stay below this so a bucket's sum of them is exact. */
+const EXACT_LIMIT = 2 ** 50;
+
+/** The fewest decimals (0–6) that write `v` exactly, or -1 (NaN, ±Infinity, -0, more decimals, huge). */
+function decimalsOf(v: number): number {
+  if (!Number.isFinite(v) || Object.is(v, -0)) return -1;
+  for (let k = 0; k < POW10.length; k++) {
+    const p = POW10[k] as number;
+    const scaled = Math.round(v * p);
+    if (scaled / p === v) return Math.abs(scaled) < EXACT_LIMIT ? k : -1;
+  }
+  return -1;
+}
+
+/**
+ * The sum of one bucket. While every value is a short decimal (agents send 1–2 decimals), it is summed
+ * as scaled integers, so the sum is the exact decimal (0.1 + 0.2 = 0.3, not 0.30000000000000004): it
+ * does not depend on the order of addition, and the stored sum column compresses in decimal mode
+ * instead of falling back to XOR. Any other value turns the bucket into a plain float sum.
+ */
+class BucketSum {
+  private scale = 0;
+  private ints = 0;
+  private float: number | undefined;
+
+  constructor(v: number) {
+    this.add(v);
+  }
+
+  add(v: number): void {
+    if (this.float !== undefined) {
+      this.float += v;
+      return;
+    }
+    const k = decimalsOf(v);
+    if (k < 0) {
+      this.float = this.value() + v;
+      return;
+    }
+    if (k > this.scale) {
+      this.ints *= POW10[k - this.scale] as number;
+      this.scale = k;
+    }
+    this.ints += Math.round(v * (POW10[this.scale] as number));
+    if (Math.abs(this.ints) >= EXACT_LIMIT) this.float = this.value();
+  }
+
+  value(): number {
+    return this.float ?? this.ints / (POW10[this.scale] as number);
+  }
+}
+
 /** Buckets `points` (sorted) into `slots` buckets of `stepMs` from `origin`, skipping NaN samples. */
 export function computeRollup(points: Points, origin: number, stepMs: number, slots: number): Rollup {
   const cols = {
     starts: [] as number[],
     min: [] as number[],
     max: [] as number[],
-    sum: [] as number[],
+    sums: [] as BucketSum[],
     count: [] as number[],
     last: [] as number[],
   };
@@ -84,7 +137,7 @@ export function computeRollup(points: Points, origin: number, stepMs: number, sl
       cols.starts.push(origin + slot * stepMs);
       cols.min.push(v);
       cols.max.push(v);
-      cols.sum.push(v);
+      cols.sums.push(new BucketSum(v));
       cols.count.push(1);
       cols.last.push(v);
       continue;
@@ -92,7 +145,7 @@ export function computeRollup(points: Points, origin: number, stepMs: number, sl
     const k = cols.starts.length - 1;
     cols.min[k] = Math.min(cols.min[k] as number, v);
     cols.max[k] = Math.max(cols.max[k] as number, v);
-    cols.sum[k] = (cols.sum[k] as number) + v;
+    cols.sums[k]?.add(v);
     cols.count[k] = (cols.count[k] as number) + 1;
     cols.last[k] = v;
   }
@@ -100,7 +153,7 @@ export function computeRollup(points: Points, origin: number, stepMs: number, sl
     starts: Float64Array.from(cols.starts),
     min: Float64Array.from(cols.min),
     max: Float64Array.from(cols.max),
-    sum: Float64Array.from(cols.sum),
+    sum: Float64Array.from(cols.sums, (b) => b.value()),
     count: Float64Array.from(cols.count),
     last: Float64Array.from(cols.last),
   };

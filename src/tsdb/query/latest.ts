@@ -13,7 +13,7 @@ export async function latest(
   org: string,
   host: string,
   seriesKeys?: readonly string[],
-): Promise<Map<string, Sample>> {
+): Promise<ReadonlyMap<string, Sample>> {
   if (!seriesKeys) return (await latestMany(ctx, org, [host])).get(host) ?? new Map();
   const out = new Map<string, Sample>();
   const cold: string[] = [];
@@ -44,8 +44,8 @@ export async function latestMany(
   ctx: TsdbContext,
   org: string,
   hosts: readonly string[],
-): Promise<Map<string, Map<string, Sample>>> {
-  const out = new Map<string, Map<string, Sample>>();
+): Promise<Map<string, ReadonlyMap<string, Sample>>> {
+  const out = new Map<string, ReadonlyMap<string, Sample>>();
   const cold: string[] = [];
   for (const host of new Set(hosts)) {
     const held = fromHot(ctx, org, host);
@@ -71,7 +71,7 @@ export async function latestMany(
   return out;
 }
 
-function fromHot(ctx: TsdbContext, org: string, host: string): Map<string, Sample> | undefined {
+function fromHot(ctx: TsdbContext, org: string, host: string): ReadonlyMap<string, Sample> | undefined {
   return ctx.hot.newestOf(org, host);
 }
 
