@@ -5,7 +5,13 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /** binary → Debian package that provides it. */
-export const systemDeps = [{ binary: 'redis-server', pkg: 'redis-server' }];
+export const systemDeps = [
+  { binary: 'redis-server', pkg: 'redis-server' },
+  // Browser tests drive Debian's Chromium with playwright-core (never a downloaded browser).
+  { binary: 'chromium', pkg: 'chromium' },
+  // The Prometheus federation endpoint is checked with promtool, which Debian's prometheus ships.
+  { binary: 'promtool', pkg: 'prometheus' },
+];
 
 function onPath(binary) {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/bin', '/sbin'];

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../config/index.ts';
 import type { HealthRegistry } from '../monitor/index.ts';
@@ -9,15 +11,19 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly health: HealthRegistry;
   readonly isReady: () => boolean;
+  readonly version?: string;
 }
 
 export interface AppOptions {
-  /** @defaultValue 10 MiB */
+  /** Largest body, after gzip decompression. @defaultValue 10 MiB */
   readonly bodyLimitBytes?: number;
 }
 
-/** Builds the HTTP app without listening: the entry point listens, tests use `app.inject()`. */
-export function buildApp(deps: AppDeps, options: AppOptions = {}): FastifyInstance {
+/**
+ * Builds the HTTP app without listening: the entry point listens, tests use `app.inject()`. OpenAPI
+ * (`/docs`, `/docs/json`) is generated from the route schemas, so it is registered before any route.
+ */
+export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     // pino's Logger is Fastify's logger; the cast only widens pino's generic parameters.
     loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
@@ -32,6 +38,18 @@ export function buildApp(deps: AppDeps, options: AppOptions = {}): FastifyInstan
     reply.header('x-request-id', request.id);
   });
   installErrorHandling(app);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Vitals API',
+        version: deps.version ?? '0',
+        description: 'Self-hosted monitoring for servers and Redis',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
   healthRoutes(app, deps);
   return app;
 }

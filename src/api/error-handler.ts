@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorBody, type ErrorCode, httpStatus, PublicError } from './errors.ts';
+import { toPublicError } from './errors-map.ts';
 
 /** Maps Fastify's own errors (validation, body limits, content types) onto the public codes. */
 function fromFastify(err: FastifyError): PublicError | undefined {
@@ -33,7 +34,8 @@ function send(
 
 /** The one error handler: every failure leaves as `{error: {code, message, requestId}}`. */
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError, request, reply) => {
+  app.setErrorHandler((raw: FastifyError, request, reply) => {
+    const err = toPublicError(raw) as FastifyError;
     const known = err instanceof PublicError ? err : fromFastify(err);
     if (known) return send(reply, request, known.code, known.message, known.retryAfterSec);
     request.log.error({ err }, 'unhandled error');

@@ -3,8 +3,7 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { createLogger } from '../config/index.ts';
 import { SAMPLE_FORMATS, type SampleFormat } from '../contract/index.ts';
-import { lastMaintenance, runMaintenance, sealHost } from '../tsdb/index.ts';
-import { exportLines } from './export.ts';
+import { exportLines, lastMaintenance, runMaintenance, sealHost } from '../tsdb/index.ts';
 import { DEFAULT_ORG, importFile } from './import.ts';
 import { configOrExit } from './server.ts';
 import { openStorage, type Storage } from './storage.ts';
@@ -101,7 +100,7 @@ export function runExport(opts: ExportCliOptions): Promise<void> {
     const from = opts.from ? parseTime(opts.from, now) : now - storage.tsdb.ctx.options.retentionMs.raw;
     const to = opts.to ? parseTime(opts.to, now) : now;
     const out: Writable = opts.output ? createWriteStream(opts.output) : process.stdout;
-    const lines = exportLines(storage, {
+    const lines = exportLines(storage.tsdb.ctx, {
       format: opts.format,
       org: opts.org ?? DEFAULT_ORG,
       hosts: opts.host ?? [],

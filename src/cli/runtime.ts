@@ -14,6 +14,7 @@ import {
   type RedisClient,
 } from '../redis/index.ts';
 import { openTsdb, type Tsdb } from '../tsdb/index.ts';
+import { type ApiWiring, bootstrapWhenReady, wireApi } from './api-wiring.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { version } from './version.ts';
 
@@ -24,6 +25,7 @@ export interface Runtime {
   readonly keys: Keys;
   readonly timings: CommandTimings;
   readonly tsdb: Tsdb;
+  readonly api: ApiWiring;
   readonly lifecycle: Lifecycle;
   /** The managed redis-server, when Vitals started one. */
   readonly managed: ManagedRedis | undefined;
@@ -97,8 +99,13 @@ export async function createRuntime(
   const health = new HealthRegistry({ serviceId: 'vitals', releaseId: version });
   health.register('redis:connectivity', redisConnectivityCheck(redis));
 
-  const app = buildApp({ logger, health, isReady: () => !lifecycle.isClosing });
+  const app = await buildApp(
+    { logger, health, isReady: () => !lifecycle.isClosing, version },
+    { bodyLimitBytes: config.api.maxBodyBytes },
+  );
   lifecycle.add('http', () => app.close());
+  const api = await wireApi({ app, config, logger, redis, keys, tsdb, health });
+  bootstrapWhenReady(api.tenancy, redis, config.api.adminToken, logger);
 
   let address = '';
   return {
@@ -108,6 +115,7 @@ export async function createRuntime(
     keys,
     timings,
     tsdb,
+    api,
     lifecycle,
     managed,
     url: () => address,

@@ -1,4 +1,5 @@
 export {
+  type ApiConfig,
   allVars,
   type Config,
   ConfigError,

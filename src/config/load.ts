@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { redisVars, serverVars, storageVars, type VarSpec } from './vars.ts';
+import { apiVars, redisVars, serverVars, storageVars, type VarSpec } from './vars.ts';
 
-export const allVars = { ...redisVars, ...serverVars, ...storageVars } as const satisfies Record<
+export const allVars = { ...redisVars, ...serverVars, ...storageVars, ...apiVars } as const satisfies Record<
   string,
   VarSpec
 >;
@@ -58,10 +58,27 @@ export interface StorageConfig {
   readonly hotReloadMs: number;
 }
 
+export interface ApiConfig {
+  readonly adminToken: string | undefined;
+  readonly autoRegisterHosts: boolean;
+  readonly maxBodyBytes: number;
+  readonly maxSamplesPerRequest: number;
+  readonly maxSeriesPerHost: number;
+  readonly maxSeriesPerOrg: number;
+  readonly maxLabels: number;
+  readonly maxLabelLength: number;
+  readonly rateLimitPerMinute: number;
+  readonly idempotencyTtlSec: number;
+  readonly idempotencyPrefix: string;
+  readonly cachePrefix: string;
+  readonly cacheTtlMs: number;
+}
+
 export interface Config {
   readonly redis: RedisConfig;
   readonly server: ServerConfig;
   readonly storage: StorageConfig;
+  readonly api: ApiConfig;
 }
 
 /** Thrown when the environment does not validate; `problems` names every variable at fault. */
@@ -120,6 +137,21 @@ function toConfig(v: Parsed): Config {
       hotPoints: v.VITALS_HOT_POINTS,
       hotMaxSeries: v.VITALS_HOT_MAX_SERIES,
       hotReloadMs: v.VITALS_HOT_RELOAD,
+    },
+    api: {
+      adminToken: v.VITALS_ADMIN_TOKEN,
+      autoRegisterHosts: v.VITALS_AUTO_REGISTER_HOSTS,
+      maxBodyBytes: v.VITALS_MAX_BODY_BYTES,
+      maxSamplesPerRequest: v.VITALS_MAX_SAMPLES_PER_REQUEST,
+      maxSeriesPerHost: v.VITALS_MAX_SERIES_PER_HOST,
+      maxSeriesPerOrg: v.VITALS_MAX_SERIES_PER_ORG,
+      maxLabels: v.VITALS_MAX_LABELS,
+      maxLabelLength: v.VITALS_MAX_LABEL_LENGTH,
+      rateLimitPerMinute: v.VITALS_RATE_LIMIT,
+      idempotencyTtlSec: v.REDIS_IDEMPOTENCY_TTL,
+      idempotencyPrefix: v.REDIS_IDEMPOTENCY_PREFIX,
+      cachePrefix: v.REDIS_CACHE_PREFIX,
+      cacheTtlMs: v.VITALS_CACHE_TTL,
     },
   };
 }

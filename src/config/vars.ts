@@ -9,7 +9,7 @@ import { duration } from './duration.ts';
 export interface VarSpec {
   readonly schema: z.ZodType;
   readonly description: string;
-  readonly group: 'redis' | 'server' | 'storage';
+  readonly group: 'redis' | 'server' | 'storage' | 'api';
 }
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -205,5 +205,73 @@ export const storageVars = {
     schema: duration(0).default(86_400_000),
     description: 'At start-up, series of hosts written within this span are reloaded into the hot tier.',
     group: 'storage',
+  },
+} as const satisfies Record<string, VarSpec>;
+
+export const apiVars = {
+  VITALS_ADMIN_TOKEN: {
+    schema: z
+      .string()
+      .regex(/^vt_[A-Za-z0-9_-]{20,}$/, 'expected a token starting with vt_')
+      .optional(),
+    description:
+      'Bootstrap admin token of the default org. Unset: one is generated at first start, printed once and stored hashed.',
+    group: 'api',
+  },
+  VITALS_AUTO_REGISTER_HOSTS: {
+    schema: bool.default(true),
+    description: 'A push from an unknown host registers it.',
+    group: 'api',
+  },
+  VITALS_MAX_BODY_BYTES: {
+    schema: int(1024).default(10 * 1024 * 1024),
+    description: 'Largest request body, after gzip decompression (bytes).',
+    group: 'api',
+  },
+  VITALS_MAX_SAMPLES_PER_REQUEST: {
+    schema: int(1).default(250_000),
+    description: 'Samples one ingest request may carry.',
+    group: 'api',
+  },
+  VITALS_MAX_SERIES_PER_HOST: {
+    schema: int(1).default(10_000),
+    description: 'Series one host may have.',
+    group: 'api',
+  },
+  VITALS_MAX_SERIES_PER_ORG: {
+    schema: int(1).default(1_000_000),
+    description: 'Series one org may have (approximate under concurrent creation).',
+    group: 'api',
+  },
+  VITALS_MAX_LABELS: { schema: int(0, 64).default(16), description: 'Labels per series.', group: 'api' },
+  VITALS_MAX_LABEL_LENGTH: {
+    schema: int(1).default(256),
+    description: 'Characters in a label value.',
+    group: 'api',
+  },
+  VITALS_RATE_LIMIT: {
+    schema: int(1).default(6000),
+    description: 'Requests per token per minute (429 with Retry-After past it).',
+    group: 'api',
+  },
+  REDIS_IDEMPOTENCY_TTL: {
+    schema: int(1).default(86_400),
+    description: 'Seconds an Idempotency-Key and its response are remembered.',
+    group: 'api',
+  },
+  REDIS_IDEMPOTENCY_PREFIX: {
+    schema: z.string().min(1).default('idem:'),
+    description: 'Key prefix (after VITALS_KEY_PREFIX) of idempotency records.',
+    group: 'api',
+  },
+  REDIS_CACHE_PREFIX: {
+    schema: z.string().min(1).default('cache:'),
+    description: 'Key prefix (after VITALS_KEY_PREFIX) of the query and overview caches.',
+    group: 'api',
+  },
+  VITALS_CACHE_TTL: {
+    schema: duration(1000).default(60_000),
+    description: 'Lifetime of cached query results and overviews.',
+    group: 'api',
   },
 } as const satisfies Record<string, VarSpec>;

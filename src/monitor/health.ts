@@ -12,6 +12,8 @@ export interface CheckResult {
   readonly status: HealthStatus;
   readonly time: string;
   readonly output?: string;
+  /** Further figures of the check (the draft allows extra members). */
+  readonly [extra: string]: unknown;
 }
 
 export type HealthCheck = () => Promise<CheckResult | CheckResult[]>;

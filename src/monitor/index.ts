@@ -7,3 +7,4 @@ export {
   worst,
 } from './health.ts';
 export { redisConnectivityCheck } from './redis-check.ts';
+export { cacheCheck, idempotencyCheck, ingestQueueCheck } from './service-checks.ts';

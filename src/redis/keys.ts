@@ -57,6 +57,11 @@ export class Keys {
     return `${this.host(org, host)}lock:seal`;
   }
 
+  /** STRING counter: series created in an org (for the per-org series limit). */
+  orgSeriesCount(org: string): string {
+    return `${this.prefix}tsdb:series-count:${org}`;
+  }
+
   /** ZSET of `org:host` members, score = last write (ms): every host with stored series. */
   hostsIndex(): string {
     return `${this.prefix}tsdb:hosts`;
@@ -67,6 +72,21 @@ export class Keys {
     return `${this.prefix}tsdb:maintenance`;
   }
 
+  /** STRING: an Idempotency-Key's state (`pending` or the original response), per org; `sub` = REDIS_IDEMPOTENCY_PREFIX. */
+  idempotency(sub: string, org: string, keyHash: string): string {
+    return `${this.prefix}${sub}${org}:${keyHash}`;
+  }
+
+  /** Prefix of the query and overview caches; `sub` = REDIS_CACHE_PREFIX. */
+  cache(sub: string): string {
+    return `${this.prefix}${sub}`;
+  }
+
+  /** Prefix of the per-token rate-limit counters. */
+  rateLimit(): string {
+    return `${this.prefix}rl:`;
+  }
+
   /** A key per server process used by the read/write health check (expires on its own). */
   healthProbe(processId: string): string {
     return `${this.prefix}health:${processId}`;
@@ -75,5 +95,59 @@ export class Keys {
   /** Prefix BullMQ queues are created under; its own keys carry a `{queue}` hash tag. */
   bullPrefix(): string {
     return `${this.prefix}bull`;
+  }
+
+  /**
+   * Hash-tagged base of the tenancy control plane (orgs, tokens, host registry). It is small (bytes per
+   * token and host), read through in-process caches, and in one Cluster slot so that each tenancy write
+   * (a token with its org index, a host with its conflict check) is one atomic MULTI or script.
+   */
+  tenancy(): string {
+    return `${this.prefix}{tenancy}:`;
+  }
+
+  /** HASH: org id → org JSON `{id, name, createdAt}`. */
+  orgs(): string {
+    return `${this.tenancy()}orgs`;
+  }
+
+  /** STRING: token record JSON, keyed by the token's SHA-256 hex (the token itself is never stored). */
+  tokenByHash(sha256Hex: string): string {
+    return `${this.tenancy()}token:${sha256Hex}`;
+  }
+
+  /** HASH: token id → token record JSON (with its hash) of one org; lists and revokes by id. */
+  orgTokens(org: string): string {
+    return `${this.tenancy()}org:${org}:tokens`;
+  }
+
+  /** HASH: token id → when the token was last verified (ms), at most once per cache lifetime per process. */
+  orgTokensUsed(org: string): string {
+    return `${this.tenancy()}org:${org}:tokens:used`;
+  }
+
+  /** HASH: host id → host JSON (collector settings included) of one org. */
+  orgHosts(org: string): string {
+    return `${this.tenancy()}org:${org}:hosts`;
+  }
+
+  /** STRING: short-lived lock (NX PX) so one process generates the first admin token. */
+  bootstrapLock(): string {
+    return `${this.tenancy()}lock:bootstrap`;
+  }
+
+  /** STRING (JSON): counter readings of a host's last pull collection, for rates; expires on its own. */
+  collectState(org: string, host: string): string {
+    return `${this.host(org, host)}collect:state`;
+  }
+
+  /** HASH: org → when pull collection was paused for it (ms). Orgs not listed collect normally. */
+  collectPaused(): string {
+    return `${this.prefix}collect:paused`;
+  }
+
+  /** Name of a BullMQ queue under `bullPrefix()`: wrapped in braces, the hash tag that keeps it in one slot. */
+  bullQueue(name: string): string {
+    return `{${name}}`;
   }
 }

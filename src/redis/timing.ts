@@ -54,10 +54,12 @@ export class CommandTimings {
   private readonly byCommand = new Map<string, Histogram>();
 
   record(command: string, micros: number, failed: boolean): void {
-    let h = this.byCommand.get(command);
+    // `redis.call('SET', …)` and `redis.set(…)` are one command: count them under one name.
+    const name = command.toLowerCase();
+    let h = this.byCommand.get(name);
     if (!h) {
       h = new Histogram();
-      this.byCommand.set(command, h);
+      this.byCommand.set(name, h);
     }
     h.record(micros);
     if (failed) h.errors += 1;

@@ -2,7 +2,7 @@ import type { StorageConfig } from '../config/index.ts';
 import type { Keys, RedisClient } from '../redis/index.ts';
 import { HotTier } from './hot-tier.ts';
 import type { TsdbContext, TsdbOptions } from './options.ts';
-import { SeriesRegistry } from './series-registry.ts';
+import { type SeriesLimits, SeriesRegistry } from './series-registry.ts';
 
 /** Storage options from the validated configuration; the spool lives in `<dataDir>/spool`. */
 export function tsdbOptions(storage: StorageConfig, dataDir: string): TsdbOptions {
@@ -27,13 +27,14 @@ export function createTsdbContext(
   keys: Keys,
   options: TsdbOptions,
   now: () => number = Date.now,
+  limits?: SeriesLimits,
 ): TsdbContext {
   return {
     redis,
     keys,
     options,
     now,
-    series: new SeriesRegistry(redis, keys),
+    series: new SeriesRegistry(redis, keys, limits),
     hot: new HotTier({ pointsPerSeries: options.hotPoints, maxSeries: options.hotMaxSeries }),
   };
 }

@@ -1,5 +1,6 @@
 export { checkSample, type TimeBounds, type WriteBatch } from './batch.ts';
 export { SampleRejectedError, StorageUnavailableError, TsdbError } from './errors.ts';
+export { type ExportFormat, type ExportOptions, exportLines } from './export.ts';
 export { DAY_MS, TIERS, type Tier, WINDOW_MS } from './layout.ts';
 export type { Ack, StoredIn, TsdbContext, TsdbOptions } from './options.ts';
 export type { Points } from './points.ts';
@@ -31,5 +32,6 @@ export {
   sealDue,
   sealHost,
 } from './seal/index.ts';
+export { SeriesLimitError, type SeriesLimits } from './series-registry.ts';
 export { openTsdb, type Tsdb } from './tsdb.ts';
-export type { WriteResult, WriterStats } from './writer.ts';
+export type { SampleWriter, WriteResult, WriterStats } from './writer.ts';

@@ -1,4 +1,5 @@
 import type { Keys, RedisClient } from '../redis/index.ts';
+import { SampleRejectedError } from './errors.ts';
 import { loadScript, runScript } from './lua/scripts.ts';
 
 const seriesIdsScript = loadScript('series-ids-1.lua');
@@ -13,12 +14,25 @@ interface HostSeries {
  * cached forever once seen (they never change), so only the first sample of a new series costs a round
  * trip. Ids keep head records and sealed columns small.
  */
+/** Series limits; 0 means none. */
+export interface SeriesLimits {
+  readonly perHost: number;
+  /** Checked against a per-org counter before new series are created: approximate under races. */
+  readonly perOrg: number;
+}
+
+/** A series that would pass a series limit; nothing of the batch is written. */
+export class SeriesLimitError extends SampleRejectedError {
+  override name = 'SeriesLimitError';
+}
+
 export class SeriesRegistry {
   private readonly hosts = new Map<string, HostSeries>();
 
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
+    private readonly limits: SeriesLimits = { perHost: 0, perOrg: 0 },
   ) {}
 
   private host(org: string, host: string): HostSeries {
@@ -41,22 +55,46 @@ export class SeriesRegistry {
     return this.host(org, host).byId.get(id);
   }
 
-  /** Ids of the given series, allocating missing ones atomically in Redis. */
+  /** Ids of the given series, allocating missing ones atomically in Redis (within the series limits). */
   async ids(org: string, host: string, seriesKeys: readonly string[]): Promise<number[]> {
     const entry = this.host(org, host);
     const missing = [...new Set(seriesKeys.filter((k) => !entry.byKey.has(k)))];
     if (missing.length > 0) {
-      const ids = (await runScript(
-        this.redis,
-        seriesIdsScript,
-        [this.keys.series(org, host)],
-        missing,
-      )) as number[];
+      await this.checkOrgLimit(org, missing.length);
+      const [created, ...ids] = await this.allocate(org, host, missing);
+      if (created && this.limits.perOrg > 0) await this.redis.incrby(this.keys.orgSeriesCount(org), created);
       missing.forEach((k, i) => {
         remember(entry, k, Number(ids[i]));
       });
     }
     return seriesKeys.map((k) => entry.byKey.get(k) as number);
+  }
+
+  private async allocate(org: string, host: string, missing: readonly string[]): Promise<number[]> {
+    try {
+      const keys = [this.keys.series(org, host)];
+      return (await runScript(this.redis, seriesIdsScript, keys, [
+        this.limits.perHost,
+        ...missing,
+      ])) as number[];
+    } catch (err: unknown) {
+      if (!(err instanceof Error && err.message.startsWith('SERIESLIMIT'))) throw err;
+      throw new SeriesLimitError(
+        missing[0] ?? '',
+        `series limit per host reached: host ${host} may have at most ${this.limits.perHost} series (VITALS_MAX_SERIES_PER_HOST)`,
+      );
+    }
+  }
+
+  private async checkOrgLimit(org: string, adding: number): Promise<void> {
+    if (this.limits.perOrg <= 0) return;
+    const count = Number((await this.redis.get(this.keys.orgSeriesCount(org))) ?? 0);
+    if (count + adding > this.limits.perOrg) {
+      throw new SeriesLimitError(
+        '',
+        `series limit per org reached: org ${org} may have at most ${this.limits.perOrg} series (VITALS_MAX_SERIES_PER_ORG)`,
+      );
+    }
   }
 
   /** Every series of a host, id → key, read from Redis (and cached). */

@@ -32,7 +32,8 @@ export interface OpenTsdbDeps {
 export async function openTsdb(deps: OpenTsdbDeps): Promise<Tsdb> {
   const base = tsdbOptions(deps.config.storage, deps.config.server.dataDir);
   const options = deps.spoolDir ? { ...base, spoolDir: deps.spoolDir } : base;
-  const ctx = createTsdbContext(deps.redis, deps.keys, options, deps.now);
+  const limits = { perHost: deps.config.api.maxSeriesPerHost, perOrg: deps.config.api.maxSeriesPerOrg };
+  const ctx = createTsdbContext(deps.redis, deps.keys, options, deps.now, limits);
   const spool = await openSpool({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes });
   if (!spool.isEmpty())
     deps.logger.info(

@@ -1,7 +1,7 @@
-import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
 import type { Logger } from '../config/index.ts';
 import { batchSize, type TimeBounds, validateBatch, type WriteBatch } from './batch.ts';
-import { StorageUnavailableError } from './errors.ts';
+import { SampleRejectedError, StorageUnavailableError } from './errors.ts';
 import {
   applyFlush,
   decodeSpoolRecord,
@@ -63,10 +63,14 @@ export class SampleWriter {
     private readonly spool: Spool,
     private readonly options: WriterOptions,
   ) {
-    this.breaker = circuitBreaker(handleAll, {
-      halfOpenAfter: options.breakerHalfOpenMs ?? 30_000,
-      breaker: new ConsecutiveBreaker(options.breakerFailures ?? 5),
-    });
+    // Only Redis failures count against the breaker; a rejected batch says nothing about Redis.
+    this.breaker = circuitBreaker(
+      handleWhen((err) => !(err instanceof SampleRejectedError)),
+      {
+        halfOpenAfter: options.breakerHalfOpenMs ?? 30_000,
+        breaker: new ConsecutiveBreaker(options.breakerFailures ?? 5),
+      },
+    );
     this.breaker.onBreak(() =>
       options.logger.warn('Redis writes failing: circuit open, writes go to the disk spool'),
     );
@@ -116,7 +120,9 @@ export class SampleWriter {
       return await this.breaker.execute(() =>
         Promise.all(batches.map((b) => this.ctx.series.ids(b.org, b.host, b.seriesKeys))),
       );
-    } catch {
+    } catch (err: unknown) {
+      // A limit is the caller's problem, not Redis': it must reach the caller, not the spool.
+      if (err instanceof SampleRejectedError) throw err;
       return undefined;
     }
   }

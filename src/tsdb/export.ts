@@ -4,15 +4,20 @@ import {
   formatCsvRow,
   formatInfluxHeader,
   formatInfluxLine,
+  fromNumber,
   parseSeriesKey,
   type Sample,
   type SampleFormat,
 } from '../contract/index.ts';
-import { DAY_MS, readRaw } from '../tsdb/index.ts';
-import type { Storage } from './storage.ts';
+import { DAY_MS } from './layout.ts';
+import type { TsdbContext } from './options.ts';
+import { readRaw } from './query/index.ts';
+
+/** `json` is one JSON object per line (NDJSON): `{"timestamp","name","labels","value"}`. */
+export type ExportFormat = SampleFormat | 'json';
 
 export interface ExportOptions {
-  readonly format: SampleFormat;
+  readonly format: ExportFormat;
   readonly org: string;
   /** Hosts to export; all hosts of the org when empty. */
   readonly hosts: readonly string[];
@@ -21,8 +26,8 @@ export interface ExportOptions {
 }
 
 /** Hosts of an org that have stored series, from the storage's hosts index. */
-async function hostsOf(storage: Storage, org: string): Promise<string[]> {
-  const members = await storage.redis.zrange(storage.keys.hostsIndex(), 0, -1);
+async function hostsOf(ctx: TsdbContext, org: string): Promise<string[]> {
+  const members = await ctx.redis.zrange(ctx.keys.hostsIndex(), 0, -1);
   return members
     .filter((m) => m.startsWith(`${org}:`))
     .map((m) => m.slice(org.length + 1))
@@ -33,9 +38,8 @@ async function hostsOf(storage: Storage, org: string): Promise<string[]> {
  * The samples of every series, series after series (the exposition formats need a metric's samples
  * together), read a day at a time so a 30-day export never sits in memory whole.
  */
-async function* samplesOf(storage: Storage, options: ExportOptions): AsyncGenerator<Sample[]> {
-  const { ctx } = storage.tsdb;
-  const hosts = options.hosts.length > 0 ? options.hosts : await hostsOf(storage, options.org);
+async function* samplesOf(ctx: TsdbContext, options: ExportOptions): AsyncGenerator<Sample[]> {
+  const hosts = options.hosts.length > 0 ? options.hosts : await hostsOf(ctx, options.org);
   for (const host of hosts) {
     const series = [...(await ctx.series.all(options.org, host))].sort(([, a], [, b]) =>
       a < b ? -1 : a > b ? 1 : 0,
@@ -62,11 +66,18 @@ async function* samplesOf(storage: Storage, options: ExportOptions): AsyncGenera
 }
 
 /** Output lines (without line breaks) of the export, streamed. */
-export async function* exportLines(storage: Storage, options: ExportOptions): AsyncGenerator<string> {
+export async function* exportLines(ctx: TsdbContext, options: ExportOptions): AsyncGenerator<string> {
+  if (options.format === 'json') {
+    for await (const samples of samplesOf(ctx, options)) {
+      for (const s of samples) yield JSON.stringify({ ...s, value: fromNumber(s.value) });
+    }
+    return;
+  }
+  const format = options.format;
   if (options.format === 'influx' || options.format === 'csv') {
-    const csv = options.format === 'csv';
+    const csv = format === 'csv';
     yield csv ? formatCsvHeader() : formatInfluxHeader();
-    for await (const samples of samplesOf(storage, options)) {
+    for await (const samples of samplesOf(ctx, options)) {
       for (const sample of samples) yield csv ? formatCsvRow(sample) : formatInfluxLine(sample);
     }
     return;
@@ -74,8 +85,8 @@ export async function* exportLines(storage: Storage, options: ExportOptions): As
   // The exposition formats want one `# TYPE` per metric and `# EOF` once at the end: series come sorted,
   // so a metric's parts arrive together and repeated TYPE lines of the same metric are dropped.
   let lastType = '';
-  for await (const samples of samplesOf(storage, options)) {
-    for (const line of formatByFormat(options.format, samples)) {
+  for await (const samples of samplesOf(ctx, options)) {
+    for (const line of formatByFormat(format, samples)) {
       if (line === '# EOF') continue;
       if (line.startsWith('# TYPE ')) {
         if (line === lastType) continue;
@@ -84,5 +95,5 @@ export async function* exportLines(storage: Storage, options: ExportOptions): As
       yield line;
     }
   }
-  if (options.format === 'openmetrics') yield '# EOF';
+  if (format === 'openmetrics') yield '# EOF';
 }

@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+import type { Keys, RedisClient } from '../redis/index.ts';
+import { PublicError } from './errors.ts';
+
+/**
+ * Per-token rate limit on `/api/…` (health, docs and the dashboard are not limited), counted in
+ * Redis so every process shares the budget. While Redis is down the limiter steps aside
+ * (`skipOnError`): an outage must not turn ingest into errors.
+ */
+export async function installRateLimit(
+  app: FastifyInstance,
+  redis: RedisClient,
+  keys: Keys,
+  perMinute: number,
+): Promise<void> {
+  await app.register(rateLimit, {
+    global: true,
+    max: perMinute,
+    timeWindow: 60_000,
+    redis: redis as never,
+    nameSpace: keys.rateLimit(),
+    skipOnError: true,
+    allowList: (request) => !request.url.startsWith('/api/'),
+    // The token identifies the client; its hash keeps the secret out of Redis. No token: the address.
+    keyGenerator: (request) => {
+      const header = request.headers.authorization;
+      return header ? createHash('sha256').update(header).digest('hex') : request.ip;
+    },
+    errorResponseBuilder: (_request, context) =>
+      new PublicError(
+        'rate_limited',
+        `rate limit reached: at most ${context.max} requests per minute per token (VITALS_RATE_LIMIT)`,
+        {
+          retryAfterSec: Math.max(1, Math.ceil(context.ttl / 1000)),
+        },
+      ),
+  });
+}

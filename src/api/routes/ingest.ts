@@ -1,0 +1,106 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { IngestRequest, IngestResponse } from '../../contract/index.ts';
+import { authOf } from '../auth.ts';
+import { gunzipBody } from '../gzip.ts';
+import type { ApiServices } from '../services.ts';
+
+const Ack = Type.Optional(
+  Type.Union([Type.Literal('durable'), Type.Literal('buffered')], { description: 'default: VITALS_ACK' }),
+);
+
+const headers = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 256,
+      description: 'remembered 24 h; a retry gets the original response and writes nothing',
+    }),
+  ),
+});
+
+/**
+ * Push ingestion: JSON batches and Influx line protocol. 2xx only once the batch is durable (or
+ * `ack=buffered` accepted it); 429/503 carry Retry-After; other 4xx mean the batch can never succeed.
+ */
+export function ingestRoutes(app: FastifyInstance, services: ApiServices): void {
+  const { ingest } = services;
+  app.post<{
+    Body: IngestRequest;
+    Querystring: { ack?: 'durable' | 'buffered' };
+    Headers: { 'idempotency-key'?: string };
+  }>(
+    '/api/v1/ingest',
+    {
+      preParsing: gunzipBody,
+      config: { scope: 'ingest' },
+      schema: {
+        tags: ['ingest'],
+        summary: 'Push samples (JSON)',
+        body: IngestRequest,
+        querystring: Type.Object({ ack: Ack }),
+        headers,
+        response: { 200: IngestResponse },
+      },
+    },
+    async (request, reply) => {
+      const response = await ingest.pushJson(authOf(request).org, request.body, {
+        idempotencyKey: request.headers['idempotency-key'],
+        ack: request.query.ack,
+      });
+      return replay(reply, request.id, response);
+    },
+  );
+
+  app.post<{
+    Body: string;
+    Querystring: { precision?: 'ns' | 'us' | 'ms' | 's'; host?: string; ack?: 'durable' | 'buffered' };
+    Headers: { 'idempotency-key'?: string };
+  }>(
+    '/api/v1/write',
+    {
+      preParsing: gunzipBody,
+      config: { scope: 'ingest' },
+      schema: {
+        tags: ['ingest'],
+        summary: 'Push samples (Influx line protocol, Telegraf-compatible)',
+        consumes: ['text/plain'],
+        querystring: Type.Object({
+          precision: Type.Optional(
+            Type.Union([Type.Literal('ns'), Type.Literal('us'), Type.Literal('ms'), Type.Literal('s')]),
+          ),
+          host: Type.Optional(Type.String({ description: 'host of lines without a host tag' })),
+          ack: Ack,
+        }),
+        headers,
+      },
+    },
+    async (request, reply) => {
+      const response = await ingest.pushInflux(
+        authOf(request).org,
+        String(request.body ?? ''),
+        request.query.precision ?? 'ns',
+        request.query.host,
+        {
+          idempotencyKey: request.headers['idempotency-key'],
+          ack: request.query.ack,
+        },
+      );
+      // Influx clients (Telegraf) expect 204 No Content on success.
+      if (response.status === 200) return reply.status(204).send();
+      return replay(reply, request.id, response);
+    },
+  );
+}
+
+/** Sends a (possibly replayed) response; a replayed error gets this request's id. */
+function replay(
+  reply: import('fastify').FastifyReply,
+  requestId: string,
+  response: { status: number; body: unknown },
+) {
+  const body = response.body as { error?: Record<string, unknown> } | null;
+  if (response.status >= 400 && body?.error)
+    return reply.status(response.status).send({ error: { ...body.error, requestId } });
+  return reply.status(response.status).send(response.body);
+}

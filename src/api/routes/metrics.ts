@@ -1,0 +1,249 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import {
+  AGGREGATE_FNS,
+  type AggregateFn,
+  aggregate,
+  exportLines,
+  latest,
+  type Points,
+  range,
+  recent,
+} from '../../tsdb/index.ts';
+import type { ApiServices } from '../services.ts';
+import { fieldOf, toColumns, toRows } from '../shape.ts';
+import { HostParams, hostOf, seriesOfQuery, TimeRange, timeRange } from './params.ts';
+
+type Shape = 'rows' | 'columns';
+
+function shaped(series: ReadonlyMap<string, Points>, shape: Shape | undefined) {
+  if (shape === 'columns') {
+    const columns = toColumns(series);
+    return { count: columns.timestamps.length, columns };
+  }
+  const rows = toRows(series);
+  return { count: rows.length, rows };
+}
+
+/** Results of a closed range (ending over a minute ago) never change: they are cached. */
+function cacheable(to: number, now: number): boolean {
+  return to <= now - 60_000;
+}
+
+function cacheId(parts: unknown): string {
+  return createHash('sha1').update(JSON.stringify(parts)).digest('hex');
+}
+
+const FN = Type.Union(AGGREGATE_FNS.map((f) => Type.Literal(f)));
+
+/** Per-host queries: latest, recent, range, aggregate, export. Everything per org, from the token. */
+export function metricsRoutes(app: FastifyInstance, services: ApiServices): void {
+  const { tsdb, cache } = services;
+  const read = { config: { scope: 'read' as const } };
+
+  app.get<{ Params: { id: string }; Querystring: { metrics?: string } }>(
+    '/api/v1/hosts/:id/metrics/latest',
+    {
+      ...read,
+      schema: {
+        tags: ['metrics'],
+        summary: 'Newest value of every series',
+        params: HostParams,
+        querystring: Type.Object({ metrics: TimeRange.metrics }),
+      },
+    },
+    async (request) => {
+      const { org, host } = await hostOf(services, request);
+      const keys = await seriesOfQuery(services, org, host.id, request.query.metrics);
+      const values = await latest(tsdb.ctx, org, host.id, keys);
+      const points = new Map(
+        [...values].map(([k, s]) => [
+          k,
+          { timestamps: Float64Array.of(s.timestamp), values: Float64Array.of(s.value) },
+        ]),
+      );
+      const metrics = toRows(points);
+      return {
+        host: host.id,
+        count: values.size,
+        metrics: [...values].map(([key, s]) => ({ series: key, field: fieldOf(key), ...s })),
+        rows: metrics,
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { count?: number; metrics?: string; shape?: Shape } }>(
+    '/api/v1/hosts/:id/metrics/recent',
+    {
+      ...read,
+      schema: {
+        tags: ['metrics'],
+        summary: 'Last N points of each series',
+        params: HostParams,
+        querystring: Type.Object({
+          count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+          metrics: TimeRange.metrics,
+          shape: TimeRange.shape,
+        }),
+      },
+    },
+    async (request) => {
+      const { org, host } = await hostOf(services, request);
+      const keys = await seriesOfQuery(services, org, host.id, request.query.metrics);
+      const points = await recent(tsdb.ctx, org, host.id, keys, request.query.count ?? 100);
+      return { host: host.id, ...shaped(points, request.query.shape) };
+    },
+  );
+
+  app.get<{
+    Params: { id: string };
+    Querystring: { startTime?: number; endTime?: number; limit?: number; metrics?: string; shape?: Shape };
+  }>(
+    '/api/v1/hosts/:id/metrics/range',
+    {
+      ...read,
+      schema: {
+        tags: ['metrics'],
+        summary: 'Raw points in [startTime, endTime]',
+        params: HostParams,
+        querystring: Type.Object({
+          ...TimeRange,
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 })),
+        }),
+      },
+    },
+    async (request) => {
+      const { org, host } = await hostOf(services, request);
+      const now = Date.now();
+      const { from, to } = timeRange(request.query, now);
+      const keys = await seriesOfQuery(services, org, host.id, request.query.metrics);
+      const limit = request.query.limit ?? 1000;
+      const load = async () => {
+        const result = await range(tsdb.ctx, org, host.id, keys, from, to, limit);
+        const series = new Map([...result].map(([k, r]) => [k, r.points]));
+        const truncated = [...result.values()].some((r) => r.truncated);
+        return {
+          host: host.id,
+          startTime: from,
+          endTime: to,
+          truncated,
+          ...shaped(series, request.query.shape),
+        };
+      };
+      if (!cacheable(to, now)) return load();
+      return cache.getOrLoad(
+        `${org}:q:${host.id}`,
+        cacheId(['range', keys, from, to, limit, request.query.shape]),
+        load,
+      );
+    },
+  );
+
+  app.get<{
+    Params: { id: string };
+    Querystring: {
+      startTime?: number;
+      endTime?: number;
+      step?: number;
+      fn?: AggregateFn;
+      metrics?: string;
+      shape?: Shape;
+    };
+  }>(
+    '/api/v1/hosts/:id/metrics/aggregate',
+    {
+      ...read,
+      schema: {
+        tags: ['metrics'],
+        summary: 'Aggregate over buckets of `step` ms (tier chosen from the step)',
+        params: HostParams,
+        querystring: Type.Object({
+          ...TimeRange,
+          step: Type.Optional(
+            Type.Integer({ minimum: 1000, description: 'bucket width in ms; default: range ÷ 300' }),
+          ),
+          fn: Type.Optional(FN),
+        }),
+      },
+    },
+    async (request) => {
+      const { org, host } = await hostOf(services, request);
+      const now = Date.now();
+      const { from, to } = timeRange(request.query, now);
+      const keys = await seriesOfQuery(services, org, host.id, request.query.metrics);
+      const fn = request.query.fn ?? 'avg';
+      const step = request.query.step ?? Math.max(1000, Math.ceil((to - from) / 300 / 1000) * 1000);
+      const load = async () => {
+        const result = await aggregate(tsdb.ctx, org, host.id, keys, from, to, step, fn);
+        return {
+          host: host.id,
+          fn,
+          step: result.stepMs,
+          tiers: result.tiers,
+          approximate: result.approximate,
+          ...shaped(result.series, request.query.shape),
+        };
+      };
+      if (!cacheable(to, now)) return load();
+      return cache.getOrLoad(
+        `${org}:q:${host.id}`,
+        cacheId(['agg', keys, from, to, step, fn, request.query.shape]),
+        load,
+      );
+    },
+  );
+
+  app.get<{
+    Params: { id: string };
+    Querystring: {
+      format?: 'csv' | 'influx' | 'json' | 'prometheus' | 'openmetrics';
+      startTime?: number;
+      endTime?: number;
+    };
+  }>(
+    '/api/v1/hosts/:id/export',
+    {
+      ...read,
+      schema: {
+        tags: ['metrics'],
+        summary: 'Stream every series of the host in a text format',
+        params: HostParams,
+        querystring: Type.Object({
+          format: Type.Optional(
+            Type.Union(['csv', 'influx', 'json', 'prometheus', 'openmetrics'].map((f) => Type.Literal(f))),
+          ),
+          startTime: TimeRange.startTime,
+          endTime: TimeRange.endTime,
+        }),
+      },
+    },
+    async (request, reply) => {
+      const { org, host } = await hostOf(services, request);
+      const { from, to } = timeRange(request.query, Date.now(), 86_400_000);
+      const format = request.query.format ?? 'csv';
+      const lines = exportLines(tsdb.ctx, { format, org, hosts: [host.id], from, to });
+      const types = {
+        csv: 'text/csv',
+        influx: 'text/plain',
+        json: 'application/x-ndjson',
+        prometheus: 'text/plain; version=0.0.4',
+        openmetrics: 'application/openmetrics-text; version=1.0.0',
+      };
+      reply.type(`${types[format]}; charset=utf-8`);
+      reply.header(
+        'content-disposition',
+        `attachment; filename="${host.id}.${format === 'json' ? 'ndjson' : format === 'csv' ? 'csv' : 'txt'}"`,
+      );
+      // Streamed a day at a time: a 30-day export never sits in memory whole.
+      return reply.send(
+        Readable.from(
+          (async function* () {
+            for await (const line of lines) yield `${line}\n`;
+          })(),
+        ),
+      );
+    },
+  );
+}

@@ -1,0 +1,70 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { CreatedToken, type Tenancy, TokenCreate, TokenInfo } from '../../tenancy/index.ts';
+import { authOf, rethrowPublic, strictValidator } from '../auth.ts';
+
+export interface TokenRouteDeps {
+  readonly tenancy: Tenancy;
+}
+
+const TokenParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
+const TokenList = Type.Object({ tokens: Type.Array(TokenInfo) });
+
+/**
+ * Token management for the caller's org (admin scope): create (the secret is answered once), list
+ * (never a secret), revoke. Needs `installAuth` first.
+ */
+export function tokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { tenancy } = deps;
+
+  api.post(
+    '/api/v1/tokens',
+    {
+      config: { scope: 'admin' },
+      validatorCompiler: strictValidator,
+      schema: {
+        summary: 'Create a token (its secret is shown once)',
+        tags: ['tokens'],
+        body: TokenCreate,
+        response: { 201: CreatedToken },
+      },
+    },
+    async (request, reply) => {
+      const created = await tenancy.createToken(authOf(request).org, request.body).catch(rethrowPublic);
+      return reply.status(201).header('cache-control', 'no-store').send(created);
+    },
+  );
+
+  api.get(
+    '/api/v1/tokens',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        summary: "List the org's tokens (no secrets)",
+        tags: ['tokens'],
+        response: { 200: TokenList },
+      },
+    },
+    async (request) => ({ tokens: await tenancy.listTokens(authOf(request).org).catch(rethrowPublic) }),
+  );
+
+  api.delete(
+    '/api/v1/tokens/:id',
+    {
+      config: { scope: 'admin' },
+      validatorCompiler: strictValidator,
+      schema: {
+        summary: 'Revoke a token',
+        tags: ['tokens'],
+        params: TokenParams,
+        response: { 204: Type.Null() },
+      },
+    },
+    async (request, reply) => {
+      await tenancy.revokeToken(authOf(request).org, request.params.id).catch(rethrowPublic);
+      return reply.status(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,2 @@
+export { Cache, type CacheStats } from './cache.ts';
+export { ExpiringMap } from './memory.ts';

@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { ExpiringMap } from '../cache/index.ts';
+import type { Keys, RedisClient } from '../redis/index.ts';
+
+/** The response a request got, replayed to a retry with the same Idempotency-Key. */
+export interface StoredResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export type Claim = { state: 'new' } | { state: 'done'; response: StoredResponse } | { state: 'pending' };
+
+const PENDING = '{"pending":true}';
+/** A claim whose request never finished (the process died) frees itself after this long. */
+const PENDING_TTL_SEC = 60;
+
+export interface IdempotencyStats {
+  readonly claims: number;
+  readonly replays: number;
+  readonly inProgress: number;
+  readonly memoryFallbacks: number;
+}
+
+/**
+ * Remembers Idempotency-Keys per org for `ttlSec` (REDIS_IDEMPOTENCY_TTL). A claim is one round trip,
+ * `SET key pending NX EX ttl GET`: a new key is claimed; a known one returns what it holds (the
+ * original response, or `pending` while the first request runs). While Redis is down the claims live
+ * in process memory, so retries to the same process are still answered once.
+ */
+export class IdempotencyStore {
+  private readonly memory = new ExpiringMap<string>(100_000);
+  private counters = { claims: 0, replays: 0, inProgress: 0, memoryFallbacks: 0 };
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Keys,
+    private readonly subPrefix: string,
+    private readonly ttlSec: number,
+  ) {}
+
+  private key(org: string, idempotencyKey: string): string {
+    // Hashed: a client's key may be long or hold any character; the hash keeps Redis keys tidy.
+    return this.keys.idempotency(
+      this.subPrefix,
+      org,
+      createHash('sha256').update(idempotencyKey).digest('hex'),
+    );
+  }
+
+  async claim(org: string, idempotencyKey: string): Promise<Claim> {
+    this.counters.claims++;
+    const key = this.key(org, idempotencyKey);
+    let previous: string | null | undefined;
+    try {
+      const ttl = String(Math.min(this.ttlSec, PENDING_TTL_SEC));
+      previous = (await this.redis.call('SET', key, PENDING, 'NX', 'EX', ttl, 'GET')) as string | null;
+    } catch {
+      this.counters.memoryFallbacks++;
+      const ttlMs = Math.min(this.ttlSec, PENDING_TTL_SEC) * 1000;
+      previous = this.memory.setIfAbsent(key, PENDING, ttlMs) ? null : this.memory.get(key);
+    }
+    if (previous == null) return { state: 'new' };
+    if (previous === PENDING) {
+      this.counters.inProgress++;
+      return { state: 'pending' };
+    }
+    this.counters.replays++;
+    return { state: 'done', response: JSON.parse(previous) as StoredResponse };
+  }
+
+  /** Stores the response for retries. */
+  async complete(org: string, idempotencyKey: string, response: StoredResponse): Promise<void> {
+    const key = this.key(org, idempotencyKey);
+    const text = JSON.stringify(response);
+    this.memory.set(key, text, this.ttlSec * 1000);
+    try {
+      await this.redis.set(key, text, 'EX', this.ttlSec);
+    } catch {
+      // Kept in memory; a retry reaching another process while Redis is down may write again, and the
+      // store's de-duplication by (series, timestamp) makes that harmless.
+    }
+  }
+
+  /** Releases a claim whose request failed in a way a retry can fix, so the retry is not refused. */
+  async release(org: string, idempotencyKey: string): Promise<void> {
+    const key = this.key(org, idempotencyKey);
+    this.memory.delete(key);
+    try {
+      await this.redis.del(key);
+    } catch {
+      // The pending marker expires with the TTL at the latest.
+    }
+  }
+
+  stats(): IdempotencyStats {
+    return { ...this.counters };
+  }
+}

@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { TenancyError } from './errors.ts';
+import type { RedisOrgs } from './redis-orgs.ts';
+import type { RedisTokens, StoredToken } from './redis-tokens.ts';
+import { type BootstrapOptions, type BootstrapResult, DEFAULT_ORG } from './tenancy.ts';
+import { generateToken, generateTokenId, hashToken, isTokenShaped } from './token-format.ts';
+
+/** The record id of the token registered from `VITALS_ADMIN_TOKEN` (one at a time). */
+export const ENV_ADMIN_TOKEN_ID = 'env-admin';
+/** How long one process may take to generate the first admin token before another may try. */
+const BOOTSTRAP_LOCK_MS = 10_000;
+
+export interface BootstrapDeps {
+  readonly orgs: RedisOrgs;
+  readonly tokens: RedisTokens;
+  readonly now: () => number;
+}
+
+function adminRecord(id: string, name: string, hash: string, now: number): StoredToken {
+  return { id, org: DEFAULT_ORG, name, scopes: ['admin'], createdAt: now, hash };
+}
+
+/**
+ * Registers `VITALS_ADMIN_TOKEN` as the default org's admin token. Idempotent; when the variable
+ * changes, the token registered from its earlier value is revoked, so rotating it is a restart.
+ */
+async function registerEnvToken(deps: BootstrapDeps, token: string): Promise<void> {
+  if (!isTokenShaped(token)) {
+    throw new TenancyError(
+      'invalid',
+      'VITALS_ADMIN_TOKEN: expected vt_ and at least 20 base64url characters',
+    );
+  }
+  const hash = hashToken(token);
+  const existing = await deps.tokens.findByHash(hash);
+  if (existing?.org === DEFAULT_ORG && existing.id === ENV_ADMIN_TOKEN_ID) return;
+  if (existing) throw new TenancyError('conflict', 'VITALS_ADMIN_TOKEN: this value is already another token');
+  await deps.tokens.remove(DEFAULT_ORG, ENV_ADMIN_TOKEN_ID);
+  await deps.tokens.insert(adminRecord(ENV_ADMIN_TOKEN_ID, 'admin (VITALS_ADMIN_TOKEN)', hash, deps.now()));
+}
+
+/**
+ * Generates an admin token when the default org has none. A lock keeps two processes starting together
+ * from both generating one; the loser generates nothing (the winner prints its token).
+ */
+async function generateFirstAdmin(deps: BootstrapDeps): Promise<string | undefined> {
+  if (await deps.tokens.hasScope(DEFAULT_ORG, 'admin')) return undefined;
+  if (!(await deps.tokens.lockBootstrap(randomBytes(8).toString('hex'), BOOTSTRAP_LOCK_MS))) return undefined;
+  // Checked again under the lock: another process may have finished between the check and the lock.
+  if (await deps.tokens.hasScope(DEFAULT_ORG, 'admin')) return undefined;
+  const token = generateToken();
+  await deps.tokens.insert(
+    adminRecord(generateTokenId(), 'admin (generated at first start)', hashToken(token), deps.now()),
+  );
+  return token;
+}
+
+export async function bootstrap(
+  deps: BootstrapDeps,
+  options: BootstrapOptions = {},
+): Promise<BootstrapResult> {
+  await deps.orgs.insert({ id: DEFAULT_ORG, name: 'Default', createdAt: deps.now() });
+  if (options.adminToken !== undefined) {
+    await registerEnvToken(deps, options.adminToken);
+    return {};
+  }
+  const generated = await generateFirstAdmin(deps);
+  return generated === undefined ? {} : { generatedAdminToken: generated };
+}

@@ -1,0 +1,128 @@
+import { Type } from 'typebox';
+import type { Logger } from '../config/index.ts';
+import type { Keys, RedisClient } from '../redis/index.ts';
+import { bootstrap } from './bootstrap.ts';
+import { TenancyError } from './errors.ts';
+import { HostRegistry, type HostRegistryOptions } from './host-registry.ts';
+import { RedisHosts } from './redis-hosts.ts';
+import { RedisOrgs } from './redis-orgs.ts';
+import { RedisTokens } from './redis-tokens.ts';
+import {
+  type CreatedToken,
+  type Host,
+  type HostCreate,
+  type HostPatch,
+  Org,
+  type TokenCreate,
+  type TokenInfo,
+} from './schema.ts';
+import type {
+  AuthContext,
+  BootstrapOptions,
+  BootstrapResult,
+  EnsureHostResult,
+  HostChangeListener,
+  HostHints,
+  Tenancy,
+} from './tenancy.ts';
+import { type TokenCacheOptions, TokenService } from './token-service.ts';
+import { checker } from './validate.ts';
+
+const checkOrg = checker(Type.Omit(Org, ['createdAt'], { additionalProperties: false }));
+
+export interface RedisTenancyOptions {
+  /** A `request`-role connection: tenancy calls sit on request paths and must fail fast. */
+  readonly redis: RedisClient;
+  readonly keys: Keys;
+  /** @defaultValue `Date.now` */
+  readonly now?: () => number;
+  /** Logs listener failures and missed `lastUsedAt` writes (never a token). */
+  readonly logger?: Logger;
+  readonly tokenCache?: TokenCacheOptions;
+  readonly hosts?: HostRegistryOptions;
+}
+
+/** Tenancy on Redis: every key from `Keys`, all in the `{tenancy}` hash tag, per-org keys named by org. */
+export class RedisTenancy implements Tenancy {
+  private readonly orgs: RedisOrgs;
+  private readonly tokenStore: RedisTokens;
+  private readonly tokens: TokenService;
+  private readonly hosts: HostRegistry;
+  private readonly now: () => number;
+
+  constructor(options: RedisTenancyOptions) {
+    this.now = options.now ?? Date.now;
+    const { redis, keys, logger } = options;
+    this.orgs = new RedisOrgs(redis, keys);
+    this.tokenStore = new RedisTokens(redis, keys);
+    const now = this.now;
+    this.tokens = new TokenService(
+      { tokens: this.tokenStore, orgs: this.orgs, now, logger },
+      options.tokenCache,
+    );
+    this.hosts = new HostRegistry({ hosts: new RedisHosts(redis, keys), now, logger }, options.hosts);
+  }
+
+  bootstrap(options: BootstrapOptions = {}): Promise<BootstrapResult> {
+    return bootstrap({ orgs: this.orgs, tokens: this.tokenStore, now: this.now }, options);
+  }
+
+  async createOrg(input: { id: string; name: string }): Promise<Org> {
+    const { id, name } = checkOrg(input);
+    const org: Org = { id, name, createdAt: this.now() };
+    if (!(await this.orgs.insert(org))) throw new TenancyError('conflict', `org "${id}" already exists`);
+    return org;
+  }
+
+  getOrg(id: string): Promise<Org | undefined> {
+    return this.orgs.get(id);
+  }
+
+  listOrgs(): Promise<Org[]> {
+    return this.orgs.list();
+  }
+
+  createToken(org: string, input: TokenCreate): Promise<CreatedToken> {
+    return this.tokens.create(org, input);
+  }
+
+  listTokens(org: string): Promise<TokenInfo[]> {
+    return this.tokens.list(org);
+  }
+
+  revokeToken(org: string, id: string): Promise<void> {
+    return this.tokens.revoke(org, id);
+  }
+
+  authenticate(token: string): Promise<AuthContext | undefined> {
+    return this.tokens.authenticate(token);
+  }
+
+  listHosts(org: string): Promise<Host[]> {
+    return this.hosts.list(org);
+  }
+
+  getHost(org: string, id: string): Promise<Host | undefined> {
+    return this.hosts.get(org, id);
+  }
+
+  createHost(org: string, input: HostCreate): Promise<Host> {
+    return this.hosts.create(org, input);
+  }
+
+  updateHost(org: string, id: string, patch: HostPatch): Promise<Host> {
+    return this.hosts.update(org, id, patch);
+  }
+
+  deleteHost(org: string, id: string): Promise<void> {
+    return this.hosts.delete(org, id);
+  }
+
+  ensureHost(org: string, id: string, hints?: HostHints): Promise<EnsureHostResult> {
+    return this.hosts.ensure(org, id, hints);
+  }
+
+  onHostChange(listener: HostChangeListener): () => void {
+    return this.hosts.onChange(listener);
+  }
+}

@@ -1,0 +1,40 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Scope } from '../contract/index.ts';
+
+/** Every token starts with this, so secret scanners and people recognise a leaked one. */
+export const TOKEN_PREFIX = 'vt_';
+
+/** What a token can look like: generated ones are `vt_` + 43 base64url characters (256 bits). */
+const TOKEN_SHAPE = /^vt_[A-Za-z0-9_-]{20,200}$/;
+
+/** A new token: 256 random bits, base64url, with the recognisable prefix. */
+export function generateToken(): string {
+  return `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+}
+
+/** A short random id for a token record (not secret: it names the token in lists and URLs). */
+export function generateTokenId(): string {
+  return `tok_${randomBytes(9).toString('base64url')}`;
+}
+
+/** True when the string could be a token; anything else is refused before any hashing or lookup. */
+export function isTokenShaped(token: string): boolean {
+  return TOKEN_SHAPE.test(token);
+}
+
+/** The only form in which a token is stored: SHA-256, hex. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Constant-time comparison of two SHA-256 hex digests (false when either is malformed). */
+export function sameHash(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === 32 && y.length === 32 && timingSafeEqual(x, y);
+}
+
+/** `admin` implies every scope; `read` and `ingest` imply nothing else. */
+export function grants(scopes: readonly Scope[], needed: Scope): boolean {
+  return scopes.includes('admin') || scopes.includes(needed);
+}

@@ -1,0 +1,106 @@
+import type { Logger } from '../config/index.ts';
+import { TenancyError } from './errors.ts';
+import type { RedisOrgs } from './redis-orgs.ts';
+import type { RedisTokens } from './redis-tokens.ts';
+import { type CreatedToken, TokenCreate, type TokenInfo } from './schema.ts';
+import type { AuthContext } from './tenancy.ts';
+import { generateToken, generateTokenId, hashToken, isTokenShaped, sameHash } from './token-format.ts';
+import { TtlCache } from './ttl-cache.ts';
+import { checker } from './validate.ts';
+
+const checkCreate = checker(TokenCreate);
+
+export interface TokenCacheOptions {
+  /** How long a verified token is trusted without asking Redis. @defaultValue 10 000 ms */
+  readonly ttlMs?: number;
+  /** How much longer an expired entry may still be used while Redis is unreachable. @defaultValue 300 000 ms */
+  readonly staleMs?: number;
+  /** Verified tokens kept per process. @defaultValue 10 000 */
+  readonly maxEntries?: number;
+}
+
+interface TokenServiceDeps {
+  readonly tokens: RedisTokens;
+  readonly orgs: RedisOrgs;
+  readonly now: () => number;
+  readonly logger?: Logger;
+}
+
+/**
+ * Token lifecycle and verification. Verified tokens are cached by hash (never by the token) for
+ * `ttlMs`: a revoke takes effect at once in the process that made it, and within `ttlMs` in the others.
+ */
+export class TokenService {
+  private readonly cache: TtlCache<AuthContext>;
+
+  constructor(
+    private readonly deps: TokenServiceDeps,
+    cache: TokenCacheOptions = {},
+  ) {
+    this.cache = new TtlCache({
+      ttlMs: cache.ttlMs ?? 10_000,
+      staleMs: cache.staleMs ?? 300_000,
+      maxEntries: cache.maxEntries ?? 10_000,
+      now: deps.now,
+    });
+  }
+
+  async create(org: string, input: unknown): Promise<CreatedToken> {
+    const { name, scopes } = checkCreate(input);
+    if (!(await this.deps.orgs.get(org))) throw new TenancyError('not_found', `org "${org}" not found`);
+    const token = generateToken();
+    const record = {
+      id: generateTokenId(),
+      org,
+      name,
+      scopes,
+      createdAt: this.deps.now(),
+      hash: hashToken(token),
+    };
+    await this.deps.tokens.insert(record);
+    return { token, id: record.id, name, scopes, createdAt: record.createdAt };
+  }
+
+  list(org: string): Promise<TokenInfo[]> {
+    return this.deps.tokens.list(org);
+  }
+
+  async revoke(org: string, id: string): Promise<void> {
+    const removed = await this.deps.tokens.remove(org, id);
+    if (!removed) throw new TenancyError('not_found', `token "${id}" not found`);
+    this.cache.delete(removed.hash);
+  }
+
+  async authenticate(token: string): Promise<AuthContext | undefined> {
+    if (!isTokenShaped(token)) return undefined;
+    const hash = hashToken(token);
+    const hit = this.cache.get(hash);
+    if (hit?.fresh) return hit.value;
+    let stored: Awaited<ReturnType<RedisTokens['findByHash']>>;
+    try {
+      stored = await this.deps.tokens.findByHash(hash);
+    } catch (err: unknown) {
+      // Redis away: a token verified recently keeps working (ingest spools meanwhile); others wait.
+      if (hit && err instanceof TenancyError && err.retryable) return hit.value;
+      throw err;
+    }
+    if (!stored || !sameHash(stored.hash, hash)) {
+      this.cache.delete(hash);
+      return undefined;
+    }
+    const auth: AuthContext = { org: stored.org, tokenId: stored.id, scopes: stored.scopes };
+    this.cache.set(hash, auth);
+    this.touch(auth);
+    return auth;
+  }
+
+  /** Best effort, not awaited: a missed `lastUsedAt` must not fail the request. */
+  private touch(auth: AuthContext): void {
+    this.deps.tokens.touch(auth.org, auth.tokenId, this.deps.now()).catch((err: unknown) => {
+      this.deps.logger?.debug(
+        { err: err instanceof Error ? err.message : String(err) },
+        'token lastUsedAt not saved',
+      );
+    });
+  }
+}
