@@ -26,7 +26,7 @@ function body(): string {
 const result = await autocannon({
   url: `${url}/api/v1/ingest`,
   method: 'POST',
-  connections: 32,
+  connections: rate ? 8 : 32,
   pipelining: 1,
   duration: Number(seconds ?? 10),
   ...(rate ? { overallRate: Number(rate) } : {}),

@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { type Figure, markdown, meets } from './report.ts';
+import { httpBench } from './sections/http.ts';
 import { ingestBench } from './sections/ingest.ts';
 import { queryBench } from './sections/query.ts';
 import { storageBench } from './sections/storage.ts';
@@ -39,6 +40,8 @@ try {
 } finally {
   await ingest.db.close();
 }
+
+await run(httpBench({ seconds: quick ? 4 : 10 }));
 
 const meta = {
   date: new Date().toISOString(),

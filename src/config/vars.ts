@@ -141,8 +141,8 @@ export const storageVars = {
     group: 'storage',
   },
   VITALS_FLUSH_INTERVAL_MS: {
-    schema: int(1, 60_000).default(50),
-    description: 'Group-commit interval of the writer (ms).',
+    schema: int(1, 60_000).default(10),
+    description: 'Group-commit interval of the writer (ms): the longest a durable write waits for its flush.',
     group: 'storage',
   },
   VITALS_FLUSH_BATCH_SIZE: {

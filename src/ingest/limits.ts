@@ -43,8 +43,24 @@ export function checkSeries(
   return seriesKey(name, labels);
 }
 
+/**
+ * Keys already checked, raw → canonical. Agents send the same few hundred keys every interval, so the
+ * parse is paid once per key, not once per sample; bounded, and cleared whole when full.
+ */
+const checkedKeys = new Map<string, { canonical: string; limits: IngestLimits }>();
+const CHECKED_MAX = 100_000;
+
 /** Parses and checks a series key as written by a client (`name{a="b"}`); returns it in canonical form. */
 export function checkSeriesKey(key: string, limits: IngestLimits): string {
+  const known = checkedKeys.get(key);
+  if (known && known.limits === limits) return known.canonical;
+  const canonical = parseAndCheck(key, limits);
+  if (checkedKeys.size >= CHECKED_MAX) checkedKeys.clear();
+  checkedKeys.set(key, { canonical, limits });
+  return canonical;
+}
+
+function parseAndCheck(key: string, limits: IngestLimits): string {
   let parsed: { name: string; labels: Record<string, string> };
   try {
     parsed = parseSeriesKey(key);

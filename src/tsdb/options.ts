@@ -15,7 +15,7 @@ export interface TsdbOptions {
   readonly sealGraceMs: number;
   /** Samples more than this far ahead of the server clock are rejected. @defaultValue 5 min */
   readonly maxFutureSkewMs: number;
-  /** Group-commit interval of the writer. @defaultValue 50 ms */
+  /** Group-commit interval of the writer. @defaultValue 10 ms */
   readonly flushIntervalMs: number;
   /** A flush starts early once this many samples are pending. @defaultValue 50000 */
   readonly flushBatchSamples: number;
