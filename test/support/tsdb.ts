@@ -6,6 +6,7 @@ import type { TsdbContext } from '../../src/tsdb/options.ts';
 import { type Points, pointsBySeries } from '../../src/tsdb/points.ts';
 import { openSpool } from '../../src/tsdb/spool/index.ts';
 import { SampleWriter, type WriterOptions } from '../../src/tsdb/writer.ts';
+import { waitFor } from '../harness/index.ts';
 import { testConfig } from './config.ts';
 
 export const silent = pino({ level: 'silent' });
@@ -27,6 +28,8 @@ export async function testTsdb(
 ): Promise<TestTsdb> {
   const config = testConfig({ REDIS_URL: redisUrl, VITALS_KEY_PREFIX: prefix, ...env });
   const redis = createRedis({ config: config.redis, logger: silent }, 'request');
+  // Request connections have no offline queue: writes before the first connect would go to the spool.
+  await waitFor(() => redis.status === 'ready' || redis.status === 'reconnecting', { timeoutMs: 10_000 }).catch(() => undefined);
   const options = tsdbOptions(config.storage, config.server.dataDir);
   const ctx = createTsdbContext(redis, new Keys(prefix), options);
   const spool = await openSpool({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes });
