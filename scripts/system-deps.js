@@ -4,13 +4,20 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-/** binary → Debian package that provides it. */
+/**
+ * binary → Debian package that provides it. `optional` ones are installed when we can; when absent,
+ * their tests say they skipped and why, and the run does not fail for them.
+ */
 export const systemDeps = [
   { binary: 'redis-server', pkg: 'redis-server' },
   // Browser tests drive Debian's Chromium with playwright-core (never a downloaded browser).
   { binary: 'chromium', pkg: 'chromium' },
   // The Prometheus federation endpoint is checked with promtool, which Debian's prometheus ships.
   { binary: 'promtool', pkg: 'prometheus' },
+  // /usr/sbin/sshd (the sbin dirs are searched too): the SSH collector's tests start a private sshd.
+  { binary: 'sshd', pkg: 'openssh-server' },
+  // Optional: the Prometheus collector's tests scrape it when present and say they skipped otherwise.
+  { binary: 'prometheus-node-exporter', pkg: 'prometheus-node-exporter', optional: true },
 ];
 
 function onPath(binary) {
@@ -25,12 +32,13 @@ function onPath(binary) {
   });
 }
 
-export function missingDeps() {
-  return systemDeps.filter((d) => !onPath(d.binary));
+/** Missing packages; optional ones only when `withOptional`. */
+export function missingDeps(withOptional = false) {
+  return systemDeps.filter((d) => (withOptional || !d.optional) && !onPath(d.binary));
 }
 
 export function ensureSystemDeps() {
-  const missing = missingDeps();
+  const missing = missingDeps(true);
   if (missing.length === 0) return true;
   const pkgs = [...new Set(missing.map((d) => d.pkg))];
   const command = `apt-get install -y ${pkgs.join(' ')}`;
@@ -44,6 +52,9 @@ export function ensureSystemDeps() {
       env,
     });
     if (missingDeps().length === 0) return true;
+  } else if (missingDeps().length === 0) {
+    process.stderr.write(`optional system packages missing (their tests are skipped): ${pkgs.join(', ')}\n`);
+    return true;
   }
   process.stderr.write(`missing system packages: ${pkgs.join(', ')}. Install them with: sudo ${command}\n`);
   return false;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { installAuth } from '../api/auth.ts';
 import { installRateLimit } from '../api/rate-limit.ts';
+import { collectRoutes } from '../api/routes/collect.ts';
 import { hostRoutes } from '../api/routes/hosts.ts';
 import { ingestRoutes } from '../api/routes/ingest.ts';
 import { metricsRoutes } from '../api/routes/metrics.ts';
@@ -8,16 +9,18 @@ import { OVERVIEW_NAMESPACE, overviewRoutes } from '../api/routes/overview.ts';
 import { tokenRoutes } from '../api/routes/tokens.ts';
 import type { ApiServices, HostDirectory, HostSummary } from '../api/services.ts';
 import { Cache } from '../cache/index.ts';
+import { type Collection, createCollection } from '../collect/index.ts';
 import type { Config, Logger } from '../config/index.ts';
 import { IdempotencyStore, IngestRejectedError, IngestService } from '../ingest/index.ts';
 import { cacheCheck, type HealthRegistry, idempotencyCheck, ingestQueueCheck } from '../monitor/index.ts';
-import type { Keys, RedisClient } from '../redis/index.ts';
+import type { CommandTimings, Keys, RedisClient } from '../redis/index.ts';
 import { type Host, RedisTenancy, type Tenancy } from '../tenancy/index.ts';
 import type { Tsdb } from '../tsdb/index.ts';
 
 export interface ApiWiring {
   readonly tenancy: Tenancy;
   readonly services: ApiServices;
+  readonly collection: Collection;
 }
 
 function summary(host: Host): HostSummary {
@@ -43,6 +46,7 @@ export interface WireApiDeps {
   readonly keys: Keys;
   readonly tsdb: Tsdb;
   readonly health: HealthRegistry;
+  readonly timings: CommandTimings;
 }
 
 /** Tenancy, auth, rate limit, caches, idempotency, ingest and every API route, on the app. */
@@ -90,6 +94,19 @@ export async function wireApi(deps: WireApiDeps): Promise<ApiWiring> {
   metricsRoutes(app, services);
   overviewRoutes(app, services);
 
+  const collection = createCollection(
+    {
+      connection: { config: config.redis, logger: deps.logger, timings: deps.timings },
+      keys,
+      hosts: tenancy,
+      writer: tsdb.writer,
+      cache,
+      logger: deps.logger,
+    },
+    config.collect,
+  );
+  collectRoutes(app, { collect: collection.control });
+
   deps.health.register(
     'ingest:queue',
     ingestQueueCheck(() => tsdb.writer.stats()),
@@ -105,7 +122,7 @@ export async function wireApi(deps: WireApiDeps): Promise<ApiWiring> {
       () => redis.status === 'ready',
     ),
   );
-  return { tenancy, services };
+  return { tenancy, services, collection };
 }
 
 /**

@@ -104,8 +104,12 @@ export async function createRuntime(
     { bodyLimitBytes: config.api.maxBodyBytes },
   );
   lifecycle.add('http', () => app.close());
-  const api = await wireApi({ app, config, logger, redis, keys, tsdb, health });
+  const api = await wireApi({ app, config, logger, redis, keys, tsdb, health, timings });
   bootstrapWhenReady(api.tenancy, redis, config.api.adminToken, logger);
+  lifecycle.add('workers', () => api.collection.closeWorkers());
+  lifecycle.add('queues', () => api.collection.close());
+  // Waits at most REDIS_CONNECT_TIMEOUT for Redis, then carries on degraded and reconciles later.
+  await api.collection.start();
 
   let address = '';
   return {

@@ -1,6 +1,7 @@
 export {
   type ApiConfig,
   allVars,
+  type CollectConfig,
   type Config,
   ConfigError,
   type HostPort,

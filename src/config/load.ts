@@ -1,10 +1,13 @@
 import { z } from 'zod';
-import { apiVars, redisVars, serverVars, storageVars, type VarSpec } from './vars.ts';
+import { apiVars, collectVars, redisVars, serverVars, storageVars, type VarSpec } from './vars.ts';
 
-export const allVars = { ...redisVars, ...serverVars, ...storageVars, ...apiVars } as const satisfies Record<
-  string,
-  VarSpec
->;
+export const allVars = {
+  ...redisVars,
+  ...serverVars,
+  ...storageVars,
+  ...apiVars,
+  ...collectVars,
+} as const satisfies Record<string, VarSpec>;
 
 type Vars = typeof allVars;
 type Parsed = { [K in keyof Vars]: z.output<Vars[K]['schema']> };
@@ -74,7 +77,20 @@ export interface ApiConfig {
   readonly cacheTtlMs: number;
 }
 
+export interface CollectConfig {
+  readonly runWorkers: boolean;
+  readonly concurrency: number;
+  readonly attempts: number;
+  readonly backoffMs: number;
+  readonly timeoutMs: number;
+  readonly cleanCompleted: { readonly ageMs: number; readonly count: number };
+  readonly cleanFailed: { readonly ageMs: number; readonly count: number };
+  readonly latestTtlMs: number;
+  readonly reconcileIntervalMs: number;
+}
+
 export interface Config {
+  readonly collect: CollectConfig;
   readonly redis: RedisConfig;
   readonly server: ServerConfig;
   readonly storage: StorageConfig;
@@ -137,6 +153,20 @@ function toConfig(v: Parsed): Config {
       hotPoints: v.VITALS_HOT_POINTS,
       hotMaxSeries: v.VITALS_HOT_MAX_SERIES,
       hotReloadMs: v.VITALS_HOT_RELOAD,
+    },
+    collect: {
+      runWorkers: v.VITALS_COLLECT_WORKERS,
+      concurrency: v.VITALS_COLLECT_CONCURRENCY,
+      attempts: v.VITALS_COLLECT_ATTEMPTS,
+      backoffMs: v.VITALS_COLLECT_BACKOFF,
+      timeoutMs: v.VITALS_COLLECT_TIMEOUT,
+      cleanCompleted: {
+        ageMs: v.VITALS_COLLECT_CLEAN_COMPLETED_AGE,
+        count: v.VITALS_COLLECT_CLEAN_COMPLETED_KEEP,
+      },
+      cleanFailed: { ageMs: v.VITALS_COLLECT_CLEAN_FAILED_AGE, count: v.VITALS_COLLECT_CLEAN_FAILED_KEEP },
+      latestTtlMs: v.VITALS_COLLECT_LATEST_TTL,
+      reconcileIntervalMs: v.VITALS_COLLECT_RECONCILE_INTERVAL,
     },
     api: {
       adminToken: v.VITALS_ADMIN_TOKEN,

@@ -9,7 +9,7 @@ import { duration } from './duration.ts';
 export interface VarSpec {
   readonly schema: z.ZodType;
   readonly description: string;
-  readonly group: 'redis' | 'server' | 'storage' | 'api';
+  readonly group: 'redis' | 'server' | 'storage' | 'api' | 'collect' | 'agent';
 }
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -273,5 +273,64 @@ export const apiVars = {
     schema: duration(1000).default(60_000),
     description: 'Lifetime of cached query results and overviews.',
     group: 'api',
+  },
+} as const satisfies Record<string, VarSpec>;
+
+export const collectVars = {
+  VITALS_COLLECT_WORKERS: {
+    schema: bool.default(true),
+    description: 'Run collection workers in this process (schedules and queue control work either way).',
+    group: 'collect',
+  },
+  VITALS_COLLECT_CONCURRENCY: {
+    schema: int(1, 1000).default(5),
+    description: 'Collections at once per process.',
+    group: 'collect',
+  },
+  VITALS_COLLECT_ATTEMPTS: {
+    schema: int(1, 20).default(3),
+    description: 'Attempts per collection, the first included.',
+    group: 'collect',
+  },
+  VITALS_COLLECT_BACKOFF: {
+    schema: duration(100).default(5000),
+    description: 'First retry delay; doubles for each further retry.',
+    group: 'collect',
+  },
+  VITALS_COLLECT_TIMEOUT: {
+    schema: duration(100).default(30_000),
+    description: 'Time limit of one collection attempt.',
+    group: 'collect',
+  },
+  VITALS_COLLECT_CLEAN_COMPLETED_AGE: {
+    schema: duration(0).default(3_600_000),
+    description: '`clean` removes completed jobs older than this…',
+    group: 'collect',
+  },
+  VITALS_COLLECT_CLEAN_COMPLETED_KEEP: {
+    schema: int(0).default(100),
+    description: '…beyond the newest this many.',
+    group: 'collect',
+  },
+  VITALS_COLLECT_CLEAN_FAILED_AGE: {
+    schema: duration(0).default(86_400_000),
+    description: '`clean` removes failed jobs older than this…',
+    group: 'collect',
+  },
+  VITALS_COLLECT_CLEAN_FAILED_KEEP: {
+    schema: int(0).default(500),
+    description: '…beyond the newest this many.',
+    group: 'collect',
+  },
+  VITALS_COLLECT_LATEST_TTL: {
+    schema: duration(1000).default(3_600_000),
+    description: "Lifetime of a host's cached latest values after a collection.",
+    group: 'collect',
+  },
+  VITALS_COLLECT_RECONCILE_INTERVAL: {
+    schema: duration(0).default(600_000),
+    description:
+      'How often each process re-checks every schedule against the hosts (0 = only on changes and at start).',
+    group: 'collect',
   },
 } as const satisfies Record<string, VarSpec>;

@@ -22,4 +22,5 @@ export {
   startSentinel,
   type TestSentinel,
 } from './sentinel.ts';
+export { SSHD_BIN, sshdAvailable, startSshd, type TestSshd } from './sshd.ts';
 export { sleep, type Truthy, type WaitForOptions, waitFor } from './wait.ts';

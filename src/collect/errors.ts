@@ -1,0 +1,45 @@
+/**
+ * Why a collection failed. `auth` and `settings` cannot be fixed by retrying (the job fails at once);
+ * the others can (the network, the target or our own Redis may be back at the next attempt).
+ */
+export type CollectFailure = 'auth' | 'settings' | 'unreachable' | 'timeout' | 'protocol' | 'storage';
+
+const FINAL: ReadonlySet<CollectFailure> = new Set(['auth', 'settings']);
+
+/** A collection that failed; `message` is shown to operators and must never carry a secret. */
+export class CollectError extends Error {
+  override name = 'CollectError';
+  readonly reason: CollectFailure;
+  /** Whether another attempt can succeed. */
+  readonly retryable: boolean;
+
+  constructor(
+    reason: CollectFailure,
+    message: string,
+    options: { cause?: unknown; retryable?: boolean } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.reason = reason;
+    this.retryable = options.retryable ?? !FINAL.has(reason);
+  }
+}
+
+/** The reasons a control request is refused; routes map them onto public error codes. */
+export type ControlFailure = 'not_found' | 'conflict' | 'invalid';
+
+/** A refused control request (collect now, pause…), with a message fit for the client. */
+export class CollectControlError extends Error {
+  override name = 'CollectControlError';
+
+  constructor(
+    readonly reason: ControlFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The message of anything thrown, for logs and job failure reasons. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

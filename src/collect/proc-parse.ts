@@ -1,0 +1,149 @@
+/**
+ * Parsers for what the SSH collector reads from a Linux host: /proc files and `df -P -k`. They follow
+ * the push agent's rules (src/agent/collectors) so a host reads the same whether it pushes or is
+ * pulled: nice counts as user, irq + softirq as system; "used" memory is total − available; disk use
+ * is as `df` shows it; loopback and container `veth` interfaces and pseudo filesystems are left out.
+ */
+
+/** Jiffies of one `cpu…` line of /proc/stat, grouped as the metrics report them. */
+export interface CpuTimes {
+  readonly user: number;
+  readonly system: number;
+  readonly idle: number;
+  readonly iowait: number;
+  readonly steal: number;
+  readonly total: number;
+}
+
+const fields = (line: string) => line.trim().split(/\s+/);
+const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
+
+/** `cpu` (all cores) and `cpu0`, `cpu1`… → times. */
+export function parseCpuTimes(stat: string): Record<string, CpuTimes> {
+  const out: Record<string, CpuTimes> = {};
+  for (const line of lines(stat)) {
+    const [id, ...rest] = fields(line);
+    if (id === undefined || !id.startsWith('cpu')) continue;
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] =
+      rest.map(Number);
+    const times = { user: user + nice, system: system + irq + softirq, idle, iowait, steal };
+    const total = times.user + times.system + idle + iowait + steal;
+    if (Number.isFinite(total)) out[id] = { ...times, total };
+  }
+  return out;
+}
+
+/** /proc/meminfo as bytes by field name. */
+export function parseMeminfo(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of lines(text)) {
+    const match = /^(\w+(?:\(\w+\))?):\s+(\d+)(?:\s+kB)?/.exec(line);
+    if (match?.[1] && match[2])
+      out.set(match[1], Number(match[2]) * (line.trimEnd().endsWith('kB') ? 1024 : 1));
+  }
+  return out;
+}
+
+export function reportedInterface(name: string): boolean {
+  return name !== 'lo' && !name.startsWith('veth');
+}
+
+/** Received and transmitted bytes so far per interface, from /proc/net/dev. */
+export function parseNetDev(text: string): Record<string, [number, number]> {
+  const out: Record<string, [number, number]> = {};
+  for (const line of lines(text)) {
+    const colon = line.indexOf(':');
+    if (colon < 0) continue;
+    const name = line.slice(0, colon).trim();
+    const f = fields(line.slice(colon + 1));
+    if (reportedInterface(name) && f.length >= 9) out[name] = [Number(f[0]), Number(f[8])];
+  }
+  return out;
+}
+
+// biome-ignore format: a table
+const SKIPPED_TYPES = new Set([
+  'autofs', 'binfmt_misc', 'bpf', 'cgroup', 'cgroup2', 'configfs', 'debugfs', 'devpts', 'devtmpfs',
+  'efivarfs', 'fusectl', 'hugetlbfs', 'mqueue', 'nsfs', 'proc', 'pstore', 'ramfs', 'rpc_pipefs',
+  'securityfs', 'selinuxfs', 'squashfs', 'sysfs', 'tmpfs', 'tracefs', 'nfsd', 'overlay', 'iso9660',
+  'fuse.lxcfs', 'fuse.gvfsd-fuse', 'fuse.portal', 'fuse.snapfuse', 'nfs', 'nfs4', 'cifs', 'smb3',
+  'smbfs', 'fuse.sshfs', 'ceph', 'glusterfs', '9p', 'afs',
+]);
+const SKIPPED_PREFIXES = [
+  '/proc',
+  '/sys',
+  '/dev',
+  '/run',
+  '/snap',
+  '/var/lib/docker',
+  '/var/lib/containers',
+  '/var/lib/kubelet',
+];
+
+function unescapeMount(path: string): string {
+  return path.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+}
+
+/** Mount point → filesystem type, from /proc/mounts. */
+export function mountTypes(mounts: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of lines(mounts)) {
+    const [, path = '', type = ''] = fields(line);
+    out.set(unescapeMount(path), type);
+  }
+  return out;
+}
+
+export interface DiskUsage {
+  readonly device: string;
+  readonly mount: string;
+  readonly usedBytes: number;
+  readonly totalBytes: number;
+  readonly availableBytes: number;
+}
+
+const DF_LINE = /^(.*?)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)%\s+(\/.*)$/;
+
+/**
+ * `df -P -k` rows worth reporting: real filesystems (types from /proc/mounts), each device once (the
+ * shortest mount point wins, as bind mounts repeat a device); `/` is always kept.
+ */
+export function parseDf(df: string, types: ReadonlyMap<string, string>): DiskUsage[] {
+  const byDevice = new Map<string, DiskUsage>();
+  for (const line of lines(df).slice(1)) {
+    const m = DF_LINE.exec(line.trim());
+    if (!m) continue;
+    const [, device = '', blocks = '0', used = '0', available = '0', , mount = ''] = m;
+    const type = types.get(mount) ?? '';
+    const skipped =
+      SKIPPED_TYPES.has(type) || SKIPPED_PREFIXES.some((p) => mount === p || mount.startsWith(`${p}/`));
+    if ((mount !== '/' && skipped) || Number(blocks) === 0) continue;
+    const usage = {
+      device,
+      mount,
+      usedBytes: Number(used) * 1024,
+      totalBytes: Number(blocks) * 1024,
+      availableBytes: Number(available) * 1024,
+    };
+    const seen = byDevice.get(device);
+    if (!seen || mount.length < seen.mount.length) byDevice.set(device, usage);
+  }
+  return [...byDevice.values()].sort((a, b) => (a.mount < b.mount ? -1 : a.mount > b.mount ? 1 : 0));
+}
+
+/** The output of the collection script: `@@vitals <name>` lines start each section. */
+export function splitSections(output: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let name: string | undefined;
+  let body: string[] = [];
+  for (const line of output.split('\n')) {
+    const header = /^@@vitals (\S+)$/.exec(line);
+    if (header?.[1]) {
+      if (name !== undefined) out.set(name, body.join('\n'));
+      name = header[1];
+      body = [];
+    } else if (name !== undefined) body.push(line);
+  }
+  if (name !== undefined) out.set(name, body.join('\n'));
+  return out;
+}
