@@ -25,5 +25,19 @@ if (!existsSync(join(root, 'node_modules', 'fastify', 'package.json'))) {
   );
 }
 
+// The dashboard is built once; the API runs without it (and `/` says how to build it).
+if (!existsSync(join(root, 'web', 'dist', 'index.html'))) {
+  if (existsSync(join(root, 'node_modules', 'vite', 'package.json'))) {
+    process.stderr.write('vitals: building the dashboard (first start)…\n');
+    const built = spawnSync('npm', ['run', 'build:web'], { cwd: root, stdio: 'inherit' });
+    if (built.status !== 0)
+      process.stderr.write('vitals: dashboard build failed; the API runs and / says how to build it\n');
+  } else {
+    process.stderr.write(
+      'vitals: dashboard not built (dev dependencies missing): npm install && npm run build:web\n',
+    );
+  }
+}
+
 process.argv = [process.argv[0] ?? 'node', join(root, 'bin', 'vitals.js'), ...process.argv.slice(2)];
 await import('../bin/vitals.js');

@@ -4,14 +4,17 @@ import { installRateLimit } from '../api/rate-limit.ts';
 import { collectRoutes } from '../api/routes/collect.ts';
 import { hostRoutes } from '../api/routes/hosts.ts';
 import { ingestRoutes } from '../api/routes/ingest.ts';
+import { type LiveRouteDeps, liveRoutes } from '../api/routes/live.ts';
 import { metricsRoutes } from '../api/routes/metrics.ts';
 import { OVERVIEW_NAMESPACE, overviewRoutes } from '../api/routes/overview.ts';
 import { tokenRoutes } from '../api/routes/tokens.ts';
+import { webRoutes } from '../api/routes/web.ts';
 import type { ApiServices, HostDirectory, HostSummary } from '../api/services.ts';
 import { Cache } from '../cache/index.ts';
 import { type Collection, createCollection } from '../collect/index.ts';
 import type { Config, Logger } from '../config/index.ts';
 import { IdempotencyStore, IngestRejectedError, IngestService } from '../ingest/index.ts';
+import { createLive, type Live } from '../live/index.ts';
 import { cacheCheck, type HealthRegistry, idempotencyCheck, ingestQueueCheck } from '../monitor/index.ts';
 import type { CommandTimings, Keys, RedisClient } from '../redis/index.ts';
 import { type Host, RedisTenancy, type Tenancy } from '../tenancy/index.ts';
@@ -21,6 +24,7 @@ export interface ApiWiring {
   readonly tenancy: Tenancy;
   readonly services: ApiServices;
   readonly collection: Collection;
+  readonly live: Live;
 }
 
 function summary(host: Host): HostSummary {
@@ -47,6 +51,10 @@ export interface WireApiDeps {
   readonly tsdb: Tsdb;
   readonly health: HealthRegistry;
   readonly timings: CommandTimings;
+  /** The built dashboard (`web/dist`). */
+  readonly webDir: string;
+  /** Stream timings of `/api/v1/live` (tests shorten them). */
+  readonly liveStreams?: Pick<LiveRouteDeps, 'sse' | 'recheckMs'>;
 }
 
 /** Tenancy, auth, rate limit, caches, idempotency, ingest and every API route, on the app. */
@@ -57,6 +65,13 @@ export async function wireApi(deps: WireApiDeps): Promise<ApiWiring> {
     keys,
     logger: deps.logger.child({ component: 'tenancy' }),
     hosts: { autoRegister: config.api.autoRegisterHosts },
+  });
+  const live = createLive({
+    redisConfig: config.redis,
+    redis,
+    prefix: keys.prefix,
+    newest: tsdb.ctx.hot,
+    logger: deps.logger,
   });
   const cache = new Cache(redis, keys.cache(config.api.cachePrefix), config.api.cacheTtlMs);
   const idempotency = new IdempotencyStore(
@@ -80,8 +95,9 @@ export async function wireApi(deps: WireApiDeps): Promise<ApiWiring> {
         }
       },
     },
-    onWritten: (org) => {
+    onWritten: (org, hosts) => {
       void cache.invalidate(OVERVIEW_NAMESPACE(org), 'all');
+      live.publish(org, hosts);
     },
   });
   const services: ApiServices = { tsdb, ingest, idempotency, cache, hosts: directory(tenancy) };
@@ -106,6 +122,12 @@ export async function wireApi(deps: WireApiDeps): Promise<ApiWiring> {
     config.collect,
   );
   collectRoutes(app, { collect: collection.control });
+  tenancy.onHostChange((change) => live.hostChanged(change.org, change.host.id, change.type));
+  collection.onCollection((event) => {
+    if (event.status === 'ok') live.publish(event.org, [event.host]);
+  });
+  liveRoutes(app, { live, tenancy, ...deps.liveStreams });
+  webRoutes(app, { distDir: deps.webDir });
 
   deps.health.register(
     'ingest:queue',
@@ -122,7 +144,7 @@ export async function wireApi(deps: WireApiDeps): Promise<ApiWiring> {
       () => redis.status === 'ready',
     ),
   );
-  return { tenancy, services, collection };
+  return { tenancy, services, collection, live };
 }
 
 /**

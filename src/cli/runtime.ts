@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/index.ts';
 import type { Config, Logger } from '../config/index.ts';
@@ -14,7 +15,7 @@ import {
   type RedisClient,
 } from '../redis/index.ts';
 import { openTsdb, type Tsdb } from '../tsdb/index.ts';
-import { type ApiWiring, bootstrapWhenReady, wireApi } from './api-wiring.ts';
+import { type ApiWiring, bootstrapWhenReady, type WireApiDeps, wireApi } from './api-wiring.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { version } from './version.ts';
 
@@ -67,6 +68,10 @@ async function maybeStartManaged(
 }
 
 export interface RuntimeOptions {
+  /** The built dashboard. @defaultValue `web/dist` of this checkout */
+  readonly webDir?: string;
+  /** Stream timings of `/api/v1/live`. @defaultValue heartbeat 15 s, token re-check 60 s */
+  readonly liveStreams?: WireApiDeps['liveStreams'];
   /** Locates redis-server for the managed mode. @defaultValue a PATH lookup */
   readonly findRedisServer?: () => Promise<string | undefined>;
 }
@@ -104,7 +109,20 @@ export async function createRuntime(
     { bodyLimitBytes: config.api.maxBodyBytes },
   );
   lifecycle.add('http', () => app.close());
-  const api = await wireApi({ app, config, logger, redis, keys, tsdb, health, timings });
+  const webDir = options.webDir ?? fileURLToPath(new URL('../../web/dist', import.meta.url));
+  const api = await wireApi({
+    app,
+    config,
+    logger,
+    redis,
+    keys,
+    tsdb,
+    health,
+    timings,
+    webDir,
+    liveStreams: options.liveStreams,
+  });
+  lifecycle.add('timers', () => api.live.close());
   bootstrapWhenReady(api.tenancy, redis, config.api.adminToken, logger);
   lifecycle.add('workers', () => api.collection.closeWorkers());
   lifecycle.add('queues', () => api.collection.close());

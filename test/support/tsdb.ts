@@ -29,7 +29,9 @@ export async function testTsdb(
   const config = testConfig({ REDIS_URL: redisUrl, VITALS_KEY_PREFIX: prefix, ...env });
   const redis = createRedis({ config: config.redis, logger: silent }, 'request');
   // Request connections have no offline queue: writes before the first connect would go to the spool.
-  await waitFor(() => redis.status === 'ready' || redis.status === 'reconnecting', { timeoutMs: 10_000 }).catch(() => undefined);
+  await waitFor(() => redis.status === 'ready' || redis.status === 'reconnecting', {
+    timeoutMs: 10_000,
+  }).catch(() => undefined);
   const options = tsdbOptions(config.storage, config.server.dataDir);
   const ctx = createTsdbContext(redis, new Keys(prefix), options);
   const spool = await openSpool({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes });

@@ -1,0 +1,121 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { PALETTE } from '../charts/specs.ts';
+import { onThemeChange } from '../lib/theme.ts';
+
+export interface TimeChartProps {
+  readonly id: string;
+  readonly title: string;
+  readonly labels: readonly string[];
+  /** x (ms), then per label: average, minimum, maximum. */
+  readonly data: uPlot.AlignedData;
+  readonly format: (value: unknown) => string;
+  readonly range?: readonly [number, number];
+  readonly height?: number;
+}
+
+function cssVar(name: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
+}
+
+function options(props: TimeChartProps, width: number): uPlot.Options {
+  const axisColor = cssVar('--muted');
+  const grid = { stroke: cssVar('--grid'), width: 1 };
+  const axis = { stroke: axisColor, grid, ticks: grid };
+  const series: uPlot.Series[] = [{ label: 'Time' }];
+  const bands: uPlot.Band[] = [];
+  props.labels.forEach((label, i) => {
+    const color = PALETTE[i % PALETTE.length] ?? '#3b82f6';
+    const edge = { stroke: 'transparent', width: 0, points: { show: false }, class: 'u-band-edge' };
+    series.push({
+      label,
+      stroke: color,
+      width: 1.5,
+      value: (_u, v) => props.format(v),
+      points: { show: false },
+    });
+    series.push({ ...edge, label: `${label} min` }, { ...edge, label: `${label} max` });
+    const avg = 1 + i * 3;
+    bands.push({ series: [avg + 2, avg + 1], fill: `${color}33` });
+  });
+  const [lo, hi] = props.range ?? [];
+  return {
+    width,
+    height: props.height ?? 220,
+    // Timestamps are ms; uPlot formats them in the viewer's time zone.
+    ms: 1,
+    series,
+    bands,
+    axes: [axis, { ...axis, size: 70, values: (_u, ticks) => ticks.map((t) => props.format(t)) }],
+    scales: {
+      y: lo !== undefined && hi !== undefined ? { range: (_u, _min, max) => [lo, Math.max(hi, max)] } : {},
+    },
+    legend: { live: true },
+    cursor: { focus: { prox: 16 } },
+  };
+}
+
+/**
+ * A uPlot time chart with min/max bands. Created once per set of lines and theme; new data goes
+ * through setData. Each draw is measured (`performance.measure('chart:<id>')`) for the browser tests.
+ */
+export function TimeChart(props: TimeChartProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const chart = useRef<uPlot | undefined>(undefined);
+  const drawStart = useRef<number | undefined>(undefined);
+  const propsRef = useRef(props);
+  propsRef.current = props;
+  const [theme, setTheme] = useState(0);
+  useEffect(() => onThemeChange(() => setTheme((n) => n + 1)), []);
+
+  const shape = props.labels.join('\n');
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return undefined;
+    drawStart.current = performance.now();
+    const opts = options(propsRef.current, el.clientWidth || 600);
+    opts.hooks = {
+      draw: [() => measure(propsRef.current.id, drawStart)],
+      ready: [showNewest],
+      setData: [showNewest],
+      setCursor: [showNewest],
+    };
+    const u = new uPlot(opts, propsRef.current.data, el);
+    chart.current = u;
+    const resize = new ResizeObserver(() => u.setSize({ width: el.clientWidth, height: u.height }));
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      u.destroy();
+      chart.current = undefined;
+    };
+  }, [shape, theme]);
+
+  useEffect(() => {
+    const u = chart.current;
+    if (!u || u.data === props.data) return;
+    drawStart.current = performance.now();
+    u.setData(props.data);
+  }, [props.data]);
+
+  return (
+    <figure class="chart" aria-labelledby={`chart-${props.id}-title`}>
+      <figcaption id={`chart-${props.id}-title`}>{props.title}</figcaption>
+      <div ref={box} class="chart-canvas" data-chart={props.id} data-points={props.data[0]?.length ?? 0} />
+    </figure>
+  );
+}
+
+/** Without a cursor on the chart, the legend shows the newest values instead of empty ones. */
+function showNewest(u: uPlot): void {
+  const last = u.data[0].length - 1;
+  if (u.cursor.idx == null && last >= 0) u.setLegend({ idx: last }, false);
+}
+
+/** Records the time from a creation or setData to the end of its draw (resizes are not measured). */
+function measure(id: string, start: { current: number | undefined }): void {
+  if (start.current === undefined) return;
+  performance.measure(`chart:${id}`, { start: start.current, end: performance.now() });
+  start.current = undefined;
+}

@@ -1,0 +1,42 @@
+import { HostPage } from './host.tsx';
+import { HostsPage } from './hosts.tsx';
+import { OverviewPage } from './overview.tsx';
+import { QueuePage } from './queue.tsx';
+import { registerPage } from './registry.ts';
+import { TokensPage } from './tokens.tsx';
+
+/**
+ * Every page of the dashboard. A new page (alerts, Redis monitoring, events) is one file under pages/
+ * and one entry here; `nav.order` places it in the navigation.
+ */
+export function registerPages(): void {
+  registerPage({
+    id: 'overview',
+    path: '/',
+    title: 'Overview',
+    nav: { label: 'Overview', order: 10 },
+    component: OverviewPage,
+  });
+  registerPage({ id: 'host', path: '/hosts/:id', title: (p) => p.id ?? 'Host', component: HostPage });
+  registerPage({
+    id: 'queue',
+    path: '/queue',
+    title: 'Collection queue',
+    nav: { label: 'Queue', order: 50 },
+    component: QueuePage,
+  });
+  registerPage({
+    id: 'hosts',
+    path: '/settings/hosts',
+    title: 'Hosts',
+    nav: { label: 'Hosts', order: 80 },
+    component: HostsPage,
+  });
+  registerPage({
+    id: 'tokens',
+    path: '/settings/tokens',
+    title: 'Tokens',
+    nav: { label: 'Tokens', order: 90 },
+    component: TokensPage,
+  });
+}
