@@ -220,6 +220,14 @@ describe('query, export, federate and overview routes', () => {
         payload: { name: 'b', scopes: ['read'] },
         kind: 'collection',
       },
+      { method: 'POST', url: '/api/v1/hosts/web-1/collect', scope: 'admin', kind: 'resource' },
+      { method: 'POST', url: '/api/v1/collect', scope: 'admin', kind: 'collection' },
+      { method: 'GET', url: '/api/v1/queues', scope: 'read', kind: 'collection' },
+      { method: 'GET', url: '/api/v1/queues/collect/failed', scope: 'read', kind: 'collection' },
+      { method: 'POST', url: '/api/v1/queues/collect/clean', scope: 'admin', kind: 'collection' },
+      { method: 'POST', url: '/api/v1/queues/collect/pause', scope: 'admin', kind: 'collection' },
+      { method: 'POST', url: '/api/v1/queues/collect/resume', scope: 'admin', kind: 'collection' },
+      { method: 'POST', url: '/api/v1/live/ticket', scope: 'read', kind: 'collection' },
     ];
     await assertRouteAuth(env.runtime.app, routes, { orgA, orgB, orgAMarkers: ['web-1'] });
   });
