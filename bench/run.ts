@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { type Figure, markdown, meets } from './report.ts';
+import { agentBench } from './agent.ts';
 import { httpBench } from './sections/http.ts';
 import { ingestBench } from './sections/ingest.ts';
 import { queryBench } from './sections/query.ts';
@@ -42,6 +43,7 @@ try {
 }
 
 await run(httpBench({ seconds: quick ? 4 : 10 }));
+if (!quick) await run(agentBench());
 
 const meta = {
   date: new Date().toISOString(),

@@ -54,6 +54,32 @@ describe('vitals server process', () => {
     expect(server.lines.some((l) => l.includes('shutdown complete'))).toBe(true);
   });
 
+  it('shows the local machine within 10 s of a fresh start (the built-in agent)', async () => {
+    const token = `vt_${'l'.repeat(43)}`;
+    const server = await startServer({
+      REDIS_URL: redis.url,
+      VITALS_KEY_PREFIX: uniquePrefix('local'),
+      VITALS_DATA_DIR: mkdtempSync(join(tmpdir(), 'vitals-local-')),
+      VITALS_ADMIN_TOKEN: token,
+    });
+    try {
+      const started = Date.now();
+      const overview = await waitFor(
+        async () => {
+          const res = await fetch(`${server.address}/api/v1/overview`, { headers: { authorization: `Bearer ${token}` } });
+          const body = (await res.json()) as { hosts?: Array<{ status: string; latest: Record<string, unknown> }> };
+          return body.hosts?.find((h) => h.status === 'up' && typeof h.latest.cpu === 'number');
+        },
+        { timeoutMs: 10_000, intervalMs: 250, message: 'local host with CPU in the overview' },
+      );
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(overview.latest.memory).toEqual(expect.any(Number));
+    } finally {
+      server.child.kill('SIGTERM');
+      await once(server.child, 'exit');
+    }
+  });
+
   it('exits non-zero naming REDIS_PORT when npm start is given REDIS_PORT=abc', () => {
     const result = spawnSync(process.execPath, [join(root, 'scripts/start.js'), 'server'], {
       cwd: root,

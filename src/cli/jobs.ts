@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { createLogger } from '../config/index.ts';
-import { SAMPLE_FORMATS, type SampleFormat } from '../contract/index.ts';
+import type { SampleFormat } from '../contract/index.ts';
 import { exportLines, lastMaintenance, runMaintenance, sealHost } from '../tsdb/index.ts';
 import { DEFAULT_ORG, importFile } from './import.ts';
 import { configOrExit } from './server.ts';
@@ -26,13 +26,6 @@ async function withStorage(job: string, fn: (storage: Storage) => Promise<number
   } finally {
     await storage?.close();
   }
-}
-
-export function parseFormat(value: string): SampleFormat {
-  if (!(SAMPLE_FORMATS as readonly string[]).includes(value)) {
-    throw new Error(`unknown format "${value}"; expected one of ${SAMPLE_FORMATS.join(', ')}`);
-  }
-  return value as SampleFormat;
 }
 
 /** A time given as ms since epoch, an ISO date, or `now-<duration>` such as `now-7d`. */

@@ -1,8 +1,11 @@
 import { Command, Option } from 'commander';
-import { SAMPLE_FORMATS } from '../contract/index.ts';
-import { parseFormat, runExport, runImport, runMaintenanceNow, showMaintenance } from './jobs.ts';
-import { runServer } from './server.ts';
+import { SAMPLE_FORMATS } from '../contract/formats/index.ts';
+import { agentCommand } from './agent-command.ts';
+import { parseFormat } from './formats.ts';
 import { version } from './version.ts';
+
+// Commands load their modules on use, so `vitals agent` does not load the server (memory matters there).
+const jobs = () => import('./jobs.ts');
 
 const formatOption = () =>
   new Option('-f, --format <format>', `sample format: ${SAMPLE_FORMATS.join(', ')}`)
@@ -21,6 +24,7 @@ export function buildCli(): Command {
       'run the HTTP API, ingest, workers and dashboard (configured by environment variables; see README)',
     )
     .action(async () => {
+      const { runServer } = await import('./server.ts');
       await runServer(process.env);
     });
   program
@@ -32,7 +36,7 @@ export function buildCli(): Command {
     .option('--host <host>', 'host of every sample (default: from the instance label)')
     .option('--strict', 'abort with nothing written if any line is bad')
     .option('--no-progress', 'no progress bar')
-    .action(runImport);
+    .action(async (file, opts) => (await jobs()).runImport(file, opts));
   program
     .command('export')
     .description('stream stored samples as text')
@@ -42,13 +46,17 @@ export function buildCli(): Command {
     .option('--from <time>', 'start: ms since epoch, ISO date or now-7d (default: raw retention ago)')
     .option('--to <time>', 'end (default: now)')
     .option('-o, --output <file>', 'write to a file instead of stdout')
-    .action(runExport);
+    .action(async (opts) => (await jobs()).runExport(opts));
   const maintenance = program.command('maintenance').description('sealing, rollups and retention');
   maintenance
     .command('run')
     .description('seal closed windows, roll up and enforce retention now')
-    .action(runMaintenanceNow);
-  maintenance.command('status').description('show what the last maintenance run did').action(showMaintenance);
+    .action(async () => (await jobs()).runMaintenanceNow());
+  maintenance
+    .command('status')
+    .description('show what the last maintenance run did')
+    .action(async () => (await jobs()).showMaintenance());
+  program.addCommand(agentCommand());
   return program;
 }
 

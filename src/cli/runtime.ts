@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { startLocalAgent } from '../agent/index.ts';
 import { buildApp } from '../api/index.ts';
 import type { Config, Logger } from '../config/index.ts';
+import { IngestRejectedError } from '../ingest/index.ts';
 import { HealthRegistry, redisConnectivityCheck } from '../monitor/index.ts';
 import {
   CommandTimings,
@@ -14,6 +16,7 @@ import {
   portAnswers,
   type RedisClient,
 } from '../redis/index.ts';
+import { DEFAULT_ORG } from '../tenancy/index.ts';
 import { openTsdb, type Tsdb } from '../tsdb/index.ts';
 import { type ApiWiring, bootstrapWhenReady, type WireApiDeps, wireApi } from './api-wiring.ts';
 import { Lifecycle } from './lifecycle.ts';
@@ -76,6 +79,20 @@ export interface RuntimeOptions {
   readonly findRedisServer?: () => Promise<string | undefined>;
 }
 
+/** The server's own host, collected in-process and pushed through the ingest service (org `default`). */
+function startBuiltInAgent(config: Config, logger: Logger, api: ApiWiring, lifecycle: Lifecycle): void {
+  const local = startLocalAgent({
+    intervalMs: config.localAgent.intervalMs,
+    logger: logger.child({ component: 'local-agent' }),
+    send: async (request) => {
+      await api.services.ingest.pushJson(DEFAULT_ORG, request);
+    },
+    // Refused for good (a bad name, a limit): dropped, not offered again.
+    isPermanent: (err) => err instanceof IngestRejectedError,
+  });
+  lifecycle.add('timers', () => local.stop());
+}
+
 /** The composition root: wires every capability and owns their shutdown order. */
 export async function createRuntime(
   config: Config,
@@ -128,6 +145,7 @@ export async function createRuntime(
   lifecycle.add('queues', () => api.collection.close());
   // Waits at most REDIS_CONNECT_TIMEOUT for Redis, then carries on degraded and reconciles later.
   await api.collection.start();
+  if (config.localAgent.enabled) startBuiltInAgent(config, logger, api, lifecycle);
 
   let address = '';
   return {

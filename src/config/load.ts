@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { apiVars, collectVars, redisVars, serverVars, storageVars, type VarSpec } from './vars.ts';
+import { agentVars, apiVars, collectVars, redisVars, serverVars, storageVars, type VarSpec } from './vars.ts';
 
 export const allVars = {
   ...redisVars,
@@ -7,6 +7,7 @@ export const allVars = {
   ...storageVars,
   ...apiVars,
   ...collectVars,
+  ...agentVars,
 } as const satisfies Record<string, VarSpec>;
 
 type Vars = typeof allVars;
@@ -90,6 +91,7 @@ export interface CollectConfig {
 }
 
 export interface Config {
+  readonly localAgent: { readonly enabled: boolean; readonly intervalMs: number };
   readonly collect: CollectConfig;
   readonly redis: RedisConfig;
   readonly server: ServerConfig;
@@ -154,6 +156,7 @@ function toConfig(v: Parsed): Config {
       hotMaxSeries: v.VITALS_HOT_MAX_SERIES,
       hotReloadMs: v.VITALS_HOT_RELOAD,
     },
+    localAgent: { enabled: v.VITALS_LOCAL_AGENT, intervalMs: v.VITALS_LOCAL_AGENT_INTERVAL },
     collect: {
       runWorkers: v.VITALS_COLLECT_WORKERS,
       concurrency: v.VITALS_COLLECT_CONCURRENCY,

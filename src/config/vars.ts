@@ -334,3 +334,17 @@ export const collectVars = {
     group: 'collect',
   },
 } as const satisfies Record<string, VarSpec>;
+
+export const agentVars = {
+  VITALS_LOCAL_AGENT: {
+    schema: bool.default(true),
+    description:
+      "Collect this machine's own metrics in the server (the built-in agent), so a fresh start shows a host at once.",
+    group: 'agent',
+  },
+  VITALS_LOCAL_AGENT_INTERVAL: {
+    schema: duration(1000).default(5000),
+    description: 'Interval of the built-in agent.',
+    group: 'agent',
+  },
+} as const satisfies Record<string, VarSpec>;

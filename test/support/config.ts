@@ -9,6 +9,8 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
+    // Tests choose their hosts; the built-in agent is switched on by the tests about it.
+    VITALS_LOCAL_AGENT: 'false',
     VITALS_DATA_DIR: mkdtempSync(join(tmpdir(), 'vitals-test-')),
     ...env,
   });
