@@ -2,8 +2,8 @@
 // prints the figures and writes docs/BENCHMARKS.md (and FILE as JSON).
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { type Figure, markdown, meets } from './report.ts';
 import { agentBench } from './agent.ts';
+import { type Figure, markdown, meets } from './report.ts';
 import { httpBench } from './sections/http.ts';
 import { ingestBench } from './sections/ingest.ts';
 import { queryBench } from './sections/query.ts';

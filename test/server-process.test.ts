@@ -66,8 +66,12 @@ describe('vitals server process', () => {
       const started = Date.now();
       const overview = await waitFor(
         async () => {
-          const res = await fetch(`${server.address}/api/v1/overview`, { headers: { authorization: `Bearer ${token}` } });
-          const body = (await res.json()) as { hosts?: Array<{ status: string; latest: Record<string, unknown> }> };
+          const res = await fetch(`${server.address}/api/v1/overview`, {
+            headers: { authorization: `Bearer ${token}` },
+          });
+          const body = (await res.json()) as {
+            hosts?: Array<{ status: string; latest: Record<string, unknown> }>;
+          };
           return body.hosts?.find((h) => h.status === 'up' && typeof h.latest.cpu === 'number');
         },
         { timeoutMs: 10_000, intervalMs: 250, message: 'local host with CPU in the overview' },
