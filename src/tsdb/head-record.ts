@@ -96,10 +96,14 @@ export interface HeadSamples {
   readonly length: number;
 }
 
-/** Decodes a whole head (any number of concatenated records). Throws CodecError on a malformed one. */
-export function decodeHead(buf: Uint8Array): HeadSamples {
+/**
+ * Decodes a whole head (any number of concatenated records). Throws CodecError on a malformed one.
+ * With `only`, samples of other series are skipped as they are read: a query for one series of a
+ * host does not pay for storing the other thirty.
+ */
+export function decodeHead(buf: Uint8Array, only?: ReadonlySet<number>): HeadSamples {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  let cap = Math.max(16, Math.ceil(buf.length / 9));
+  let cap = only ? 1024 : Math.max(16, Math.ceil(buf.length / 9));
   let ids = new Uint32Array(cap);
   let ts = new Float64Array(cap);
   let vals = new Float64Array(cap);
@@ -127,8 +131,13 @@ export function decodeHead(buf: Uint8Array): HeadSamples {
         ({ ids, ts, vals } = grow(ids, ts, vals, cap, n));
       }
       for (let i = 0; i < count; i++) {
-        ids[n] = varint();
+        const id = varint();
         if (pos + 8 > buf.length) throw new CodecError('head record truncated');
+        if (only && !only.has(id)) {
+          pos += 8;
+          continue;
+        }
+        ids[n] = id;
         vals[n] = view.getFloat64(pos, true);
         pos += 8;
         ts[n] = timestamp;

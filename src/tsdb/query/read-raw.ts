@@ -62,7 +62,7 @@ export async function fetchRawWindows(
   for (const ws of windows) {
     const head = withHead.has(ws) ? asBuffer(replies[at++]) : undefined;
     const sealedPoints = decodeSealed(asBuffers(replies[at++]), ids);
-    const headPoints = head ? pointsBySeries(decodeHead(head), only) : undefined;
+    const headPoints = head ? pointsBySeries(decodeHead(head, only), only) : undefined;
     for (const [id, list] of parts) {
       const merged = mergePoints(sealedPoints.get(id) ?? emptyPoints, headPoints?.get(id) ?? emptyPoints);
       if (merged.timestamps.length > 0) list.push(merged);
