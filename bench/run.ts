@@ -1,6 +1,6 @@
 // `npm run bench [-- --json FILE] [-- --quick]`: runs every benchmark against private redis-servers,
 // prints the figures and writes docs/BENCHMARKS.md (and FILE as JSON).
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { agentBench } from './agent.ts';
 import { type Figure, markdown, meets } from './report.ts';
@@ -8,6 +8,20 @@ import { httpBench } from './sections/http.ts';
 import { ingestBench } from './sections/ingest.ts';
 import { latestFigures, queryBench } from './sections/query.ts';
 import { storageBench } from './sections/storage.ts';
+
+/** The dashboard's figures are measured by the browser tests (npm test) in Chromium; they are shown here too. */
+function dashboardFigures(): Figure[] {
+  const file = new URL('../docs/screenshots/figures.json', import.meta.url);
+  if (!existsSync(file)) return [];
+  const { measuredAt, figures: measured } = JSON.parse(readFileSync(file, 'utf8')) as {
+    measuredAt: string;
+    figures: Figure[];
+  };
+  return measured.map((f) => ({
+    ...f,
+    section: `${f.section} (measured by the browser tests, ${measuredAt})`,
+  }));
+}
 
 const args = process.argv.slice(2);
 const jsonAt = args.indexOf('--json');
@@ -46,6 +60,8 @@ try {
 
 await run(httpBench({ seconds: quick ? 4 : 10 }));
 if (!quick) await run(agentBench());
+
+figures.push(...dashboardFigures());
 
 const meta = {
   date: new Date().toISOString(),
