@@ -1,4 +1,5 @@
 import { HostMetric } from '../contract/index.ts';
+import { cpuPercentages, memoryMetrics, pct } from '../contract/procfs.ts';
 import type { SampleSet } from './collector.ts';
 import {
   type CpuTimes,
@@ -17,31 +18,13 @@ export interface ProcState {
   readonly net: Record<string, [number, number]>;
 }
 
-/** Rounding as the agent does it: percentages 2 decimals, CPU 1 decimal, bytes and rates whole. */
-const pct = (v: number) => Math.round(v * 100) / 100;
-const oneDecimal = (v: number) => Math.round(v * 10) / 10;
 /** Rates above 1e12 B/s (8 Tbit/s) are impossible: a counter glitch, dropped. */
 const MAX_RATE = 1e12;
-
-function cpuShares(prev: CpuTimes, cur: CpuTimes) {
-  // Each field is clamped: iowait steps backwards on some kernels, and a reboot resets all of them.
-  const d = (k: keyof CpuTimes) => Math.max(0, cur[k] - prev[k]);
-  const total = d('user') + d('system') + d('idle') + d('iowait') + d('steal');
-  if (total <= 0) return undefined;
-  const share = (v: number) => oneDecimal((100 * v) / total);
-  return {
-    usage: share(total - d('idle') - d('iowait')),
-    user: share(d('user')),
-    system: share(d('system')),
-    iowait: share(d('iowait')),
-    steal: share(d('steal')),
-  };
-}
 
 function putCpu(set: SampleSet, prev: ProcState['cpu'] | undefined, cur: ProcState['cpu']): void {
   for (const [id, times] of Object.entries(cur)) {
     const before = prev?.[id];
-    const p = before && cpuShares(before, times);
+    const p = before && cpuPercentages(before, times);
     if (!p) continue;
     if (id !== 'cpu') {
       set.put(HostMetric.cpuCoreUsage, p.usage, { core: id.slice(3) });
@@ -77,23 +60,7 @@ function putNet(set: SampleSet, prev: ProcState | undefined, cur: ProcState['net
 }
 
 function putMemory(set: SampleSet, text: string): void {
-  const info = parseMeminfo(text);
-  const total = info.get('MemTotal') ?? 0;
-  const available =
-    info.get('MemAvailable') ??
-    (info.get('MemFree') ?? 0) + (info.get('Buffers') ?? 0) + (info.get('Cached') ?? 0);
-  if (total > 0) {
-    const used = Math.max(0, total - available);
-    set.put(HostMetric.memTotalBytes, total);
-    set.put(HostMetric.memAvailableBytes, available);
-    set.put(HostMetric.memUsedBytes, used);
-    set.put(HostMetric.memUsedPct, pct((100 * used) / total));
-  }
-  const swapTotal = info.get('SwapTotal') ?? 0;
-  const swapUsed = Math.max(0, swapTotal - (info.get('SwapFree') ?? 0));
-  set.put(HostMetric.swapTotalBytes, swapTotal);
-  set.put(HostMetric.swapUsedBytes, swapUsed);
-  set.put(HostMetric.swapUsedPct, swapTotal > 0 ? pct((100 * swapUsed) / swapTotal) : 0);
+  for (const [name, value] of memoryMetrics(parseMeminfo(text))) set.put(name, value);
 }
 
 function putSystem(set: SampleSet, sections: ReadonlyMap<string, string>): void {

@@ -3,17 +3,11 @@
  * the push agent's rules (src/agent/collectors) so a host reads the same whether it pushes or is
  * pulled: nice counts as user, irq + softirq as system; "used" memory is total − available; disk use
  * is as `df` shows it; loopback and container `veth` interfaces and pseudo filesystems are left out.
+ * The shared rules live in `src/contract/procfs.ts`.
  */
+import { type CpuTimes, parseCpuLine, skippedMount, unescapeMount } from '../contract/procfs.ts';
 
-/** Jiffies of one `cpu…` line of /proc/stat, grouped as the metrics report them. */
-export interface CpuTimes {
-  readonly user: number;
-  readonly system: number;
-  readonly idle: number;
-  readonly iowait: number;
-  readonly steal: number;
-  readonly total: number;
-}
+export { type CpuTimes, parseMeminfo } from '../contract/procfs.ts';
 
 const fields = (line: string) => line.trim().split(/\s+/);
 const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
@@ -22,28 +16,13 @@ const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
 export function parseCpuTimes(stat: string): Record<string, CpuTimes> {
   const out: Record<string, CpuTimes> = {};
   for (const line of lines(stat)) {
-    const [id, ...rest] = fields(line);
-    if (id === undefined || !id.startsWith('cpu')) continue;
-    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] =
-      rest.map(Number);
-    const times = { user: user + nice, system: system + irq + softirq, idle, iowait, steal };
-    const total = times.user + times.system + idle + iowait + steal;
-    if (Number.isFinite(total)) out[id] = { ...times, total };
+    const parsed = parseCpuLine(line);
+    if (parsed) out[parsed.id] = parsed.times;
   }
   return out;
 }
 
-/** /proc/meminfo as bytes by field name. */
-export function parseMeminfo(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of lines(text)) {
-    const match = /^(\w+(?:\(\w+\))?):\s+(\d+)(?:\s+kB)?/.exec(line);
-    if (match?.[1] && match[2])
-      out.set(match[1], Number(match[2]) * (line.trimEnd().endsWith('kB') ? 1024 : 1));
-  }
-  return out;
-}
-
+/** Interfaces worth reporting: not loopback, not a container's veth end. */
 export function reportedInterface(name: string): boolean {
   return name !== 'lo' && !name.startsWith('veth');
 }
@@ -59,29 +38,6 @@ export function parseNetDev(text: string): Record<string, [number, number]> {
     if (reportedInterface(name) && f.length >= 9) out[name] = [Number(f[0]), Number(f[8])];
   }
   return out;
-}
-
-// biome-ignore format: a table
-const SKIPPED_TYPES = new Set([
-  'autofs', 'binfmt_misc', 'bpf', 'cgroup', 'cgroup2', 'configfs', 'debugfs', 'devpts', 'devtmpfs',
-  'efivarfs', 'fusectl', 'hugetlbfs', 'mqueue', 'nsfs', 'proc', 'pstore', 'ramfs', 'rpc_pipefs',
-  'securityfs', 'selinuxfs', 'squashfs', 'sysfs', 'tmpfs', 'tracefs', 'nfsd', 'overlay', 'iso9660',
-  'fuse.lxcfs', 'fuse.gvfsd-fuse', 'fuse.portal', 'fuse.snapfuse', 'nfs', 'nfs4', 'cifs', 'smb3',
-  'smbfs', 'fuse.sshfs', 'ceph', 'glusterfs', '9p', 'afs',
-]);
-const SKIPPED_PREFIXES = [
-  '/proc',
-  '/sys',
-  '/dev',
-  '/run',
-  '/snap',
-  '/var/lib/docker',
-  '/var/lib/containers',
-  '/var/lib/kubelet',
-];
-
-function unescapeMount(path: string): string {
-  return path.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
 }
 
 /** Mount point → filesystem type, from /proc/mounts. */
@@ -115,9 +71,7 @@ export function parseDf(df: string, types: ReadonlyMap<string, string>): DiskUsa
     if (!m) continue;
     const [, device = '', blocks = '0', used = '0', available = '0', , mount = ''] = m;
     const type = types.get(mount) ?? '';
-    const skipped =
-      SKIPPED_TYPES.has(type) || SKIPPED_PREFIXES.some((p) => mount === p || mount.startsWith(`${p}/`));
-    if ((mount !== '/' && skipped) || Number(blocks) === 0) continue;
+    if (skippedMount(type, mount) || Number(blocks) === 0) continue;
     const usage = {
       device,
       mount,

@@ -1,46 +1,9 @@
 import { HostMetric } from '../../contract/metrics.ts';
-import { type Collector, type CollectorContext, type MetricSink, oneDecimal } from '../collector.ts';
-import { fields, lines, readText } from './procfs.ts';
+import { type CpuTimes, cpuPercentages, parseCpuLine } from '../../contract/procfs.ts';
+import type { Collector, CollectorContext, MetricSink } from '../collector.ts';
+import { lines, readText } from './procfs.ts';
 
-/** Jiffies of one `cpu` line of /proc/stat, grouped the way the metrics report them. */
-export interface CpuTimes {
-  readonly user: number;
-  readonly system: number;
-  readonly idle: number;
-  readonly iowait: number;
-  readonly steal: number;
-  readonly total: number;
-}
-
-/**
- * Parses a `cpu…` line: user nice system idle iowait irq softirq steal (guest time is already counted in
- * user). Nice counts as user, irq and softirq as system.
- */
-export function parseCpuLine(line: string): { id: string; times: CpuTimes } | undefined {
-  const [id, ...rest] = fields(line);
-  if (id === undefined || !id.startsWith('cpu')) return undefined;
-  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] =
-    rest.map(Number);
-  const times = { user: user + nice, system: system + irq + softirq, idle, iowait, steal };
-  const total = times.user + times.system + idle + iowait + steal;
-  return Number.isFinite(total) ? { id, times: { ...times, total } } : undefined;
-}
-
-/** Percentages between two readings; `undefined` when no time passed (or the counters went back). */
-export function cpuPercentages(prev: CpuTimes, cur: CpuTimes) {
-  // Each field is clamped: iowait is known to step backwards on some kernels.
-  const d = (k: keyof CpuTimes) => Math.max(0, cur[k] - prev[k]);
-  const total = d('user') + d('system') + d('idle') + d('iowait') + d('steal');
-  if (total <= 0) return undefined;
-  const share = (v: number) => oneDecimal((100 * v) / total);
-  return {
-    usage: share(total - d('idle') - d('iowait')),
-    user: share(d('user')),
-    system: share(d('system')),
-    iowait: share(d('iowait')),
-    steal: share(d('steal')),
-  };
-}
+export { type CpuTimes, cpuPercentages, parseCpuLine } from '../../contract/procfs.ts';
 
 /** CPU usage in total (`cpu.usage`, `cpu.user`, …) and per core (`cpu.core.usage{core}`), from /proc/stat. */
 export class CpuCollector implements Collector {

@@ -1,38 +1,13 @@
 import { statfs } from 'node:fs/promises';
 import { HostMetric } from '../../contract/metrics.ts';
+import { skippedMount, unescapeMount } from '../../contract/procfs.ts';
 import { type Collector, type CollectorContext, type MetricSink, pct } from '../collector.ts';
 import { fields, lines, readText } from './procfs.ts';
-
-/** Filesystems with no disk behind them, plus network ones: a `statfs` on a dead NFS server hangs. */
-// biome-ignore format: a table
-const SKIPPED_TYPES = new Set([
-  'autofs', 'binfmt_misc', 'bpf', 'cgroup', 'cgroup2', 'configfs', 'debugfs', 'devpts', 'devtmpfs',
-  'efivarfs', 'fusectl', 'hugetlbfs', 'mqueue', 'nsfs', 'proc', 'pstore', 'ramfs', 'rpc_pipefs',
-  'securityfs', 'selinuxfs', 'squashfs', 'sysfs', 'tmpfs', 'tracefs', 'nfsd', 'overlay', 'iso9660',
-  'fuse.lxcfs', 'fuse.gvfsd-fuse', 'fuse.portal', 'fuse.snapfuse', 'nfs', 'nfs4', 'cifs', 'smb3',
-  'smbfs', 'fuse.sshfs', 'ceph', 'glusterfs', '9p', 'afs',
-]);
-/** Mount points below these are the system's own or a container runtime's layers. */
-const SKIPPED_PREFIXES = [
-  '/proc',
-  '/sys',
-  '/dev',
-  '/run',
-  '/snap',
-  '/var/lib/docker',
-  '/var/lib/containers',
-  '/var/lib/kubelet',
-];
 
 export interface Mount {
   readonly device: string;
   readonly path: string;
   readonly type: string;
-}
-
-/** /proc/mounts escapes space, tab, newline and backslash in paths as octal (`\040`). */
-function unescapeMount(path: string): string {
-  return path.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
 }
 
 /**
@@ -44,9 +19,7 @@ export function reportableMounts(mountsText: string): Mount[] {
   for (const line of lines(mountsText)) {
     const [device = '', rawPath = '', type = ''] = fields(line);
     const path = unescapeMount(rawPath);
-    const skipped =
-      SKIPPED_TYPES.has(type) || SKIPPED_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
-    if (path !== '/' && skipped) continue;
+    if (skippedMount(type, path)) continue;
     const seen = byDevice.get(device);
     if (!seen || path.length < seen.path.length) byDevice.set(device, { device, path, type });
   }
