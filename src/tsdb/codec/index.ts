@@ -16,6 +16,6 @@ export {
   measureCodecs,
   measureDecodeRate,
 } from './measure.ts';
-export { countPresent, decodePresence, encodePresence } from './presence.ts';
+export { allPresent, countPresent, decodePresence, encodePresence } from './presence.ts';
 export { decodeTimestamps, encodeTimestamps } from './timestamps.ts';
 export { decodeValues, encodeValues, ValueMode, valueModeOf } from './values.ts';

@@ -23,6 +23,11 @@ export function encodePresence(present: Uint8Array): Uint8Array {
   return runs.length <= 1 + Math.ceil(n / 8) ? runs : encodeBitmap(present);
 }
 
+/** True when the encoded mask says every position is present (one byte): callers can skip decoding. */
+export function allPresent(buf: Uint8Array): boolean {
+  return buf.length === 1 && buf[0] === ALL;
+}
+
 /** Decodes a mask of `n` positions (0 or 1 each); `n` is the window's timestamp count. */
 export function decodePresence(buf: Uint8Array, n: number): Uint8Array {
   const input = new ByteReader(buf);

@@ -1,5 +1,5 @@
 import { ByteReader } from '../codec/bytes.ts';
-import { decodePresence, decodeValues } from '../codec/index.ts';
+import { allPresent, decodePresence, decodeValues } from '../codec/index.ts';
 import type { Rollup } from '../window-format.ts';
 import type { AggregateFn } from './types.ts';
 
@@ -27,25 +27,28 @@ export function readRollupBlock(
   slots: number,
   columns: ReadonlySet<RollupColumn>,
 ): Rollup {
-  const mask = decodePresence(input.readBytes(input.readVarint()), slots);
-  let present = 0;
-  for (let i = 0; i < slots; i++) present += mask[i] === 1 ? 1 : 0;
-  const starts = new Float64Array(present);
-  for (let i = 0, j = 0; i < slots; i++) if (mask[i] === 1) starts[j++] = origin + i * stepMs;
-  const decoded = new Map<RollupColumn, Float64Array>();
+  const starts = startsOf(input.readBytes(input.readVarint()), origin, stepMs, slots);
+  const out = { starts, min: EMPTY, max: EMPTY, sum: EMPTY, count: EMPTY, last: EMPTY };
   for (const name of ORDER) {
     const bytes = input.readBytes(input.readVarint());
-    if (columns.has(name)) decoded.set(name, decodeValues(bytes));
+    if (columns.has(name)) out[name] = decodeValues(bytes);
   }
-  const col = (name: RollupColumn) => decoded.get(name) ?? EMPTY;
-  return {
-    starts: Float64Array.from(starts),
-    min: col('min'),
-    max: col('max'),
-    sum: col('sum'),
-    count: col('count'),
-    last: col('last'),
-  };
+  return out;
+}
+
+/** Bucket starts of a presence mask; a full window (the usual case, one byte) skips the mask. */
+function startsOf(mask: Uint8Array, origin: number, stepMs: number, slots: number): Float64Array {
+  if (allPresent(mask)) {
+    const starts = new Float64Array(slots);
+    for (let i = 0; i < slots; i++) starts[i] = origin + i * stepMs;
+    return starts;
+  }
+  const present = decodePresence(mask, slots);
+  let n = 0;
+  for (let i = 0; i < slots; i++) n += present[i] === 1 ? 1 : 0;
+  const starts = new Float64Array(n);
+  for (let i = 0, j = 0; i < slots; i++) if (present[i] === 1) starts[j++] = origin + i * stepMs;
+  return starts;
 }
 
 /**
