@@ -60,6 +60,7 @@ export interface StorageConfig {
   readonly hotPoints: number;
   readonly hotMaxSeries: number;
   readonly hotReloadMs: number;
+  readonly hotReads: 'all' | 'latest';
 }
 
 export interface ApiConfig {
@@ -155,6 +156,7 @@ function toConfig(v: Parsed): Config {
       hotPoints: v.VITALS_HOT_POINTS,
       hotMaxSeries: v.VITALS_HOT_MAX_SERIES,
       hotReloadMs: v.VITALS_HOT_RELOAD,
+      hotReads: v.VITALS_HOT_READS,
     },
     localAgent: { enabled: v.VITALS_LOCAL_AGENT, intervalMs: v.VITALS_LOCAL_AGENT_INTERVAL },
     collect: {

@@ -201,6 +201,12 @@ export const storageVars = {
     description: 'Series the in-memory hot tier holds at most.',
     group: 'storage',
   },
+  VITALS_HOT_READS: {
+    schema: z.enum(['all', 'latest']).default('latest'),
+    description:
+      "Queries the in-memory hot tier may answer: `latest` (only newest values; every other query reads Redis, which holds every process' writes) or `all` (recent, range and aggregate too; only for a single server process).",
+    group: 'storage',
+  },
   VITALS_HOT_RELOAD: {
     schema: duration(0).default(86_400_000),
     description: 'At start-up, series of hosts written within this span are reloaded into the hot tier.',

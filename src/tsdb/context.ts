@@ -19,6 +19,7 @@ export function tsdbOptions(storage: StorageConfig, dataDir: string): TsdbOption
     hotPoints: storage.hotPoints,
     hotMaxSeries: storage.hotMaxSeries,
     hotReloadMs: storage.hotReloadMs,
+    hotReads: storage.hotReads,
   };
 }
 

@@ -33,6 +33,12 @@ export interface TsdbOptions {
   readonly hotMaxSeries: number;
   /** At start-up, hosts written within this long are reloaded into the hot tier. @defaultValue 24 h */
   readonly hotReloadMs: number;
+  /**
+   * Which queries the hot tier may answer: `all` (recent, range and aggregate too: fastest with one
+   * server process) or `latest` (only newest values: every other query reads Redis, which holds the
+   * writes of every process). @defaultValue latest (from the configuration; absent means all)
+   */
+  readonly hotReads?: 'all' | 'latest';
 }
 
 /** What the storage components share: one fail-fast Redis connection, keys, series ids, the hot tier. */
