@@ -17,6 +17,9 @@ function run(cmd, args) {
 
 if (!existsSync(join(root, 'node_modules', 'fastify', 'package.json'))) {
   process.stderr.write('vitals: installing dependencies (first start)…\n');
+  // Entries for other platforms' optional packages, so `npm ci` accepts the lock (see the script).
+  if (existsSync(join(root, 'package-lock.json')))
+    run(process.execPath, [join(root, 'scripts', 'complete-lock.js')]);
   run(
     'npm',
     existsSync(join(root, 'package-lock.json'))

@@ -10,6 +10,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const report = join(root, '.vitest-results.json');
 
 if (!existsSync(join(root, 'node_modules', 'vitest', 'package.json'))) {
+  spawnSync(process.execPath, [join(root, 'scripts', 'complete-lock.js')], { cwd: root, stdio: 'inherit' });
   spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
 }
 if (!ensureSystemDeps()) process.exit(1);
