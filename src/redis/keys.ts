@@ -87,11 +87,6 @@ export class Keys {
     return `${this.prefix}rl:`;
   }
 
-  /** A key per server process used by the read/write health check (expires on its own). */
-  healthProbe(processId: string): string {
-    return `${this.prefix}health:${processId}`;
-  }
-
   /** Prefix BullMQ queues are created under; its own keys carry a `{queue}` hash tag. */
   bullPrefix(): string {
     return `${this.prefix}bull`;

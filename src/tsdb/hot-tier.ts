@@ -174,18 +174,6 @@ export class HotTier {
     return out;
   }
 
-  /** Every series the tier holds for a host. */
-  seriesOf(org: string, host: string): string[] {
-    return [...(this.hosts.get(`${org}:${host}`)?.byKey.keys() ?? [])];
-  }
-
-  hostsHeld(): Array<{ org: string; host: string }> {
-    return [...this.hosts.keys()].map((k) => {
-      const at = k.indexOf(':');
-      return { org: k.slice(0, at), host: k.slice(at + 1) };
-    });
-  }
-
   get seriesCount(): number {
     return this.series;
   }

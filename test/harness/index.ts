@@ -23,4 +23,5 @@ export {
   type TestSentinel,
 } from './sentinel.ts';
 export { SSHD_BIN, sshdAvailable, startSshd, type TestSshd } from './sshd.ts';
+export { useRedis } from './use-redis.ts';
 export { sleep, type Truthy, type WaitForOptions, waitFor } from './wait.ts';

@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedis, uniquePrefix } from '../../../test/harness/index.ts';
+import { describe, expect, it } from 'vitest';
+import { uniquePrefix, useRedis } from '../../../test/harness/index.ts';
 import { bucketStart, DAY_MS, WINDOW_MS } from '../layout.ts';
 import type { Points } from '../points.ts';
 import { aggregate } from './aggregate.ts';
@@ -9,14 +8,7 @@ import { AGGREGATE_FNS, type AggregateFn } from './types.ts';
 
 const W0 = Date.UTC(2025, 0, 10);
 const NOW = W0 + 4 * WINDOW_MS;
-let server: RedisServer;
-let redis: Redis;
-
-beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
-});
-afterAll(() => server.close());
+const redisOf = useRedis();
 
 /** The answer computed the obvious way: every non-NaN sample of each whole bucket. */
 function direct(
@@ -62,7 +54,7 @@ const data = makePoints(W0, 2 * 1440, 5000, (i) =>
 );
 
 async function stored(mode: 'head' | 'sealed', options: Parameters<typeof writeSealed>[4] = {}) {
-  const ctx = testContext(redis, uniquePrefix(`agg-${mode}`), NOW);
+  const ctx = testContext(redisOf(), uniquePrefix(`agg-${mode}`), NOW);
   const ids = await idsOf(ctx, 'o', 'h', ['s']);
   const byId = new Map([[ids.get('s') ?? 0, data]]);
   if (mode === 'head') await writeHead(ctx, 'o', 'h', byId);
@@ -89,7 +81,7 @@ describe('aggregate', () => {
   });
 
   it('does give exact nearest-rank percentiles when raw samples are there', async () => {
-    const ctx = testContext(redis, uniquePrefix('agg-pct'), NOW);
+    const ctx = testContext(redisOf(), uniquePrefix('agg-pct'), NOW);
     const ids = await idsOf(ctx, 'o', 'h', ['s']);
     // 1..100 shuffled within one minute: p50 = 50, p95 = 95, p99 = 99 by nearest rank.
     const values = Array.from({ length: 100 }, (_, i) => ((i * 37) % 100) + 1);
@@ -130,7 +122,7 @@ describe('aggregate', () => {
 
   it('does read 1-minute rollups when hourly rollups are missing for a whole-hour step', async () => {
     const ctx = await stored('sealed', { hour: false });
-    await redis.zadd(ctx.keys.hourlyIndex('o', 'h'), W0, String(W0));
+    await redisOf().zadd(ctx.keys.hourlyIndex('o', 'h'), W0, String(W0));
     const r = await aggregate(ctx, 'o', 'h', ['s'], W0, W0 + 2 * WINDOW_MS - 1, 3_600_000, 'max');
     expect(r.tiers).toEqual(['1m']);
     expect(Array.from(r.series.get('s')?.values ?? [])).toEqual(
@@ -167,7 +159,7 @@ describe('aggregate', () => {
   });
 
   it('does answer from the hot tier when it reaches back to the first bucket', async () => {
-    const ctx = testContext(redis, uniquePrefix('agg-hot'), NOW, { hotPoints: 100 });
+    const ctx = testContext(redisOf(), uniquePrefix('agg-hot'), NOW, { hotPoints: 100 });
     writeHot(
       ctx,
       'o',

@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedis, uniquePrefix } from '../../../test/harness/index.ts';
+import { describe, expect, it } from 'vitest';
+import { uniquePrefix, useRedis } from '../../../test/harness/index.ts';
 import { WINDOW_MS } from '../layout.ts';
 import type { TsdbContext } from '../options.ts';
 import { type Points, slicePoints } from '../points.ts';
@@ -14,14 +13,7 @@ import { AGGREGATE_FNS } from './types.ts';
 const W0 = Date.UTC(2025, 0, 10);
 const NOW = W0 + 3 * WINDOW_MS + 600_000;
 const KEYS = ['cpu.usage', 'net.rx_bps{iface="eth0"}'];
-let server: RedisServer;
-let redis: Redis;
-
-beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
-});
-afterAll(() => server.close());
+const redisOf = useRedis();
 
 /** Three windows of 5 s samples (from W0 itself, so the hot tier reaches every first bucket) with jitter, a gap, NaN samples and values that round badly. */
 function dataset(seed: number): Points {
@@ -39,7 +31,7 @@ function dataset(seed: number): Points {
 type Mode = 'head' | 'sealed' | 'mixed' | 'late' | 'hot';
 
 async function store(mode: Mode): Promise<TsdbContext> {
-  const ctx = testContext(redis, uniquePrefix(`eq-${mode}`), NOW, { hotPoints: 5000 });
+  const ctx = testContext(redisOf(), uniquePrefix(`eq-${mode}`), NOW, { hotPoints: 5000 });
   const data = new Map(KEYS.map((k, i) => [k, dataset(i)]));
   if (mode === 'hot') {
     for (const [k, p] of data) writeHot(ctx, 'o', 'h', k, p);

@@ -1,22 +1,14 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedis, uniquePrefix } from '../../../test/harness/index.ts';
+import { describe, expect, it } from 'vitest';
+import { uniquePrefix, useRedis } from '../../../test/harness/index.ts';
 import { WINDOW_MS } from '../layout.ts';
 import { latest, latestMany } from './latest.ts';
 import { idsOf, makePoints, testContext, writeHot, writeLatest } from './test-support.ts';
 
 const W0 = Date.UTC(2025, 0, 10);
 const NOW = W0 + WINDOW_MS;
-let server: RedisServer;
-let redis: Redis;
+const redisOf = useRedis();
 
-beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
-});
-afterAll(() => server.close());
-
-const ctxOf = () => testContext(redis, uniquePrefix('latest'), NOW);
+const ctxOf = () => testContext(redisOf(), uniquePrefix('latest'), NOW);
 
 describe('latest', () => {
   it('does answer from the hot tier when it holds the series', async () => {
@@ -101,9 +93,9 @@ describe('latestMany', () => {
     }
     // A fresh process has no series ids cached: it reads each host's series HASH once, then never again.
     await latestMany(ctxOf(), 'o', hosts);
-    const before = Number((await redis.info('stats')).match(/total_commands_processed:(\d+)/)?.[1]);
+    const before = Number((await redisOf().info('stats')).match(/total_commands_processed:(\d+)/)?.[1]);
     const got = await latestMany(ctx, 'o', hosts);
-    const after = Number((await redis.info('stats')).match(/total_commands_processed:(\d+)/)?.[1]);
+    const after = Number((await redisOf().info('stats')).match(/total_commands_processed:(\d+)/)?.[1]);
     expect(hosts.map((h) => got.get(h)?.get('cpu')?.value)).toEqual(hosts.map((_, i) => i));
     // One command per host (ids were cached when they were allocated) plus the INFO itself.
     expect(after - before).toBe(hosts.length + 1);

@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedis, uniquePrefix } from '../../../test/harness/index.ts';
+import { describe, expect, it } from 'vitest';
+import { uniquePrefix, useRedis } from '../../../test/harness/index.ts';
 import { WINDOW_MS } from '../layout.ts';
 import type { Points } from '../points.ts';
 import { range, rangeMany } from './range.ts';
@@ -8,17 +7,10 @@ import { idsOf, makePoints, testContext, writeHead, writeHot, writeSealed } from
 
 const W0 = Date.UTC(2025, 0, 10);
 const NOW = W0 + 3 * WINDOW_MS;
-let server: RedisServer;
-let redis: Redis;
-
-beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
-});
-afterAll(() => server.close());
+const redisOf = useRedis();
 
 const ts = (p: Points | undefined) => Array.from(p?.timestamps ?? [], (t) => (t - W0) / 1000);
-const ctxOf = () => testContext(redis, uniquePrefix('range'), NOW);
+const ctxOf = () => testContext(redisOf(), uniquePrefix('range'), NOW);
 
 describe('range', () => {
   it('does return the points within [from, to] inclusive over sealed windows and a head', async () => {

@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedis, uniquePrefix } from '../../../test/harness/index.ts';
+import { describe, expect, it } from 'vitest';
+import { uniquePrefix, useRedis } from '../../../test/harness/index.ts';
 import { WINDOW_MS } from '../layout.ts';
 import { concatPoints, type Points } from '../points.ts';
 import { readRaw } from './read-raw.ts';
@@ -8,20 +7,13 @@ import { makePoints, testContext, writeHead, writeSealed } from './test-support.
 
 const W0 = Date.UTC(2025, 0, 10);
 const NOW = W0 + 10 * WINDOW_MS;
-let server: RedisServer;
-let redis: Redis;
-
-beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
-});
-afterAll(() => server.close());
+const redisOf = useRedis();
 
 const list = (p: Points | undefined) => ({
   t: Array.from(p?.timestamps ?? []),
   v: Array.from(p?.values ?? []),
 });
-const ctxOf = () => testContext(redis, uniquePrefix('read-raw'), NOW);
+const ctxOf = () => testContext(redisOf(), uniquePrefix('read-raw'), NOW);
 
 describe('readRaw', () => {
   it('does read a head when the window is not sealed', async () => {

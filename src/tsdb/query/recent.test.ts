@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedis, uniquePrefix } from '../../../test/harness/index.ts';
+import { describe, expect, it } from 'vitest';
+import { uniquePrefix, useRedis } from '../../../test/harness/index.ts';
 import { WINDOW_MS } from '../layout.ts';
 import type { Points } from '../points.ts';
 import { recent, recentMany } from './recent.ts';
@@ -8,17 +7,10 @@ import { idsOf, makePoints, testContext, writeHead, writeHot, writeSealed } from
 
 const W0 = Date.UTC(2025, 0, 10);
 const NOW = W0 + 20 * WINDOW_MS;
-let server: RedisServer;
-let redis: Redis;
-
-beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
-});
-afterAll(() => server.close());
+const redisOf = useRedis();
 
 const vals = (p: Points | undefined) => Array.from(p?.values ?? []);
-const ctxOf = () => testContext(redis, uniquePrefix('recent'), NOW, { hotPoints: 10 });
+const ctxOf = () => testContext(redisOf(), uniquePrefix('recent'), NOW, { hotPoints: 10 });
 
 describe('recent', () => {
   it('does answer from the hot tier when it holds at least n points', async () => {

@@ -5,8 +5,7 @@
  */
 import { tmpdir } from 'node:os';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll } from 'vitest';
-import { type RedisServer, startRedis, uniquePrefix } from '../../../test/harness/index.ts';
+import { uniquePrefix } from '../../../test/harness/index.ts';
 import { Keys } from '../../redis/index.ts';
 import { HeadRecordWriter } from '../head-record.ts';
 import { HotTier } from '../hot-tier.ts';
@@ -21,22 +20,7 @@ export const T0 = Date.UTC(2024, 0, 8);
 export const ORG = 'acme';
 export const HOST = 'web-1';
 
-/** Starts one redis-server for the file; the getter returns an ioredis client to it. */
-export function useRedis(): () => Redis {
-  let server: RedisServer | undefined;
-  let client: Redis | undefined;
-  beforeAll(async () => {
-    server = await startRedis();
-    client = server.client();
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
-  return () => {
-    if (!client) throw new Error('redis not started yet');
-    return client;
-  };
-}
+export { useRedis } from '../../../test/harness/index.ts';
 
 export interface TestContext extends TsdbContext {
   /** Moves the injected clock. */
