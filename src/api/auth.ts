@@ -3,7 +3,7 @@ import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
 import type { Scope } from '../contract/index.ts';
-import { type AuthContext, describeIssue, grants, type Tenancy, TenancyError } from '../tenancy/index.ts';
+import { type AuthContext, describeIssue, grants, type Tenancy } from '../tenancy/index.ts';
 import { PublicError } from './errors.ts';
 
 declare module 'fastify' {
@@ -45,7 +45,7 @@ export function installAuth(app: FastifyInstance, tenancy: Tenancy, options: Aut
     const scope = request.routeOptions.config.scope;
     if (scope === undefined || scope === 'public') return;
     const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
-    const auth = token === undefined ? undefined : await tenancy.authenticate(token).catch(rethrowPublic);
+    const auth = token === undefined ? undefined : await tenancy.authenticate(token);
     if (!auth) {
       reply.header('www-authenticate', 'Bearer realm="vitals"');
       throw new PublicError('unauthorized', UNAUTHORIZED);
@@ -60,21 +60,6 @@ export function installAuth(app: FastifyInstance, tenancy: Tenancy, options: Aut
 export function authOf(request: FastifyRequest): AuthContext {
   if (!request.auth) throw new PublicError('unauthorized', UNAUTHORIZED);
   return request.auth;
-}
-
-/** Maps a tenancy failure onto the public error codes; rethrows anything else untouched. */
-export function rethrowPublic(err: unknown): never {
-  if (!(err instanceof TenancyError)) throw err;
-  switch (err.reason) {
-    case 'invalid':
-      throw new PublicError('bad_request', err.message, { cause: err });
-    case 'conflict':
-      throw new PublicError('conflict', err.message, { cause: err });
-    case 'not_found':
-      throw new PublicError('not_found', err.message, { cause: err });
-    case 'unavailable':
-      throw new PublicError('unavailable', err.message, { cause: err, retryAfterSec: 1 });
-  }
 }
 
 /**

@@ -1,28 +1,33 @@
-import { IdempotencyConflictError, IngestRejectedError } from '../ingest/index.ts';
-import {
-  QueryUnavailableError,
-  SampleRejectedError,
-  SeriesLimitError,
-  StorageUnavailableError,
-} from '../tsdb/index.ts';
-import { PublicError } from './errors.ts';
+import { type FailureKind, VitalsError } from '../contract/index.ts';
+import { type ErrorCode, PublicError } from './errors.ts';
 
-/** Maps a capability's typed error onto the public error it means; unknown errors pass through. */
+/** The public code of each failure kind: the one place where internal meaning becomes HTTP. */
+export function codeOf(kind: FailureKind): ErrorCode {
+  switch (kind) {
+    case 'invalid':
+      return 'bad_request';
+    case 'not_found':
+      return 'not_found';
+    case 'conflict':
+      return 'conflict';
+    case 'limit':
+      return 'limit_exceeded';
+    case 'too_large':
+      return 'bad_request';
+    case 'forbidden':
+      return 'forbidden';
+    case 'unavailable':
+      return 'unavailable';
+  }
+}
+
+/** Seconds a client waits before retrying an `unavailable` answer that did not say. */
+const DEFAULT_RETRY_AFTER_SEC = 5;
+
+/** Maps any error that says what it is onto its public error; anything else passes through (a 500). */
 export function toPublicError(err: unknown): unknown {
-  if (err instanceof PublicError) return err;
-  if (err instanceof IngestRejectedError) return new PublicError(err.kind, err.message, { cause: err });
-  if (err instanceof SeriesLimitError) return new PublicError('limit_exceeded', err.message, { cause: err });
-  if (err instanceof SampleRejectedError) return new PublicError('bad_request', err.message, { cause: err });
-  if (err instanceof StorageUnavailableError) {
-    return new PublicError('unavailable', err.message, { cause: err, retryAfterSec: err.retryAfterSec });
-  }
-  if (err instanceof QueryUnavailableError) {
-    return new PublicError('unavailable', 'storage is unavailable; retry shortly', {
-      cause: err,
-      retryAfterSec: 5,
-    });
-  }
-  if (err instanceof IdempotencyConflictError)
-    return new PublicError('conflict', err.message, { cause: err, retryAfterSec: 1 });
-  return err;
+  if (err instanceof PublicError || !(err instanceof VitalsError)) return err;
+  const retryAfterSec =
+    err.retryAfterSec ?? (err.kind === 'unavailable' ? DEFAULT_RETRY_AFTER_SEC : undefined);
+  return new PublicError(codeOf(err.kind), err.message, { cause: err, retryAfterSec });
 }

@@ -1,3 +1,5 @@
+import { type FailureKind, type FailureOptions, VitalsError } from '../contract/index.ts';
+
 /**
  * Why a collection failed. `auth` and `settings` cannot be fixed by retrying (the job fails at once);
  * the others can (the network, the target or our own Redis may be back at the next attempt).
@@ -25,17 +27,20 @@ export class CollectError extends Error {
 }
 
 /** The reasons a control request is refused; routes map them onto public error codes. */
-export type ControlFailure = 'not_found' | 'conflict' | 'invalid';
+export type ControlFailure = 'not_found' | 'conflict' | 'invalid' | 'unavailable';
 
 /** A refused control request (collect now, pause…), with a message fit for the client. */
-export class CollectControlError extends Error {
+export class CollectControlError extends VitalsError {
   override name = 'CollectControlError';
+  readonly kind: FailureKind;
 
   constructor(
     readonly reason: ControlFailure,
     message: string,
+    options: FailureOptions = {},
   ) {
-    super(message);
+    super(message, options);
+    this.kind = reason;
   }
 }
 

@@ -1,3 +1,4 @@
+export { type FailureKind, type FailureOptions, failureKinds, VitalsError } from './failure.ts';
 export * from './formats/index.ts';
 export { HostMetric, type HostMetricName, SNAPSHOT_FIELDS } from './metrics.ts';
 export { ID_PATTERN, LABEL_NAME, type Labels, METRIC_NAME, parseSeriesKey, seriesKey } from './series.ts';

@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import { ExpiringMap } from '../cache/index.ts';
+import type { FailureKind, IngestResponse } from '../contract/index.ts';
 import type { Keys, RedisClient } from '../redis/index.ts';
 
-/** The response a request got, replayed to a retry with the same Idempotency-Key. */
-export interface StoredResponse {
-  readonly status: number;
-  readonly body: unknown;
-}
+/**
+ * What a request came to, replayed to a retry with the same Idempotency-Key: the answer, or the
+ * refusal (its kind and message; the HTTP layer maps it as it maps any error).
+ */
+export type StoredResponse =
+  | { readonly ok: true; readonly body: IngestResponse }
+  | { readonly ok: false; readonly kind: FailureKind; readonly message: string };
 
 export type Claim = { state: 'new' } | { state: 'done'; response: StoredResponse } | { state: 'pending' };
 

@@ -8,4 +8,5 @@ export {
   type IngestDeps,
   IngestService,
   type PushOptions,
+  RepeatedRejectionError,
 } from './service.ts';

@@ -1,6 +1,11 @@
-import type { InfluxPrecision, IngestRequest, IngestResponse } from '../contract/index.ts';
-import { type Ack, SampleRejectedError, type SampleWriter, type WriteBatch } from '../tsdb/index.ts';
-import { IngestRejectedError } from './errors.ts';
+import {
+  type FailureKind,
+  type InfluxPrecision,
+  type IngestRequest,
+  type IngestResponse,
+  VitalsError,
+} from '../contract/index.ts';
+import type { Ack, SampleWriter, WriteBatch } from '../tsdb/index.ts';
 import type { IdempotencyStore, StoredResponse } from './idempotency.ts';
 import type { IngestLimits } from './limits.ts';
 import { batchesFromInflux } from './push-influx.ts';
@@ -27,8 +32,23 @@ export interface PushOptions {
 }
 
 /** A request with this Idempotency-Key is still being processed; the caller may retry shortly. */
-export class IdempotencyConflictError extends Error {
+export class IdempotencyConflictError extends VitalsError {
   override name = 'IdempotencyConflictError';
+  readonly kind: FailureKind = 'conflict';
+  constructor(message: string) {
+    super(message, { retryAfterSec: 1 });
+  }
+}
+
+/** A retry of a request that was refused: the same refusal, from the stored outcome. */
+export class RepeatedRejectionError extends VitalsError {
+  override name = 'RepeatedRejectionError';
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -39,7 +59,7 @@ export class IdempotencyConflictError extends Error {
 export class IngestService {
   constructor(private readonly deps: IngestDeps) {}
 
-  pushJson(org: string, body: IngestRequest, options: PushOptions = {}): Promise<StoredResponse> {
+  pushJson(org: string, body: IngestRequest, options: PushOptions = {}): Promise<IngestResponse> {
     return this.once(org, options, () => batchesFromJson(org, body, this.deps.limits));
   }
 
@@ -49,7 +69,7 @@ export class IngestService {
     precision: InfluxPrecision,
     host: string | undefined,
     options: PushOptions = {},
-  ): Promise<StoredResponse> {
+  ): Promise<IngestResponse> {
     const now = (this.deps.now ?? Date.now)();
     return this.once(org, options, () =>
       batchesFromInflux(org, text, { precision, host, now }, this.deps.limits),
@@ -60,22 +80,22 @@ export class IngestService {
     org: string,
     options: PushOptions,
     parse: () => { batches: WriteBatch[]; hosts: PushedHost[] },
-  ): Promise<StoredResponse> {
+  ): Promise<IngestResponse> {
     const key = options.idempotencyKey;
     if (key === undefined) return this.store(org, parse, options.ack);
     const claim = await this.deps.idempotency.claim(org, key);
-    if (claim.state === 'done') return claim.response;
+    if (claim.state === 'done') return answerOf(claim.response);
     if (claim.state === 'pending')
       throw new IdempotencyConflictError(
         'a request with this Idempotency-Key is still in progress; retry shortly',
       );
     try {
-      const response = await this.store(org, parse, options.ack);
-      await this.deps.idempotency.complete(org, key, response);
-      return response;
+      const body = await this.store(org, parse, options.ack);
+      await this.deps.idempotency.complete(org, key, { ok: true, body });
+      return body;
     } catch (err: unknown) {
-      if (err instanceof IngestRejectedError || err instanceof SampleRejectedError) {
-        await this.deps.idempotency.complete(org, key, rejection(err));
+      if (err instanceof VitalsError && !err.retryable) {
+        await this.deps.idempotency.complete(org, key, { ok: false, kind: err.kind, message: err.message });
       } else {
         await this.deps.idempotency.release(org, key);
       }
@@ -87,7 +107,7 @@ export class IngestService {
     org: string,
     parse: () => { batches: WriteBatch[]; hosts: PushedHost[] },
     ack: Ack | undefined,
-  ): Promise<StoredResponse> {
+  ): Promise<IngestResponse> {
     const { batches, hosts } = parse();
     if (this.deps.registrar) {
       for (const host of hosts) await this.deps.registrar.ensureHost(org, host);
@@ -97,18 +117,12 @@ export class IngestService {
       org,
       hosts.map((h) => h.id),
     );
-    const body: IngestResponse = { samples: result.samples, hosts: batches.length, stored: result.stored };
-    return { status: 200, body };
+    return { samples: result.samples, hosts: batches.length, stored: result.stored };
   }
 }
 
-/** The stored form of a rejection, so a retry with the same key gets the very same 4xx. */
-function rejection(err: IngestRejectedError | SampleRejectedError): StoredResponse {
-  const code =
-    err instanceof IngestRejectedError
-      ? err.kind
-      : err.name === 'SeriesLimitError'
-        ? 'limit_exceeded'
-        : 'bad_request';
-  return { status: code === 'limit_exceeded' ? 422 : 400, body: { error: { code, message: err.message } } };
+/** The answer a stored outcome gives a retry: the original body, or the original refusal again. */
+function answerOf(stored: StoredResponse): IngestResponse {
+  if (stored.ok) return stored.body;
+  throw new RepeatedRejectionError(stored.kind, stored.message);
 }

@@ -1,19 +1,20 @@
+import { type FailureKind, VitalsError } from '../contract/index.ts';
+
 /**
- * Why a tenancy operation failed. The HTTP layer maps each reason onto a public code; none of the
- * messages carries a secret, and `not_found` never says whether the thing exists in another org.
+ * Why a tenancy operation failed. None of the messages carries a secret, and `not_found` never says
+ * whether the thing exists in another org.
  */
 export type TenancyErrorReason = 'invalid' | 'conflict' | 'not_found' | 'unavailable';
 
-export class TenancyError extends Error {
+export class TenancyError extends VitalsError {
+  override name = 'TenancyError';
   readonly reason: TenancyErrorReason;
-  /** True when the same call may succeed later (Redis unreachable). */
-  readonly retryable: boolean;
+  readonly kind: FailureKind;
 
   constructor(reason: TenancyErrorReason, message: string, options: { cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
-    this.name = 'TenancyError';
+    super(message, { cause: options.cause, ...(reason === 'unavailable' && { retryAfterSec: 1 }) });
     this.reason = reason;
-    this.retryable = reason === 'unavailable';
+    this.kind = reason;
   }
 }
 

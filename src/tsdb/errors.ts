@@ -1,12 +1,12 @@
-/** Base of the storage engine's errors: says whether a retry can help. */
-export abstract class TsdbError extends Error {
-  abstract readonly retryable: boolean;
-}
+import { type FailureKind, type FailureOptions, VitalsError } from '../contract/index.ts';
+
+/** Base of the storage engine's errors. */
+export abstract class TsdbError extends VitalsError {}
 
 /** A sample that can never be stored as sent (bad timestamp, bad id); the whole batch is refused. */
 export class SampleRejectedError extends TsdbError {
   override name = 'SampleRejectedError';
-  readonly retryable = false;
+  readonly kind: FailureKind = 'invalid';
   constructor(
     readonly series: string,
     message: string,
@@ -15,18 +15,20 @@ export class SampleRejectedError extends TsdbError {
   }
 }
 
+/** A query that asks for more work than one request may do (too many buckets); nothing was read. */
+export class QueryRejectedError extends TsdbError {
+  override name = 'QueryRejectedError';
+  readonly kind: FailureKind = 'too_large';
+}
+
 /**
  * Storage cannot take the write now (Redis down and the spool full, or shutting down). Nothing of the
  * batch was kept; the same batch can be sent again after `retryAfterSec`.
  */
 export class StorageUnavailableError extends TsdbError {
   override name = 'StorageUnavailableError';
-  readonly retryable = true;
-  constructor(
-    message: string,
-    readonly retryAfterSec: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  readonly kind: FailureKind = 'unavailable';
+  constructor(message: string, retryAfterSec: number, options: FailureOptions = {}) {
+    super(message, { ...options, retryAfterSec });
   }
 }

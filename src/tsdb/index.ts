@@ -1,5 +1,5 @@
 export { checkSample, type TimeBounds, type WriteBatch } from './batch.ts';
-export { SampleRejectedError, StorageUnavailableError, TsdbError } from './errors.ts';
+export { QueryRejectedError, SampleRejectedError, StorageUnavailableError, TsdbError } from './errors.ts';
 export { type ExportFormat, type ExportOptions, exportLines } from './export.ts';
 export { DAY_MS, TIERS, type Tier, WINDOW_MS } from './layout.ts';
 export type { Ack, StoredIn, TsdbContext, TsdbOptions } from './options.ts';

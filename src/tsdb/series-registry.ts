@@ -1,3 +1,4 @@
+import type { FailureKind } from '../contract/index.ts';
 import type { Keys, RedisClient } from '../redis/index.ts';
 import { SampleRejectedError } from './errors.ts';
 import { loadScript, runScript } from './lua/scripts.ts';
@@ -24,6 +25,7 @@ export interface SeriesLimits {
 /** A series that would pass a series limit; nothing of the batch is written. */
 export class SeriesLimitError extends SampleRejectedError {
   override name = 'SeriesLimitError';
+  override readonly kind: FailureKind = 'limit';
 }
 
 export class SeriesRegistry {

@@ -1,22 +1,13 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { type CollectControl, CollectControlError } from '../../collect/index.ts';
+import type { CollectControl } from '../../collect/index.ts';
 import type { Scope } from '../../contract/index.ts';
-import { authOf, rethrowPublic, strictValidator } from '../auth.ts';
-import { PublicError } from '../errors.ts';
+import { authOf, strictValidator } from '../auth.ts';
 
 export interface CollectRouteDeps {
   /** `createCollection(…).control`. */
   readonly collect: CollectControl;
-}
-
-/** Control refusals and tenancy failures as public errors; anything else goes on to the error handler. */
-function toPublic(err: unknown): never {
-  if (err instanceof CollectControlError) {
-    throw new PublicError(err.reason === 'invalid' ? 'bad_request' : err.reason, err.message, { cause: err });
-  }
-  return rethrowPublic(err);
 }
 
 const Queued = Type.Object({ host: Type.String(), jobId: Type.String(), deduplicated: Type.Boolean() });
@@ -92,8 +83,7 @@ export function collectRoutes(app: FastifyInstance, deps: CollectRouteDeps): voi
       ...guard('admin'),
       schema: { summary: 'Collect every pulled host now', tags, response: { 202: CollectAll } },
     },
-    async (request, reply) =>
-      reply.status(202).send(await collect.collectAll(orgOf(request)).catch(toPublic)),
+    async (request, reply) => reply.status(202).send(await collect.collectAll(orgOf(request))),
   );
 
   api.post(
@@ -103,7 +93,7 @@ export function collectRoutes(app: FastifyInstance, deps: CollectRouteDeps): voi
       schema: { summary: 'Collect one host now', tags, params: HostParams, response: { 202: Queued } },
     },
     async (request, reply) =>
-      reply.status(202).send(await collect.collectHost(orgOf(request), request.params.id).catch(toPublic)),
+      reply.status(202).send(await collect.collectHost(orgOf(request), request.params.id)),
   );
 
   api.get(
@@ -116,7 +106,7 @@ export function collectRoutes(app: FastifyInstance, deps: CollectRouteDeps): voi
         response: { 200: Type.Object({ queues: Type.Array(QueueFigures) }) },
       },
     },
-    async (request) => ({ queues: [await collect.figures(orgOf(request)).catch(toPublic)] }),
+    async (request) => ({ queues: [await collect.figures(orgOf(request))] }),
   );
 
   for (const action of ['pause', 'resume'] as const) {
@@ -131,7 +121,7 @@ export function collectRoutes(app: FastifyInstance, deps: CollectRouteDeps): voi
         },
       },
       async (request) => {
-        await collect[action](orgOf(request)).catch(toPublic);
+        await collect[action](orgOf(request));
         return { paused: action === 'pause' };
       },
     );
@@ -156,9 +146,10 @@ export function collectRoutes(app: FastifyInstance, deps: CollectRouteDeps): voi
         ageMs === undefined && count === undefined ? undefined : { ageMs: ageMs ?? 0, count: count ?? 0 };
       const completed = policy(q.completedAgeMs, q.completedKeep);
       const failed = policy(q.failedAgeMs, q.failedKeep);
-      const removed = await collect
-        .clean(orgOf(request), { ...(completed && { completed }), ...(failed && { failed }) })
-        .catch(toPublic);
+      const removed = await collect.clean(orgOf(request), {
+        ...(completed && { completed }),
+        ...(failed && { failed }),
+      });
       return { removed };
     },
   );
@@ -178,7 +169,7 @@ export function collectRoutes(app: FastifyInstance, deps: CollectRouteDeps): voi
       },
     },
     async (request) => ({
-      jobs: await collect.failed(orgOf(request), request.query.limit ?? 100).catch(toPublic),
+      jobs: await collect.failed(orgOf(request), request.query.limit ?? 100),
     }),
   );
 }

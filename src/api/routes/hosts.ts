@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { Host, HostCreate, HostPatch, maskHost, type Tenancy } from '../../tenancy/index.ts';
-import { authOf, rethrowPublic, strictValidator } from '../auth.ts';
+import { authOf, strictValidator } from '../auth.ts';
 import { PublicError } from '../errors.ts';
 
 export interface HostRouteDeps {
@@ -30,7 +30,7 @@ export function hostRoutes(app: FastifyInstance, deps: HostRouteDeps): void {
     '/api/v1/hosts',
     { config: { scope: 'read' }, schema: { summary: 'List hosts', tags, response: { 200: HostList } } },
     async (request) => {
-      const hosts = await tenancy.listHosts(authOf(request).org).catch(rethrowPublic);
+      const hosts = await tenancy.listHosts(authOf(request).org);
       return { hosts: hosts.map(maskHost) };
     },
   );
@@ -43,7 +43,7 @@ export function hostRoutes(app: FastifyInstance, deps: HostRouteDeps): void {
       schema: { summary: 'Create a host', tags, body: HostCreate, response: { 201: Host } },
     },
     async (request, reply) => {
-      const host = await tenancy.createHost(authOf(request).org, request.body).catch(rethrowPublic);
+      const host = await tenancy.createHost(authOf(request).org, request.body);
       return reply.status(201).send(maskHost(host));
     },
   );
@@ -56,7 +56,7 @@ export function hostRoutes(app: FastifyInstance, deps: HostRouteDeps): void {
       schema: { summary: 'Get a host', tags, params: HostParams, response: { 200: Host } },
     },
     async (request) => {
-      const host = await tenancy.getHost(authOf(request).org, request.params.id).catch(rethrowPublic);
+      const host = await tenancy.getHost(authOf(request).org, request.params.id);
       if (!host) throw notFound(request.params.id);
       return maskHost(host);
     },
@@ -77,7 +77,7 @@ export function hostRoutes(app: FastifyInstance, deps: HostRouteDeps): void {
     },
     async (request) => {
       const { org } = authOf(request);
-      return maskHost(await tenancy.updateHost(org, request.params.id, request.body).catch(rethrowPublic));
+      return maskHost(await tenancy.updateHost(org, request.params.id, request.body));
     },
   );
 
@@ -89,7 +89,7 @@ export function hostRoutes(app: FastifyInstance, deps: HostRouteDeps): void {
       schema: { summary: 'Delete a host', tags, params: HostParams, response: { 204: Type.Null() } },
     },
     async (request, reply) => {
-      await tenancy.deleteHost(authOf(request).org, request.params.id).catch(rethrowPublic);
+      await tenancy.deleteHost(authOf(request).org, request.params.id);
       return reply.status(204).send(null);
     },
   );

@@ -43,13 +43,11 @@ export function ingestRoutes(app: FastifyInstance, services: ApiServices): void 
         response: { 200: IngestResponse },
       },
     },
-    async (request, reply) => {
-      const response = await ingest.pushJson(authOf(request).org, request.body, {
+    async (request) =>
+      ingest.pushJson(authOf(request).org, request.body, {
         idempotencyKey: request.headers['idempotency-key'],
         ack: request.query.ack,
-      });
-      return replay(reply, request.id, response);
-    },
+      }),
   );
 
   app.post<{
@@ -76,7 +74,7 @@ export function ingestRoutes(app: FastifyInstance, services: ApiServices): void 
       },
     },
     async (request, reply) => {
-      const response = await ingest.pushInflux(
+      await ingest.pushInflux(
         authOf(request).org,
         String(request.body ?? ''),
         request.query.precision ?? 'ns',
@@ -87,20 +85,7 @@ export function ingestRoutes(app: FastifyInstance, services: ApiServices): void 
         },
       );
       // Influx clients (Telegraf) expect 204 No Content on success.
-      if (response.status === 200) return reply.status(204).send();
-      return replay(reply, request.id, response);
+      return reply.status(204).send();
     },
   );
-}
-
-/** Sends a (possibly replayed) response; a replayed error gets this request's id. */
-function replay(
-  reply: import('fastify').FastifyReply,
-  requestId: string,
-  response: { status: number; body: unknown },
-) {
-  const body = response.body as { error?: Record<string, unknown> } | null;
-  if (response.status >= 400 && body?.error)
-    return reply.status(response.status).send({ error: { ...body.error, requestId } });
-  return reply.status(response.status).send(response.body);
 }

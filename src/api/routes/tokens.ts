@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { CreatedToken, type Tenancy, TokenCreate, TokenInfo } from '../../tenancy/index.ts';
-import { authOf, rethrowPublic, strictValidator } from '../auth.ts';
+import { authOf, strictValidator } from '../auth.ts';
 
 export interface TokenRouteDeps {
   readonly tenancy: Tenancy;
@@ -32,7 +32,7 @@ export function tokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): void {
       },
     },
     async (request, reply) => {
-      const created = await tenancy.createToken(authOf(request).org, request.body).catch(rethrowPublic);
+      const created = await tenancy.createToken(authOf(request).org, request.body);
       return reply.status(201).header('cache-control', 'no-store').send(created);
     },
   );
@@ -47,7 +47,7 @@ export function tokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): void {
         response: { 200: TokenList },
       },
     },
-    async (request) => ({ tokens: await tenancy.listTokens(authOf(request).org).catch(rethrowPublic) }),
+    async (request) => ({ tokens: await tenancy.listTokens(authOf(request).org) }),
   );
 
   api.delete(
@@ -63,7 +63,7 @@ export function tokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): void {
       },
     },
     async (request, reply) => {
-      await tenancy.revokeToken(authOf(request).org, request.params.id).catch(rethrowPublic);
+      await tenancy.revokeToken(authOf(request).org, request.params.id);
       return reply.status(204).send(null);
     },
   );

@@ -1,4 +1,5 @@
 import { type ChainableCommander, Cluster } from 'ioredis';
+import type { FailureKind, FailureOptions } from '../../contract/index.ts';
 import type { RedisClient } from '../../redis/index.ts';
 import { TsdbError } from '../errors.ts';
 
@@ -8,7 +9,10 @@ import { TsdbError } from '../errors.ts';
  */
 export class QueryUnavailableError extends TsdbError {
   override name = 'QueryUnavailableError';
-  readonly retryable = true;
+  readonly kind: FailureKind = 'unavailable';
+  constructor(message: string, options: FailureOptions = {}) {
+    super(message, { retryAfterSec: 5, ...options });
+  }
 }
 
 export type AddCommands = (pipeline: ChainableCommander) => void;
