@@ -5,7 +5,7 @@ import { DEFAULT_ORG } from '../src/tenancy/index.ts';
 import { type RedisServer, startRedis, uniquePrefix } from './harness/index.ts';
 import {
   assertRouteAuth,
-  type ProtectedRoute,
+  protectedRoutes,
   scopedTokens,
   type TenancyTestApp,
   tenancyTestApp,
@@ -188,35 +188,27 @@ describe('bearer auth and token routes', () => {
     const orgB = await scopedTokens(tenancy, 'org-b');
     await tenancy.createHost(DEFAULT_ORG, { id: 'a-host', name: 'A secret name' });
     const victim = await tenancy.createToken(DEFAULT_ORG, { name: 'victim', scopes: ['read'] });
-    const routes: ProtectedRoute[] = [
-      { method: 'GET', url: '/api/v1/tokens', scope: 'admin', kind: 'collection' },
-      {
-        method: 'POST',
-        url: '/api/v1/tokens',
-        scope: 'admin',
-        kind: 'collection',
-        payload: { name: 'n', scopes: ['read'] },
+    // The whole app's table: token and host routes with their fixtures, every other route as it is.
+    const routes = protectedRoutes(app, {
+      param: (pattern) => (pattern.startsWith('/api/v1/tokens/') ? victim.id : 'a-host'),
+      requests: {
+        'POST /api/v1/tokens': { payload: { name: 'n', scopes: ['read'] } },
+        'POST /api/v1/hosts': { payload: { id: 'b-host' } },
+        'PATCH /api/v1/hosts/:id': { payload: { name: 'taken over' } },
       },
-      { method: 'DELETE', url: `/api/v1/tokens/${victim.id}`, scope: 'admin', kind: 'resource' },
-      { method: 'GET', url: '/api/v1/hosts', scope: 'read', kind: 'collection' },
-      { method: 'POST', url: '/api/v1/hosts', scope: 'admin', kind: 'collection', payload: { id: 'b-host' } },
-      { method: 'GET', url: '/api/v1/hosts/a-host', scope: 'read', kind: 'resource' },
-      {
-        method: 'PATCH',
-        url: '/api/v1/hosts/a-host',
-        scope: 'admin',
-        kind: 'resource',
-        payload: { name: 'taken over' },
-        survivesAt: '/api/v1/hosts/a-host',
-      },
-      {
-        method: 'DELETE',
-        url: '/api/v1/hosts/a-host',
-        scope: 'admin',
-        kind: 'resource',
-        survivesAt: '/api/v1/hosts/a-host',
-      },
-    ];
+    }).filter((r) => r.url.startsWith('/api/v1/tokens') || /^\/api\/v1\/hosts(\/a-host)?$/.test(r.url));
+    expect(routes.map((r) => `${r.method} ${r.url}`).sort()).toEqual(
+      [
+        `DELETE /api/v1/tokens/${victim.id}`,
+        'DELETE /api/v1/hosts/a-host',
+        'GET /api/v1/hosts',
+        'GET /api/v1/hosts/a-host',
+        'GET /api/v1/tokens',
+        'PATCH /api/v1/hosts/a-host',
+        'POST /api/v1/hosts',
+        'POST /api/v1/tokens',
+      ].sort(),
+    );
     await assertRouteAuth(app, routes, { orgA, orgB, orgAMarkers: ['a-host', 'A secret name', victim.id] });
     expect(await tenancy.getHost(DEFAULT_ORG, 'a-host')).toMatchObject({ name: 'A secret name' });
     expect(await tenancy.authenticate(victim.token)).toBeDefined();

@@ -1,10 +1,10 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedis, uniquePrefix } from './harness/index.ts';
+import { type RedisServer, sleep, startRedis, uniquePrefix } from './harness/index.ts';
 import { apiEnv } from './support/api.ts';
 import { headPoints } from './support/tsdb.ts';
 
-function push(host: string, t: number, metrics: Record<string, number | string>) {
+function push(host: string, t: number, metrics: Record<string, unknown>) {
   return { hosts: [{ host, snapshots: [{ timestamp: t, metrics }] }] };
 }
 
@@ -71,6 +71,9 @@ describe('POST /api/v1/ingest and /api/v1/write', () => {
       const body = push('web-1', Date.now() - 1000, { 'cpu.usage': 1, 'mem.used_pct': 2 });
       const headers = { 'idempotency-key': 'batch-42' };
       const first = await env.call('POST', '/api/v1/ingest', { payload: body, headers });
+      // The first push registered its host; what that sets off in the background (live updates of the
+      // new host) must not be counted against the retry.
+      await sleep(200);
       const before = env.runtime.timings.snapshot();
       const second = await env.call('POST', '/api/v1/ingest', { payload: body, headers });
       const after = env.runtime.timings.snapshot();
@@ -135,6 +138,72 @@ describe('POST /api/v1/ingest and /api/v1/write', () => {
       });
       expect(influx.statusCode).toBe(400);
       expect(influx.json().error.message).toContain('line 2');
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('refuses a value or timestamp of the wrong JSON type naming the sample, and stores nothing of it', async () => {
+    const env = await apiEnv(redis.url, uniquePrefix('types'));
+    try {
+      const t = Date.now() - 10_000;
+      const first = await env.call('POST', '/api/v1/ingest', {
+        payload: push('typed', t, { 'cpu.usage': 1, 'mem.used_pct': '+Inf' }),
+      });
+      expect(first.statusCode).toBe(200);
+      const rule = 'must be a number or one of "NaN", "+Inf", "-Inf"';
+      const snapshot = 'body.hosts.0.snapshots.0';
+      const cases: Array<[unknown, string]> = [
+        ...[null, true, '42', 'Infinity'].map((v): [unknown, string] => [
+          push('typed', t + 1000, { 'cpu.usage': v }),
+          `${snapshot}.metrics["cpu.usage"]: ${rule}`,
+        ]),
+        [
+          { hosts: [{ host: 'typed', series: [{ name: 'app.depth', points: [[t + 1000, null]] }] }] },
+          `body.hosts.0.series.0.points.0.1: ${rule}`,
+        ],
+        [
+          {
+            hosts: [
+              { host: 'typed', snapshots: [{ timestamp: String(t + 1000), metrics: { 'cpu.usage': 2 } }] },
+            ],
+          },
+          `${snapshot}.timestamp: must be integer`,
+        ],
+        [
+          { ...push('typed', t + 1000, { 'cpu.usage': 2 }), dryRun: true },
+          'body.dryRun: is not a known field',
+        ],
+      ];
+      for (const [payload, message] of cases) {
+        const res = await env.call('POST', '/api/v1/ingest', { payload });
+        expect(res.statusCode, message).toBe(400);
+        expect(res.json().error).toMatchObject({ code: 'bad_request', message });
+      }
+      expect(await stored(env, 'typed')).toBe(2);
+      const latest = (await env.call('GET', '/api/v1/hosts/typed/metrics/latest')).json();
+      expect(latest.metrics).toEqual([
+        { series: 'cpu.usage', field: 'cpu', timestamp: t, value: 1 },
+        { series: 'mem.used_pct', field: 'memory', timestamp: t, value: '+Inf' },
+      ]);
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('accepts the query parameters Telegraf sends to /write and refuses others', async () => {
+    const env = await apiEnv(redis.url, uniquePrefix('telegraf'));
+    try {
+      const line = `cpu,host=tg usage_user=1 ${Date.now() - 1000}000000`;
+      const headers = { 'content-type': 'text/plain' };
+      const ok = await env.call('POST', '/api/v1/write?db=telegraf&rp=autogen&consistency=any', {
+        payload: line,
+        headers,
+      });
+      expect(ok.statusCode).toBe(204);
+      const bad = await env.call('POST', '/api/v1/write?bucket=b', { payload: line, headers });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error.message).toBe('query.bucket: is not a known field');
     } finally {
       await env.close();
     }

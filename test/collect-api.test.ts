@@ -1,24 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installAuth } from '../src/api/auth.ts';
-import { buildApp } from '../src/api/index.ts';
-import { collectRoutes } from '../src/api/routes/collect.ts';
-import { Cache } from '../src/cache/index.ts';
-import { type Collection, createCollection } from '../src/collect/index.ts';
-import { HealthRegistry } from '../src/monitor/index.ts';
-import { createRedis, Keys, type RedisClient } from '../src/redis/index.ts';
-import { RedisTenancy } from '../src/tenancy/index.ts';
+import type { RedisTenancy } from '../src/tenancy/index.ts';
 import { freePort, HOST, type RedisServer, startRedis, uniquePrefix, waitFor } from './harness/index.ts';
-import { testConfig } from './support/config.ts';
-import { silent, type TestTsdb, testTsdb } from './support/tsdb.ts';
+import { type ApiEnv, apiEnv } from './support/api.ts';
 
 let redis: RedisServer;
 let target: Server;
 let targetUrl = '';
-let request: RedisClient;
-let db: TestTsdb;
-let collection: Collection;
+let env: ApiEnv;
 let app: FastifyInstance;
 let tenancy: RedisTenancy;
 const token: Record<'admin' | 'read' | 'otherAdmin' | 'otherRead', string> = {
@@ -40,49 +30,22 @@ beforeAll(async () => {
   const address = target.address();
   targetUrl = `http://${HOST}:${typeof address === 'object' && address ? address.port : 0}/metrics`;
 
-  const prefix = uniquePrefix('collect-api');
-  const config = testConfig({ REDIS_URL: redis.url, VITALS_KEY_PREFIX: prefix });
-  const keys = new Keys(prefix);
-  request = createRedis({ config: config.redis, logger: silent }, 'request');
-  await waitFor(() => request.status === 'ready');
-  tenancy = new RedisTenancy({ redis: request, keys });
-  await tenancy.bootstrap();
+  env = await apiEnv(redis.url, uniquePrefix('collect-api'), {
+    VITALS_COLLECT_ATTEMPTS: '1',
+    VITALS_COLLECT_TIMEOUT: '2s',
+    VITALS_COLLECT_RECONCILE_INTERVAL: '0',
+  });
+  app = env.runtime.app;
+  tenancy = env.runtime.api.tenancy;
   await tenancy.createOrg({ id: 'other', name: 'Other' });
   token.admin = (await tenancy.createToken('default', { name: 'a', scopes: ['admin'] })).token;
   token.read = (await tenancy.createToken('default', { name: 'r', scopes: ['read'] })).token;
   token.otherAdmin = (await tenancy.createToken('other', { name: 'a', scopes: ['admin'] })).token;
   token.otherRead = (await tenancy.createToken('other', { name: 'r', scopes: ['read'] })).token;
-  db = await testTsdb(redis.url, prefix);
-  const cache = new Cache(request, keys.cache('cache:'), 60_000);
-  collection = createCollection(
-    {
-      connection: { config: config.redis, logger: silent },
-      keys,
-      hosts: tenancy,
-      writer: db.writer,
-      cache,
-      logger: silent,
-    },
-    { attempts: 1, timeoutMs: 2000, reconcileIntervalMs: 0 },
-  );
-  await collection.start();
-
-  app = await buildApp({
-    logger: silent,
-    health: new HealthRegistry({ serviceId: 'vitals', releaseId: 'test' }),
-    isReady: () => true,
-  });
-  installAuth(app, tenancy);
-  collectRoutes(app, { collect: collection.control });
-  await app.ready();
 });
 
 afterAll(async () => {
-  await app?.close();
-  await collection?.close();
-  await collection?.close();
-  await db?.close();
-  request?.disconnect();
+  await env?.close();
   await new Promise((resolve) => target?.close(resolve));
   await redis?.close();
 });

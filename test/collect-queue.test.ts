@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Cache } from '../src/cache/index.ts';
+import { Cache, overviewNamespace } from '../src/cache/index.ts';
 import {
   COLLECT_QUEUE,
   CollectControlError,
@@ -10,7 +10,6 @@ import {
   type CollectOptions,
   createCollection,
   latestNamespace,
-  overviewNamespace,
 } from '../src/collect/index.ts';
 import { createRedis, Keys } from '../src/redis/index.ts';
 import { RedisTenancy } from '../src/tenancy/index.ts';

@@ -60,3 +60,31 @@ describe('/health against a real Redis', () => {
     });
   });
 });
+
+describe('/health when Redis refuses the password', () => {
+  let redis: RedisServer;
+  let runtime: Runtime | undefined;
+  beforeAll(async () => {
+    redis = await startRedis({ password: 'right-secret' });
+  });
+  afterAll(async () => {
+    await runtime?.close();
+    await redis?.close();
+  });
+
+  it('is fail (503) with a message about the credentials, not warn', async () => {
+    const config = testConfig({
+      REDIS_URL: `redis://:wrong@${redis.host}:${redis.port}`,
+      VITALS_KEY_PREFIX: uniquePrefix('health-auth'),
+    });
+    runtime = await createRuntime(config, pino({ level: 'silent' }));
+    await runtime.listen();
+    const app = runtime.app;
+    await waitFor(async () => (await healthStatus(runtime as Runtime)) === 'fail', { timeoutMs: 10_000 });
+    const res = await app.inject({ url: '/health' });
+    expect(res.statusCode).toBe(503);
+    const [check] = res.json().checks['redis:connectivity'];
+    expect(check).toMatchObject({ status: 'fail' });
+    expect(check.output).toMatch(/refused the credentials/);
+  });
+});

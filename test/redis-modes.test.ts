@@ -8,6 +8,8 @@ import {
   CommandTimings,
   closeRedis,
   createRedis,
+  execGrouped,
+  isUnavailable,
   Keys,
   pingMs,
   type RedisClient,
@@ -121,6 +123,36 @@ describe('connecting through Cluster', () => {
     } finally {
       await writer.close();
       await closeRedis(c);
+    }
+  });
+
+  it('gives request commands on a frozen master their deadline, pipelined ones too', async () => {
+    const config = loadConfig({
+      REDIS_CLUSTER_NODES: cluster.startupNodes.map((n) => `${n.host}:${n.port}`).join(','),
+      REDIS_SOCKET_TIMEOUT: '1000',
+    });
+    const c = createRedis({ config: config.redis, logger }, 'request');
+    const key = `${uniquePrefix('cluster-frozen')}{h}k`;
+    const master = await cluster.masterForKey(key);
+    try {
+      await waitFor(() => c.status === 'ready', { timeoutMs: 10_000 });
+      await c.set(key, 'v');
+      master.freeze();
+      const started = performance.now();
+      const [single, pipelined] = await Promise.all([
+        c.get(key).catch((err: unknown) => err),
+        execGrouped(c, [{ key, add: (p) => p.get(key) }]).catch((err: unknown) => err),
+      ]);
+      const elapsed = performance.now() - started;
+      // Without the deadline these waited for the failover (node timeout 2 s + election) or the thaw.
+      expect(elapsed).toBeLessThan(1800);
+      expect(String(single)).toContain('Command timed out');
+      expect(isUnavailable(single)).toBe(true);
+      expect(isUnavailable(pipelined)).toBe(true);
+    } finally {
+      master.thaw();
+      await closeRedis(c);
+      await cluster.waitHealthy(30_000);
     }
   });
 });

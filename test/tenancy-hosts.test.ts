@@ -159,13 +159,14 @@ describe('tenancy hosts against a real Redis', () => {
       // Removed behind the service's back: the in-memory answer shows no Redis call was made.
       await client.hdel(new Keys(prefix).orgHosts('a'), 'agent-1');
       expect(await t.ensureHost('a', 'agent-1')).toBe('existing');
-      expect(await t.getHost('a', 'agent-1')).toBeUndefined();
+      // Answered from memory: the host removed behind Vitals' back was not registered again.
+      expect(await client.hexists(new Keys(prefix).orgHosts('a'), 'agent-1')).toBe(0);
       expect(changes.map((c) => c.type)).toEqual(['created']);
     });
 
     it('registers the host again after the known-host lifetime when it was deleted elsewhere', async () => {
       let now = 0;
-      fresh({ now: () => now, hosts: { knownTtlMs: 1000 } });
+      fresh({ now: () => now, hosts: { cacheTtlMs: 1000 } });
       await t.ensureHost('a', 'agent-1');
       await client.hdel(new Keys(prefix).orgHosts('a'), 'agent-1');
       now = 1001;

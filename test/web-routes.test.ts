@@ -3,26 +3,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/api/index.ts';
-import { webRoutes } from '../src/api/routes/web.ts';
-import { HealthRegistry } from '../src/monitor/index.ts';
+import { type RedisServer, startRedis, uniquePrefix } from './harness/index.ts';
+import { type ApiEnv, apiEnv } from './support/api.ts';
 
 const INDEX =
   '<!doctype html><html><head><script type="module" src="/assets/index-abc123.js"></script></head></html>';
 const SCRIPT = `console.log(${JSON.stringify('x'.repeat(2000))});`;
 
+let redis: RedisServer;
+const envs: ApiEnv[] = [];
+
+/** The whole app (as the server builds it) serving the dashboard from `distDir`. */
 async function appWith(distDir: string): Promise<FastifyInstance> {
-  const app = await buildApp({
-    logger: pino({ level: 'silent' }),
-    health: new HealthRegistry({ serviceId: 'vitals', releaseId: 'test' }),
-    isReady: () => true,
-  });
-  webRoutes(app, { distDir });
-  app.get('/api/v1/ping', async () => ({ ok: true }));
-  return app;
+  const env = await apiEnv(redis.url, uniquePrefix('web-routes'), {}, { webDir: distDir });
+  envs.push(env);
+  return env.runtime.app;
 }
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  for (const env of envs) await env.close();
+  await redis?.close();
+});
 
 describe('the dashboard route', () => {
   let dist: string;
@@ -37,7 +42,6 @@ describe('the dashboard route', () => {
     app = await appWith(dist);
   });
   afterAll(async () => {
-    await app?.close();
     rmSync(dist, { recursive: true, force: true });
   });
 
@@ -91,7 +95,7 @@ describe('the dashboard route', () => {
       expect(res.statusCode, url).toBe(404);
       expect(res.json().error.code).toBe('not_found');
     }
-    expect((await app.inject({ url: '/api/v1/ping' })).json()).toEqual({ ok: true });
+    expect((await app.inject({ url: '/livez' })).json()).toEqual({ status: 'pass' });
   });
 
   it('does show how to build the dashboard when the bundle is missing', async () => {
@@ -104,7 +108,6 @@ describe('the dashboard route', () => {
     // Built later: served without a restart.
     writeFileSync(join(empty, 'index.html'), INDEX);
     expect((await bare.inject({ url: '/hosts/x' })).body).toBe(INDEX);
-    await bare.close();
     rmSync(empty, { recursive: true, force: true });
   });
 });

@@ -1,9 +1,6 @@
-import type { FastifyInstance, FastifyRequest, FastifySchemaCompiler } from 'fastify';
-import type { TSchema } from 'typebox';
-import { Compile } from 'typebox/compile';
-import { Value } from 'typebox/value';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Scope } from '../contract/index.ts';
-import { type AuthContext, describeIssue, grants, type Tenancy } from '../tenancy/index.ts';
+import { type AuthContext, grants, type Tenancy } from '../tenancy/index.ts';
 import { PublicError } from './errors.ts';
 
 declare module 'fastify' {
@@ -61,19 +58,3 @@ export function authOf(request: FastifyRequest): AuthContext {
   if (!request.auth) throw new PublicError('unauthorized', UNAUTHORIZED);
   return request.auth;
 }
-
-/**
- * A route-level validator compiler on TypeBox: unknown fields are refused (Fastify's default Ajv drops
- * them silently) and the 400 names the field, e.g. `body.thresholds.cpu: must be <= 100`.
- */
-export const strictValidator: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
-  const compiled = Compile(schema);
-  const root = httpPart === 'querystring' ? 'query' : (httpPart ?? 'body');
-  return (value: unknown) => {
-    // Params, query and headers arrive as strings; only the body is checked as sent.
-    const input = httpPart === 'body' ? value : Value.Convert(schema, value);
-    if (compiled.Check(input)) return { value: input };
-    const { field, problem } = describeIssue(compiled.Errors(input), root);
-    return { error: new PublicError('bad_request', `${field}: ${problem}`) };
-  };
-};

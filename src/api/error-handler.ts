@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorBody, type ErrorCode, httpStatus, PublicError } from './errors.ts';
 import { toPublicError } from './errors-map.ts';
+import { allowedMethods } from './route-table.ts';
 
 /** Maps Fastify's own errors (validation, body limits, content types) onto the public codes. */
 function fromFastify(err: FastifyError): PublicError | undefined {
@@ -41,7 +42,18 @@ export function installErrorHandling(app: FastifyInstance): void {
     request.log.error({ err }, 'unhandled error');
     return send(reply, request, 'internal', 'internal error; see the server log for this request id');
   });
-  app.setNotFoundHandler((request, reply) =>
-    send(reply, request, 'not_found', `no route for ${request.method} ${request.url.split('?')[0]}`),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = allowedMethods(app, path);
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return send(
+        reply,
+        request,
+        'method_not_allowed',
+        `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}`,
+      );
+    }
+    return send(reply, request, 'not_found', `no route for ${request.method} ${path}`);
+  });
 }

@@ -22,7 +22,9 @@ export async function installRateLimit(
     redis: redis as never,
     nameSpace: keys.rateLimit(),
     skipOnError: true,
-    allowList: (request) => !request.url.startsWith('/api/'),
+    // Not counted: paths outside the API, and every request while the connection is not ready (the
+    // count would only fail after the command deadline; skipOnError covers a Redis that freezes mid-way).
+    allowList: (request) => !request.url.startsWith('/api/') || redis.status !== 'ready',
     // The token identifies the client; its hash keeps the secret out of Redis. No token: the address.
     keyGenerator: (request) => {
       const header = request.headers.authorization;

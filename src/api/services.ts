@@ -1,5 +1,11 @@
 import type { Cache } from '../cache/index.ts';
-import type { IdempotencyStore, IngestService } from '../ingest/index.ts';
+import type { CollectControl } from '../collect/index.ts';
+import type { ApiConfig, Logger } from '../config/index.ts';
+import type { IngestService } from '../ingest/index.ts';
+import type { Live, SseOptions } from '../live/index.ts';
+import type { HealthRegistry } from '../monitor/index.ts';
+import type { Keys, RedisClient } from '../redis/index.ts';
+import type { Tenancy } from '../tenancy/index.ts';
 import type { Tsdb } from '../tsdb/index.ts';
 
 /** What a host needs to be shown in an overview or accepted by a query. */
@@ -19,11 +25,39 @@ export interface HostDirectory {
   list(org: string): Promise<HostSummary[]>;
 }
 
-/** The capabilities the HTTP routes use; the composition root builds them. */
+/** Timings of `/api/v1/live` streams (tests shorten them). */
+export interface LiveStreamOptions {
+  readonly sse?: SseOptions;
+  /** How often an open stream checks that its token was not revoked. @defaultValue 60000 */
+  readonly recheckMs?: number;
+  /** Streams one process serves at most; past it 503 + Retry-After. @defaultValue 1000 */
+  readonly maxClients?: number;
+}
+
+/**
+ * Every capability the HTTP app serves. The composition root (`cli/`) builds them; `buildApp` only
+ * registers routes over them, so tests build the same app over the same real services.
+ */
 export interface ApiServices {
+  readonly logger: Logger;
+  readonly health: HealthRegistry;
+  /** False once shutdown has begun. */
+  readonly isReady: () => boolean;
+  readonly version?: string;
+  /** The request-role connection: the rate limiter counts in it. */
+  readonly redis: RedisClient;
+  readonly keys: Keys;
+  readonly tenancy: Tenancy;
+  readonly hosts: HostDirectory;
   readonly tsdb: Tsdb;
   readonly ingest: IngestService;
-  readonly idempotency: IdempotencyStore;
   readonly cache: Cache;
-  readonly hosts: HostDirectory;
+  readonly collect: CollectControl;
+  readonly live: Pick<Live, 'hub' | 'tickets'>;
+  /** The built dashboard (`web/dist`). */
+  readonly webDir: string;
+  readonly liveStreams?: LiveStreamOptions;
 }
+
+/** The settings the HTTP app reads. */
+export type AppConfig = Pick<ApiConfig, 'maxBodyBytes' | 'rateLimitPerMinute'>;

@@ -1,4 +1,4 @@
-import type { RedisClient } from '../redis/index.ts';
+import { isUnavailable, type RedisClient } from '../redis/index.ts';
 import { ExpiringMap } from './memory.ts';
 
 export interface CacheStats {
@@ -8,15 +8,16 @@ export interface CacheStats {
   readonly entries: number;
   /** Hits ÷ lookups, in %; 0 before the first lookup. */
   readonly hitRatePct: number;
-  /** Lookups answered by the memory fallback because Redis failed. */
+  /** Lookups answered by the memory fallback because Redis could not be reached. */
   readonly fallbacks: number;
 }
 
 /**
  * A JSON cache in Redis (`REDIS_CACHE_PREFIX`, TTL per entry) shared by every server process, with an
- * in-memory fallback while Redis is down. A Redis failure never fails the caller: the cache only
- * ever makes answers faster. Entries are grouped by a namespace (e.g. `org:overview`) so a group can
- * be dropped at once when new data lands.
+ * in-memory fallback while Redis cannot be reached (connection errors only: any other Redis error is a
+ * bug and reaches the caller). Entries live under a namespace (e.g. `org:overview`); grouped entries
+ * (`getOrLoadGrouped`) share one Redis HASH per group, so a write can drop a whole group — every cached
+ * answer about one host — in one command that every process sees.
  */
 export class Cache {
   private readonly memory = new ExpiringMap<string>(10_000);
@@ -33,15 +34,23 @@ export class Cache {
     return `${this.prefix}${namespace}:${id}`;
   }
 
-  async get<T>(namespace: string, id: string): Promise<T | undefined> {
-    const key = this.key(namespace, id);
-    let text: string | null | undefined;
+  private groupKey(group: string): string {
+    return `${this.prefix}g:${group}`;
+  }
+
+  /** Runs a Redis call; undefined (and the fallback is used) when Redis cannot be reached. */
+  private async tryRedis<T>(call: () => Promise<T>): Promise<{ value: T } | undefined> {
+    // A connection that is not ready would only fail after its deadline: skip it at once.
+    if (this.redis.status !== 'ready') return undefined;
     try {
-      text = await this.redis.get(key);
-    } catch {
-      this.counters.fallbacks++;
-      text = this.memory.get(key);
+      return { value: await call() };
+    } catch (err: unknown) {
+      if (!isUnavailable(err)) throw err;
+      return undefined;
     }
+  }
+
+  private found<T>(text: string | null | undefined): T | undefined {
     if (text == null) {
       this.counters.misses++;
       return undefined;
@@ -50,15 +59,19 @@ export class Cache {
     return JSON.parse(text) as T;
   }
 
+  async get<T>(namespace: string, id: string): Promise<T | undefined> {
+    const key = this.key(namespace, id);
+    const stored = await this.tryRedis(() => this.redis.get(key));
+    if (!stored) this.counters.fallbacks++;
+    return this.found<T>(stored ? stored.value : this.memory.get(key));
+  }
+
   async set(namespace: string, id: string, value: unknown, ttlMs = this.ttlMs): Promise<void> {
     const key = this.key(namespace, id);
     const text = JSON.stringify(value);
     this.live.set(key, true, ttlMs);
-    try {
-      await this.redis.set(key, text, 'PX', ttlMs);
-    } catch {
-      this.memory.set(key, text, ttlMs);
-    }
+    const stored = await this.tryRedis(() => this.redis.set(key, text, 'PX', ttlMs));
+    if (!stored) this.memory.set(key, text, ttlMs);
   }
 
   /** Fetches through the cache: `load` runs on a miss and its result is stored. */
@@ -70,16 +83,51 @@ export class Cache {
     return value;
   }
 
+  /**
+   * `getOrLoad` for an entry of a group. The group's HASH lives `ttlMs` from its first entry, so an
+   * entry lives at most that long; `dropGroups` removes every entry of a group at once.
+   */
+  async getOrLoadGrouped<T>(
+    group: string,
+    id: string,
+    load: () => Promise<T>,
+    ttlMs = this.ttlMs,
+  ): Promise<T> {
+    const key = this.groupKey(group);
+    const memoryKey = `${key}\u0000${id}`;
+    const stored = await this.tryRedis(() => this.redis.hget(key, id));
+    if (!stored) this.counters.fallbacks++;
+    const cached = this.found<T>(stored ? stored.value : this.memory.get(memoryKey));
+    if (cached !== undefined) return cached;
+    const value = await load();
+    const text = JSON.stringify(value);
+    this.live.set(memoryKey, true, ttlMs);
+    const written = await this.tryRedis(() =>
+      this.redis.multi().hset(key, id, text).pexpire(key, ttlMs, 'NX').exec(),
+    );
+    if (!written) this.memory.set(memoryKey, text, ttlMs);
+    return value;
+  }
+
   /** Drops one entry (in Redis for every process, and in this process' fallback). */
   async invalidate(namespace: string, id: string): Promise<void> {
     const key = this.key(namespace, id);
     this.memory.delete(key);
     this.live.delete(key);
-    try {
-      await this.redis.del(key);
-    } catch {
-      // Redis is down: its copy expires on its own within the TTL.
+    // Redis away: its copy expires on its own within the TTL.
+    await this.tryRedis(() => this.redis.del(key));
+  }
+
+  /** Drops every entry of these groups, for every process. */
+  async dropGroups(groups: readonly string[]): Promise<void> {
+    if (groups.length === 0) return;
+    const keys = groups.map((g) => this.groupKey(g));
+    for (const key of keys) {
+      this.memory.deletePrefix(`${key}\u0000`);
+      this.live.deletePrefix(`${key}\u0000`);
     }
+    // One DEL per key: on Cluster the groups live in different slots.
+    await this.tryRedis(() => Promise.all(keys.map((key) => this.redis.del(key))));
   }
 
   stats(): CacheStats {

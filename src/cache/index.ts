@@ -1,2 +1,3 @@
 export { Cache, type CacheStats } from './cache.ts';
 export { ExpiringMap } from './memory.ts';
+export { overviewNamespace } from './namespaces.ts';

@@ -1,30 +1,21 @@
-import type { FastifyInstance } from 'fastify';
-import { installAuth } from '../api/auth.ts';
-import { installRateLimit } from '../api/rate-limit.ts';
-import { collectRoutes } from '../api/routes/collect.ts';
-import { hostRoutes } from '../api/routes/hosts.ts';
-import { ingestRoutes } from '../api/routes/ingest.ts';
-import { type LiveRouteDeps, liveRoutes } from '../api/routes/live.ts';
-import { metricsRoutes } from '../api/routes/metrics.ts';
-import { OVERVIEW_NAMESPACE, overviewRoutes } from '../api/routes/overview.ts';
-import { tokenRoutes } from '../api/routes/tokens.ts';
-import { webRoutes } from '../api/routes/web.ts';
-import type { ApiServices, HostDirectory, HostSummary } from '../api/services.ts';
+import type { ApiServices, HostDirectory, HostSummary, LiveStreamOptions } from '../api/index.ts';
+import { invalidateAfterWrite } from '../api/index.ts';
 import { Cache } from '../cache/index.ts';
 import { type Collection, createCollection } from '../collect/index.ts';
 import type { Config, Logger } from '../config/index.ts';
 import { IdempotencyStore, IngestRejectedError, IngestService } from '../ingest/index.ts';
 import { createLive, type Live } from '../live/index.ts';
 import { cacheCheck, type HealthRegistry, idempotencyCheck, ingestQueueCheck } from '../monitor/index.ts';
-import type { CommandTimings, Keys, RedisClient } from '../redis/index.ts';
-import { type Host, RedisTenancy, type Tenancy } from '../tenancy/index.ts';
+import { type CommandTimings, createRedis, type Keys, type RedisClient } from '../redis/index.ts';
+import { type Host, RedisTenancy } from '../tenancy/index.ts';
 import type { Tsdb } from '../tsdb/index.ts';
 
 export interface ApiWiring {
-  readonly tenancy: Tenancy;
   readonly services: ApiServices;
+  readonly tenancy: RedisTenancy;
   readonly collection: Collection;
   readonly live: Live;
+  readonly idempotency: IdempotencyStore;
 }
 
 function summary(host: Host): HostSummary {
@@ -32,7 +23,7 @@ function summary(host: Host): HostSummary {
   return { id, name, labels, metricsInterval, thresholds, collector: host.collector.kind };
 }
 
-function directory(tenancy: Tenancy): HostDirectory {
+function directory(tenancy: RedisTenancy): HostDirectory {
   return {
     get: async (org, id) => {
       const host = await tenancy.getHost(org, id);
@@ -42,8 +33,7 @@ function directory(tenancy: Tenancy): HostDirectory {
   };
 }
 
-export interface WireApiDeps {
-  readonly app: FastifyInstance;
+export interface ApiServiceDeps {
   readonly config: Config;
   readonly logger: Logger;
   readonly redis: RedisClient;
@@ -51,27 +41,34 @@ export interface WireApiDeps {
   readonly tsdb: Tsdb;
   readonly health: HealthRegistry;
   readonly timings: CommandTimings;
+  readonly isReady: () => boolean;
+  readonly version: string;
   /** The built dashboard (`web/dist`). */
   readonly webDir: string;
-  /** Stream timings of `/api/v1/live` (tests shorten them). */
-  readonly liveStreams?: Pick<LiveRouteDeps, 'sse' | 'recheckMs'>;
+  readonly liveStreams?: LiveStreamOptions;
 }
 
-/** Tenancy, auth, rate limit, caches, idempotency, ingest and every API route, on the app. */
-export async function wireApi(deps: WireApiDeps): Promise<ApiWiring> {
-  const { app, config, redis, keys, tsdb } = deps;
+/** Tenancy, caches, idempotency, ingest, collection and live updates: the services the HTTP app serves. */
+export function createApiServices(deps: ApiServiceDeps): ApiWiring {
+  const { config, redis, keys, tsdb, logger } = deps;
   const tenancy = new RedisTenancy({
     redis,
     keys,
-    logger: deps.logger.child({ component: 'tenancy' }),
+    logger: logger.child({ component: 'tenancy' }),
     hosts: { autoRegister: config.api.autoRegisterHosts },
+    // The sync subscribes again itself on every reconnect (ioredis' own re-subscription leaves its
+    // promise unhandled when the connection closes meanwhile).
+    subscriber: createRedis({ config: config.redis, logger }, 'subscriber', 'tenancy-sync', {
+      autoResubscribe: false,
+    }),
+    adminToken: config.api.adminToken,
   });
   const live = createLive({
     redisConfig: config.redis,
     redis,
     prefix: keys.prefix,
     newest: tsdb.ctx.hot,
-    logger: deps.logger,
+    logger,
   });
   const cache = new Cache(redis, keys.cache(config.api.cachePrefix), config.api.cacheTtlMs);
   const idempotency = new IdempotencyStore(
@@ -85,50 +82,75 @@ export async function wireApi(deps: WireApiDeps): Promise<ApiWiring> {
     idempotency,
     limits: config.api,
     registrar: {
-      ensureHost: async (org, host) => {
-        const result = await tenancy.ensureHost(org, host.id, { name: host.name, labels: host.labels });
-        if (result === 'refused') {
-          throw new IngestRejectedError(
-            'bad_request',
-            `unknown host ${host.id}: create it first (VITALS_AUTO_REGISTER_HOSTS is off)`,
-          );
+      admit: async (org, hosts) => {
+        for (const host of hosts) tenancy.checkHostHints(host.id, { name: host.name, labels: host.labels });
+        if (config.api.autoRegisterHosts) return;
+        for (const host of hosts) {
+          if (!(await tenancy.getHost(org, host.id))) {
+            throw new IngestRejectedError(
+              'bad_request',
+              `unknown host ${host.id}: create it first (VITALS_AUTO_REGISTER_HOSTS is off)`,
+            );
+          }
         }
       },
+      register: async (org, hosts) => {
+        if (!config.api.autoRegisterHosts) return;
+        for (const host of hosts)
+          await tenancy.ensureHost(org, host.id, { name: host.name, labels: host.labels });
+      },
     },
-    onWritten: (org, hosts) => {
-      void cache.invalidate(OVERVIEW_NAMESPACE(org), 'all');
-      live.publish(org, hosts);
+    onWritten: async (org, written) => {
+      live.publish(
+        org,
+        written.map((w) => w.host),
+      );
+      await invalidateAfterWrite(cache, org, written, Date.now());
     },
   });
-  const services: ApiServices = { tsdb, ingest, idempotency, cache, hosts: directory(tenancy) };
-
-  installAuth(app, tenancy);
-  await installRateLimit(app, redis, keys, config.api.rateLimitPerMinute);
-  tokenRoutes(app, { tenancy });
-  hostRoutes(app, { tenancy });
-  ingestRoutes(app, services);
-  metricsRoutes(app, services);
-  overviewRoutes(app, services);
-
   const collection = createCollection(
     {
-      connection: { config: config.redis, logger: deps.logger, timings: deps.timings },
+      connection: { config: config.redis, logger, timings: deps.timings },
       keys,
       hosts: tenancy,
       writer: tsdb.writer,
       cache,
-      logger: deps.logger,
+      logger,
     },
     config.collect,
   );
-  collectRoutes(app, { collect: collection.control });
   tenancy.onHostChange((change) => live.hostChanged(change.org, change.host.id, change.type));
   collection.onCollection((event) => {
     if (event.status === 'ok') live.publish(event.org, [event.host]);
   });
-  liveRoutes(app, { live, tenancy, ...deps.liveStreams });
-  webRoutes(app, { distDir: deps.webDir });
+  registerChecks(deps, tsdb, cache, idempotency, redis);
+  const services: ApiServices = {
+    logger,
+    health: deps.health,
+    isReady: deps.isReady,
+    version: deps.version,
+    redis,
+    keys,
+    tenancy,
+    hosts: directory(tenancy),
+    tsdb,
+    ingest,
+    cache,
+    collect: collection.control,
+    live,
+    webDir: deps.webDir,
+    liveStreams: deps.liveStreams,
+  };
+  return { services, tenancy, collection, live, idempotency };
+}
 
+function registerChecks(
+  deps: ApiServiceDeps,
+  tsdb: Tsdb,
+  cache: Cache,
+  idempotency: IdempotencyStore,
+  redis: RedisClient,
+): void {
   deps.health.register(
     'ingest:queue',
     ingestQueueCheck(() => tsdb.writer.stats()),
@@ -144,7 +166,6 @@ export async function wireApi(deps: WireApiDeps): Promise<ApiWiring> {
       () => redis.status === 'ready',
     ),
   );
-  return { tenancy, services, collection, live };
 }
 
 /**
@@ -152,7 +173,7 @@ export async function wireApi(deps: WireApiDeps): Promise<ApiWiring> {
  * A generated token is printed to stdout once — never through the logger — and stored only hashed.
  */
 export function bootstrapWhenReady(
-  tenancy: Tenancy,
+  tenancy: RedisTenancy,
   redis: RedisClient,
   adminToken: string | undefined,
   logger: Logger,

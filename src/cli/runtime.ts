@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { startLocalAgent } from '../agent/index.ts';
-import { buildApp } from '../api/index.ts';
+import { buildApp, type LiveStreamOptions } from '../api/index.ts';
 import type { Config, Logger } from '../config/index.ts';
 import { IngestRejectedError } from '../ingest/index.ts';
 import { HealthRegistry, redisConnectivityCheck } from '../monitor/index.ts';
@@ -18,7 +18,7 @@ import {
 } from '../redis/index.ts';
 import { DEFAULT_ORG } from '../tenancy/index.ts';
 import { openTsdb, type Tsdb } from '../tsdb/index.ts';
-import { type ApiWiring, bootstrapWhenReady, type WireApiDeps, wireApi } from './api-wiring.ts';
+import { type ApiWiring, bootstrapWhenReady, createApiServices } from './api-wiring.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { version } from './version.ts';
 
@@ -74,7 +74,12 @@ export interface RuntimeOptions {
   /** The built dashboard. @defaultValue `web/dist` of this checkout */
   readonly webDir?: string;
   /** Stream timings of `/api/v1/live`. @defaultValue heartbeat 15 s, token re-check 60 s */
-  readonly liveStreams?: WireApiDeps['liveStreams'];
+  readonly liveStreams?: LiveStreamOptions;
+  /**
+   * Creates the default org and admin token once Redis answers. Off only for tests that run the
+   * bootstrap themselves to read the generated token. @defaultValue true
+   */
+  readonly bootstrap?: boolean;
   /** Locates redis-server for the managed mode. @defaultValue a PATH lookup */
   readonly findRedisServer?: () => Promise<string | undefined>;
 }
@@ -121,14 +126,7 @@ export async function createRuntime(
   const health = new HealthRegistry({ serviceId: 'vitals', releaseId: version });
   health.register('redis:connectivity', redisConnectivityCheck(redis));
 
-  const app = await buildApp(
-    { logger, health, isReady: () => !lifecycle.isClosing, version },
-    { bodyLimitBytes: config.api.maxBodyBytes },
-  );
-  lifecycle.add('http', () => app.close());
-  const webDir = options.webDir ?? fileURLToPath(new URL('../../web/dist', import.meta.url));
-  const api = await wireApi({
-    app,
+  const api = createApiServices({
     config,
     logger,
     redis,
@@ -136,13 +134,18 @@ export async function createRuntime(
     tsdb,
     health,
     timings,
-    webDir,
+    isReady: () => !lifecycle.isClosing,
+    version,
+    webDir: options.webDir ?? fileURLToPath(new URL('../../web/dist', import.meta.url)),
     liveStreams: options.liveStreams,
   });
   lifecycle.add('timers', () => api.live.close());
-  bootstrapWhenReady(api.tenancy, redis, config.api.adminToken, logger);
+  lifecycle.add('timers', () => api.tenancy.close());
   lifecycle.add('workers', () => api.collection.closeWorkers());
   lifecycle.add('queues', () => api.collection.close());
+  const app = await buildApp(api.services, config.api);
+  lifecycle.add('http', () => app.close());
+  if (options.bootstrap !== false) bootstrapWhenReady(api.tenancy, redis, config.api.adminToken, logger);
   // Waits at most REDIS_CONNECT_TIMEOUT for Redis, then carries on degraded and reconciles later.
   await api.collection.start();
   if (config.localAgent.enabled) startBuiltInAgent(config, logger, api, lifecycle);

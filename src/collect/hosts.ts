@@ -20,8 +20,9 @@ export interface HostChangeEvent {
  */
 export interface HostSource {
   listOrgs(): Promise<readonly { readonly id: string }[]>;
-  listHosts(org: string): Promise<readonly CollectHost[]>;
-  getHost(org: string, id: string): Promise<CollectHost | undefined>;
+  /** `fresh`: read the store itself, past any cache (reconciliation catches up with missed changes). */
+  listHosts(org: string, options?: { readonly fresh?: boolean }): Promise<readonly CollectHost[]>;
+  getHost(org: string, id: string, options?: { readonly fresh?: boolean }): Promise<CollectHost | undefined>;
   onHostChange(listener: (change: HostChangeEvent) => void): () => void;
 }
 

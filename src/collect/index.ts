@@ -39,6 +39,5 @@ export {
   type CollectionDeps,
   createCollection,
   latestNamespace,
-  overviewNamespace,
 } from './service.ts';
 export { SshCollector, SshSettings } from './ssh.ts';

@@ -35,7 +35,7 @@ export class ScheduleReconciler {
   reconcileHost(org: string, hostId: string): Promise<Outcome> {
     return this.serial(schedulerId(org, hostId), async () => {
       const [host, paused] = await Promise.all([
-        this.deps.hosts.getHost(org, hostId),
+        this.deps.hosts.getHost(org, hostId, { fresh: true }),
         this.deps.paused.since(org),
       ]);
       return this.apply(org, hostId, paused === undefined ? host : undefined);
@@ -49,7 +49,7 @@ export class ScheduleReconciler {
     const wanted = new Set<string>();
     let scheduled = 0;
     for (const { id: org } of orgs) {
-      const hosts = paused.has(org) ? [] : await this.deps.hosts.listHosts(org);
+      const hosts = paused.has(org) ? [] : await this.deps.hosts.listHosts(org, { fresh: true });
       for (const host of hosts) {
         if (notPulled(host) !== undefined) continue;
         wanted.add(schedulerId(org, host.id));
@@ -76,7 +76,10 @@ export class ScheduleReconciler {
   }
 
   async reconcileOrg(org: string): Promise<void> {
-    const [hosts, scheduled] = await Promise.all([this.deps.hosts.listHosts(org), this.schedulers(org)]);
+    const [hosts, scheduled] = await Promise.all([
+      this.deps.hosts.listHosts(org, { fresh: true }),
+      this.schedulers(org),
+    ]);
     const ids = new Set([
       ...hosts.map((h) => h.id),
       ...scheduled.flatMap((s) => schedulerOwner(s.key)?.host ?? []),

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Cache } from '../cache/index.ts';
+import { type Cache, overviewNamespace } from '../cache/index.ts';
 import type { Logger } from '../config/index.ts';
 import { type ConnectionDeps, createRedis, type Keys } from '../redis/index.ts';
 import type { SampleWriter } from '../tsdb/index.ts';
@@ -19,7 +19,6 @@ import { SshCollector } from './ssh.ts';
 import { PausedOrgs } from './state.ts';
 
 /** Cache namespace of an org's overview (as `src/api/routes/overview.ts` names it). */
-export const overviewNamespace = (org: string): string => `${org}:overview`;
 /** Cache namespace of the latest collected values of an org's hosts (id = host id, value `{at, values}`). */
 export const latestNamespace = (org: string): string => `${org}:latest`;
 

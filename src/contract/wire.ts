@@ -2,8 +2,9 @@ import { type Static, Type } from 'typebox';
 
 /**
  * Wire types of the HTTP API, shared by the server (route schemas, OpenAPI), the agent and the
- * dashboard. JSON cannot carry NaN or ±Infinity, so a value may also be the string "NaN", "+Inf" or
- * "-Inf" (as in the Prometheus text format).
+ * dashboard. A sample value is a JSON number; JSON cannot carry NaN or ±Infinity, so a value may also be
+ * exactly the string "NaN", "+Inf" or "-Inf" (as in the Prometheus text format). Nothing else is a
+ * value: not `null`, not `true`, not a number in a string (`"42"`).
  */
 export const SampleValue = Type.Union([
   Type.Number(),
@@ -11,13 +12,16 @@ export const SampleValue = Type.Union([
 ]);
 export type SampleValue = Static<typeof SampleValue>;
 
-export function toNumber(value: SampleValue): number {
+const SPECIAL: Readonly<Record<string, number>> = {
+  NaN: Number.NaN,
+  '+Inf': Number.POSITIVE_INFINITY,
+  '-Inf': Number.NEGATIVE_INFINITY,
+};
+
+/** The number a sample value stands for; undefined for anything that is not a `SampleValue`. */
+export function sampleNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
-  return value === 'NaN'
-    ? Number.NaN
-    : value === '+Inf'
-      ? Number.POSITIVE_INFINITY
-      : Number.NEGATIVE_INFINITY;
+  return typeof value === 'string' && Object.hasOwn(SPECIAL, value) ? SPECIAL[value] : undefined;
 }
 
 export function fromNumber(value: number): SampleValue {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ExpiringMap } from '../cache/index.ts';
 import type { FailureKind, IngestResponse } from '../contract/index.ts';
-import type { Keys, RedisClient } from '../redis/index.ts';
+import { isUnavailable, type Keys, type RedisClient } from '../redis/index.ts';
 
 /**
  * What a request came to, replayed to a retry with the same Idempotency-Key: the answer, or the
@@ -57,7 +57,8 @@ export class IdempotencyStore {
     try {
       const ttl = String(Math.min(this.ttlSec, PENDING_TTL_SEC));
       previous = (await this.redis.call('SET', key, PENDING, 'NX', 'EX', ttl, 'GET')) as string | null;
-    } catch {
+    } catch (err: unknown) {
+      if (!isUnavailable(err)) throw err;
       this.counters.memoryFallbacks++;
       const ttlMs = Math.min(this.ttlSec, PENDING_TTL_SEC) * 1000;
       previous = this.memory.setIfAbsent(key, PENDING, ttlMs) ? null : this.memory.get(key);
@@ -78,7 +79,8 @@ export class IdempotencyStore {
     this.memory.set(key, text, this.ttlSec * 1000);
     try {
       await this.redis.set(key, text, 'EX', this.ttlSec);
-    } catch {
+    } catch (err: unknown) {
+      if (!isUnavailable(err)) throw err;
       // Kept in memory; a retry reaching another process while Redis is down may write again, and the
       // store's de-duplication by (series, timestamp) makes that harmless.
     }
@@ -90,7 +92,8 @@ export class IdempotencyStore {
     this.memory.delete(key);
     try {
       await this.redis.del(key);
-    } catch {
+    } catch (err: unknown) {
+      if (!isUnavailable(err)) throw err;
       // The pending marker expires with the TTL at the latest.
     }
   }

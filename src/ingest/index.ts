@@ -9,4 +9,5 @@ export {
   IngestService,
   type PushOptions,
   RepeatedRejectionError,
+  type WrittenHost,
 } from './service.ts';

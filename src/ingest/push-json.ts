@@ -1,4 +1,4 @@
-import { ID_PATTERN, type IngestRequest, toNumber } from '../contract/index.ts';
+import { type HostPush, ID_PATTERN, type IngestRequest, sampleNumber } from '../contract/index.ts';
 import type { WriteBatch } from '../tsdb/index.ts';
 import { IngestRejectedError } from './errors.ts';
 import { checkSampleCount, checkSeries, checkSeriesKey, type IngestLimits } from './limits.ts';
@@ -39,7 +39,57 @@ class BatchBuilder {
   }
 }
 
-/** Turns a JSON push into write batches (one per host), checking names, labels and limits. */
+function show(value: unknown): string {
+  return JSON.stringify(value) ?? String(value);
+}
+
+function refuse(host: string, where: string, problem: string): never {
+  throw new IngestRejectedError('bad_request', `host "${host}", ${where}: ${problem}`);
+}
+
+function badValue(host: string, where: string, value: unknown): never {
+  refuse(host, where, `value ${show(value)} must be a JSON number or one of "NaN", "+Inf", "-Inf"`);
+}
+
+function checkTimestamp(host: string, where: string, t: unknown): number {
+  if (typeof t === 'number' && Number.isSafeInteger(t) && t >= 0) return t;
+  refuse(host, where, `timestamp ${show(t)} must be an integer of ms since the epoch`);
+}
+
+/** One host's samples as a batch; values and timestamps must have their JSON types. */
+function hostBatch(org: string, push: HostPush, limits: IngestLimits): WriteBatch {
+  const builder = new BatchBuilder();
+  // Clients repeat the same keys in every snapshot: check each distinct key once.
+  const canonical = new Map<string, string>();
+  for (const [i, snap] of (push.snapshots ?? []).entries()) {
+    const t = checkTimestamp(push.host, `snapshot ${i}`, snap.timestamp);
+    for (const [key, value] of Object.entries(snap.metrics)) {
+      let canon = canonical.get(key);
+      if (canon === undefined) {
+        canon = checkSeriesKey(key, limits);
+        canonical.set(key, canon);
+      }
+      const n = sampleNumber(value);
+      if (n === undefined) badValue(push.host, `snapshot ${i}, series "${key}"`, value);
+      builder.add(canon, t, n);
+    }
+  }
+  for (const s of push.series ?? []) {
+    const key = checkSeries(s.name, s.labels ?? {}, limits);
+    for (const [j, [t, v]] of s.points.entries()) {
+      const n = sampleNumber(v);
+      if (n === undefined) badValue(push.host, `series "${key}", point ${j}`, v);
+      builder.add(key, checkTimestamp(push.host, `series "${key}", point ${j}`, t), n);
+    }
+  }
+  return builder.build(org, push.host);
+}
+
+/**
+ * Turns a JSON push into write batches (one per host), checking names, labels and limits, and that
+ * every value and timestamp has its JSON type: the HTTP schema refuses others already, but in-process
+ * callers (the local agent) do not pass it, and a wrong type must never become data.
+ */
 export function batchesFromJson(
   org: string,
   body: IngestRequest,
@@ -55,24 +105,7 @@ export function batchesFromJson(
         `host id "${push.host}" is not valid: it must match ${ID_PATTERN.source}`,
       );
     }
-    const builder = new BatchBuilder();
-    // Clients repeat the same keys in every snapshot: check each distinct key once.
-    const canonical = new Map<string, string>();
-    for (const snap of push.snapshots ?? []) {
-      for (const [key, value] of Object.entries(snap.metrics)) {
-        let canon = canonical.get(key);
-        if (canon === undefined) {
-          canon = checkSeriesKey(key, limits);
-          canonical.set(key, canon);
-        }
-        builder.add(canon, snap.timestamp, toNumber(value));
-      }
-    }
-    for (const s of push.series ?? []) {
-      const key = checkSeries(s.name, s.labels ?? {}, limits);
-      for (const [t, v] of s.points) builder.add(key, t, toNumber(v));
-    }
-    batches.push(builder.build(org, push.host));
+    batches.push(hostBatch(org, push, limits));
     hosts.push({ id: push.host, name: push.name, labels: push.labels });
   }
   return { batches, hosts };

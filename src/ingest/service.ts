@@ -11,9 +11,14 @@ import type { IngestLimits } from './limits.ts';
 import { batchesFromInflux } from './push-influx.ts';
 import { batchesFromJson, type PushedHost } from './push-json.ts';
 
-/** Registers hosts that push before anyone created them (VITALS_AUTO_REGISTER_HOSTS). */
+/**
+ * Hosts of a push. `admit` runs before anything is written and refuses a host that may not push (an
+ * unknown one while VITALS_AUTO_REGISTER_HOSTS is off); `register` runs after the write landed and
+ * registers hosts nobody created yet, so a refused batch never leaves a host behind.
+ */
 export interface HostRegistrar {
-  ensureHost(org: string, host: PushedHost): Promise<void>;
+  admit(org: string, hosts: readonly PushedHost[]): Promise<void>;
+  register(org: string, hosts: readonly PushedHost[]): Promise<void>;
 }
 
 export interface IngestDeps {
@@ -21,8 +26,8 @@ export interface IngestDeps {
   readonly idempotency: IdempotencyStore;
   readonly limits: IngestLimits;
   readonly registrar?: HostRegistrar;
-  /** Called after data for these hosts landed (drops cached overviews). */
-  readonly onWritten?: (org: string, hosts: readonly string[]) => void;
+  /** Called after data landed, per host with its oldest sample (drops cached answers it changes). */
+  readonly onWritten?: (org: string, written: readonly WrittenHost[]) => Promise<void>;
   readonly now?: () => number;
 }
 
@@ -109,16 +114,28 @@ export class IngestService {
     ack: Ack | undefined,
   ): Promise<IngestResponse> {
     const { batches, hosts } = parse();
-    if (this.deps.registrar) {
-      for (const host of hosts) await this.deps.registrar.ensureHost(org, host);
-    }
+    await this.deps.registrar?.admit(org, hosts);
     const result = await this.deps.writer.write(batches, ack);
-    this.deps.onWritten?.(
-      org,
-      hosts.map((h) => h.id),
-    );
+    await this.deps.registrar?.register(org, hosts);
+    await this.deps.onWritten?.(org, writtenHosts(batches));
     return { samples: result.samples, hosts: batches.length, stored: result.stored };
   }
+}
+
+/** Each host of a write with its oldest sample. */
+export interface WrittenHost {
+  readonly host: string;
+  readonly oldest: number;
+}
+
+function writtenHosts(batches: readonly WriteBatch[]): WrittenHost[] {
+  const oldest = new Map<string, number>();
+  for (const b of batches) {
+    let min = oldest.get(b.host) ?? Number.POSITIVE_INFINITY;
+    for (let i = 0; i < b.timestamps.length; i++) min = Math.min(min, b.timestamps[i] as number);
+    oldest.set(b.host, min);
+  }
+  return [...oldest].map(([host, t]) => ({ host, oldest: t }));
 }
 
 /** The answer a stored outcome gives a retry: the original body, or the original refusal again. */

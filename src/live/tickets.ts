@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Scope } from '../contract/index.ts';
-import type { RedisClient } from '../redis/index.ts';
+import { isUnavailable, type RedisClient } from '../redis/index.ts';
 
 /** Who a ticket speaks for: the token it was issued to. */
 export interface TicketHolder {
@@ -42,7 +42,8 @@ export class LiveTickets {
     const value = JSON.stringify({ org: holder.org, tokenId: holder.tokenId, scopes: holder.scopes });
     try {
       await this.options.redis.set(this.key(ticket), value, 'PX', this.ttlMs);
-    } catch {
+    } catch (err: unknown) {
+      if (!isUnavailable(err)) throw err;
       this.sweep();
       this.memory.set(hash(ticket), { holder, expires: expiresAt });
     }

@@ -1,15 +1,19 @@
-import { pingMs, type RedisClient } from '../redis/index.ts';
+import { isAuthError, pingMs, type RedisClient, watchConnection } from '../redis/index.ts';
 import type { CheckResult, HealthCheck } from './health.ts';
 
 /**
  * Redis connectivity: PING round trip in ms. An unreachable or frozen Redis is `warn`, not `fail`:
- * the process keeps serving from its hot tier and spool (degraded) and reconnects on its own.
+ * the process keeps serving from its hot tier and spool (degraded) and reconnects on its own. Redis
+ * refusing our credentials (WRONGPASS, NOAUTH, NOPERM) is `fail`: waiting does not fix it, an operator
+ * must. The refusal shows either on the PING itself or, since a request connection that is not ready
+ * fails commands at once, as the connection's last error.
  */
 export function redisConnectivityCheck(
   client: RedisClient,
   timeoutMs = 1000,
   clock = () => new Date(),
 ): HealthCheck {
+  const watch = watchConnection(client);
   return async (): Promise<CheckResult> => {
     try {
       const ms = await pingMs(client, timeoutMs);
@@ -22,13 +26,27 @@ export function redisConnectivityCheck(
         time: clock().toISOString(),
       };
     } catch (err: unknown) {
+      const refusal = [err, watch.lastError()].find(isAuthError);
+      if (refusal !== undefined) {
+        return {
+          componentType: 'datastore',
+          componentId: 'redis',
+          status: 'fail',
+          time: clock().toISOString(),
+          output: `Redis refused the credentials (${messageOf(refusal)}); check REDIS_URL, REDIS_USERNAME and REDIS_PASSWORD`,
+        };
+      }
       return {
         componentType: 'datastore',
         componentId: 'redis',
         status: 'warn',
         time: clock().toISOString(),
-        output: `Redis unreachable (${err instanceof Error ? err.message : String(err)}); running degraded`,
+        output: `Redis unreachable (${messageOf(err)}); running degraded`,
       };
     }
   };
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -1,6 +1,7 @@
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { Logger, RedisConfig } from '../config/index.ts';
 import type { CommandTimings } from './timing.ts';
+import { watchConnection } from './watch.ts';
 
 /**
  * Connection roles. `request`: HTTP handlers and the sample writer; they must fail fast while Redis is
@@ -35,6 +36,11 @@ function roleOptions(config: RedisConfig, role: Role): RedisOptions {
     // A frozen Redis (socket open, no replies) is noticed after this long instead of hanging forever.
     // Not for blocking roles: a BullMQ BZPOPMIN legitimately waits longer than any sensible timeout.
     socketTimeout: failFast ? config.socketTimeoutMs : undefined,
+    // The socket timeout alone does not end a request: ioredis re-sends the commands in flight after
+    // the reconnect, so they waited out the whole freeze. A deadline per command (pipelined ones too,
+    // and on every Cluster node, which take these options) rejects them instead; the caller spools or
+    // answers 503. A command past its deadline may still run later (writes are idempotent in effect).
+    commandTimeout: failFast ? config.socketTimeoutMs : undefined,
     keepAlive: 10_000,
     retryStrategy: reconnectDelay,
     // ioredis' default reconnect on READONLY keeps writes working after a replica promotion.
@@ -47,9 +53,15 @@ function roleOptions(config: RedisConfig, role: Role): RedisOptions {
 }
 
 /** Creates the connection for one role against standalone, Sentinel or Cluster Redis, as configured. */
-export function createRedis(deps: ConnectionDeps, role: Role, name: string = role): RedisClient {
+export function createRedis(
+  deps: ConnectionDeps,
+  role: Role,
+  name: string = role,
+  /** Options one caller needs beyond its role's (e.g. `autoResubscribe: false`). */
+  overrides: Pick<RedisOptions, 'autoResubscribe'> = {},
+): RedisClient {
   const { config } = deps;
-  const options = roleOptions(config, role);
+  const options = { ...roleOptions(config, role), ...overrides };
   let client: RedisClient;
   if (config.mode === 'cluster') {
     client = new Cluster([...config.clusterNodes], clusterOptions(options));
@@ -75,6 +87,8 @@ export function createRedis(deps: ConnectionDeps, role: Role, name: string = rol
     });
   }
   attachErrorListener(client, deps.logger.child({ component: 'redis', role: name }));
+  // From the first moment, so a health check created later still knows why the client is not ready.
+  watchConnection(client);
   if (deps.timings) timeCommands(client, deps.timings);
   return client;
 }

@@ -6,8 +6,10 @@ export {
   type Role,
   reconnectDelay,
 } from './connection.ts';
+export { isAuthError, isUnavailable } from './errors.ts';
 export { Keys } from './keys.ts';
 export { findRedisServer, installHint, ManagedRedis, portAnswers } from './managed.ts';
 export { pingMs } from './ping.ts';
 export { execGrouped, PipelineError, type PipelineOp } from './pipeline.ts';
 export { type CommandStat, CommandTimings } from './timing.ts';
+export { type ConnectionWatch, watchConnection, whenReady } from './watch.ts';

@@ -101,6 +101,11 @@ export class Keys {
     return `${this.prefix}{tenancy}:`;
   }
 
+  /** Pub/sub channel on which processes tell each other which tenancy caches to drop. */
+  tenancyChannel(): string {
+    return `${this.tenancy()}changes`;
+  }
+
   /** HASH: org id → org JSON `{id, name, createdAt}`. */
   orgs(): string {
     return `${this.tenancy()}orgs`;

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { Logger } from '../config/index.ts';
-import type { Keys, RedisClient } from '../redis/index.ts';
+import { closeRedis, type Keys, type RedisClient } from '../redis/index.ts';
 import { bootstrap } from './bootstrap.ts';
 import { TenancyError } from './errors.ts';
 import { HostRegistry, type HostRegistryOptions } from './host-registry.ts';
@@ -16,6 +16,7 @@ import {
   type TokenCreate,
   type TokenInfo,
 } from './schema.ts';
+import { TenancySync } from './sync.ts';
 import type {
   AuthContext,
   BootstrapOptions,
@@ -40,6 +41,13 @@ export interface RedisTenancyOptions {
   readonly logger?: Logger;
   readonly tokenCache?: TokenCacheOptions;
   readonly hosts?: HostRegistryOptions;
+  /**
+   * A `subscriber`-role connection for cache coherence between processes (closed by `close()`).
+   * Without it, other processes' changes reach this one's caches only as they expire.
+   */
+  readonly subscriber?: RedisClient;
+  /** `VITALS_ADMIN_TOKEN`: accepted from memory, even while Redis is away. */
+  readonly adminToken?: string;
 }
 
 /** Tenancy on Redis: every key from `Keys`, all in the `{tenancy}` hash tag, per-org keys named by org. */
@@ -56,11 +64,44 @@ export class RedisTenancy implements Tenancy {
     this.orgs = new RedisOrgs(redis, keys);
     this.tokenStore = new RedisTokens(redis, keys);
     const now = this.now;
+    this.subscriber = options.subscriber;
+    const sync = new TenancySync({
+      publisher: redis,
+      subscriber: options.subscriber,
+      channel: keys.tenancyChannel(),
+      logger,
+    });
     this.tokens = new TokenService(
-      { tokens: this.tokenStore, orgs: this.orgs, now, logger },
+      {
+        tokens: this.tokenStore,
+        orgs: this.orgs,
+        now,
+        logger,
+        sync,
+        connected: () => redis.status === 'ready',
+        adminToken: options.adminToken,
+      },
       options.tokenCache,
     );
-    this.hosts = new HostRegistry({ hosts: new RedisHosts(redis, keys), now, logger }, options.hosts);
+    this.hosts = new HostRegistry({ hosts: new RedisHosts(redis, keys), now, logger, sync }, options.hosts);
+  }
+
+  private readonly subscriber: RedisClient | undefined;
+
+  /** Checks a push's host hints as registration would (TenancyError `invalid`), storing nothing. */
+  checkHostHints(id: string, hints?: HostHints): void {
+    this.hosts.checkHints(id, hints);
+  }
+
+  /** Registers hosts that first pushed while Redis was unreachable (also retried every 5 s). */
+  registerDeferredHosts(): Promise<void> {
+    return this.hosts.registerDeferred();
+  }
+
+  /** Stops the deferred-registration timer and closes the subscriber. Idempotent. */
+  async close(): Promise<void> {
+    this.hosts.close();
+    if (this.subscriber) await closeRedis(this.subscriber);
   }
 
   bootstrap(options: BootstrapOptions = {}): Promise<BootstrapResult> {
@@ -98,12 +139,12 @@ export class RedisTenancy implements Tenancy {
     return this.tokens.authenticate(token);
   }
 
-  listHosts(org: string): Promise<Host[]> {
-    return this.hosts.list(org);
+  listHosts(org: string, options?: { readonly fresh?: boolean }): Promise<Host[]> {
+    return this.hosts.list(org, options?.fresh === true);
   }
 
-  getHost(org: string, id: string): Promise<Host | undefined> {
-    return this.hosts.get(org, id);
+  getHost(org: string, id: string, options?: { readonly fresh?: boolean }): Promise<Host | undefined> {
+    return this.hosts.get(org, id, options?.fresh === true);
   }
 
   createHost(org: string, input: HostCreate): Promise<Host> {

@@ -25,8 +25,11 @@ export interface HostHints {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-/** `existing`: known; `created`: registered now; `refused`: unknown and auto-registration is off. */
-export type EnsureHostResult = 'existing' | 'created' | 'refused';
+/**
+ * `existing`: known; `created`: registered now; `refused`: unknown and auto-registration is off;
+ * `deferred`: Redis unreachable, registered once it answers.
+ */
+export type EnsureHostResult = 'existing' | 'created' | 'refused' | 'deferred';
 
 export interface BootstrapOptions {
   /** `VITALS_ADMIN_TOKEN`: registered (hashed) as the default org's admin token; replaces an earlier one. */
@@ -60,8 +63,9 @@ export interface Tenancy {
   /** Undefined for a missing, malformed, unknown or revoked token (the caller cannot tell which). */
   authenticate(token: string): Promise<AuthContext | undefined>;
 
-  listHosts(org: string): Promise<Host[]>;
-  getHost(org: string, id: string): Promise<Host | undefined>;
+  /** From the in-process cache when fresh; `fresh: true` always reads Redis (and refreshes the cache). */
+  listHosts(org: string, options?: { readonly fresh?: boolean }): Promise<Host[]>;
+  getHost(org: string, id: string, options?: { readonly fresh?: boolean }): Promise<Host | undefined>;
   createHost(org: string, input: HostCreate): Promise<Host>;
   updateHost(org: string, id: string, patch: HostPatch): Promise<Host>;
   deleteHost(org: string, id: string): Promise<void>;

@@ -1,19 +1,24 @@
 import type { Logger } from '../config/index.ts';
+import { ENV_ADMIN_TOKEN_ID } from './bootstrap.ts';
 import { TenancyError } from './errors.ts';
 import type { RedisOrgs } from './redis-orgs.ts';
 import type { RedisTokens } from './redis-tokens.ts';
 import { type CreatedToken, TokenCreate, type TokenInfo } from './schema.ts';
-import type { AuthContext } from './tenancy.ts';
+import type { TenancySync } from './sync.ts';
+import { type AuthContext, DEFAULT_ORG } from './tenancy.ts';
 import { generateToken, generateTokenId, hashToken, isTokenShaped, sameHash } from './token-format.ts';
 import { TtlCache } from './ttl-cache.ts';
 import { checker } from './validate.ts';
 
 const checkCreate = checker(TokenCreate);
 
+/** Who `VITALS_ADMIN_TOKEN` speaks for (bootstrap stores it under the same id). */
+const ENV_ADMIN: AuthContext = { org: DEFAULT_ORG, tokenId: ENV_ADMIN_TOKEN_ID, scopes: ['admin'] };
+
 export interface TokenCacheOptions {
   /** How long a verified token is trusted without asking Redis. @defaultValue 10 000 ms */
   readonly ttlMs?: number;
-  /** How much longer an expired entry may still be used while Redis is unreachable. @defaultValue 300 000 ms */
+  /** How much longer an expired entry may still be used while Redis is unreachable. @defaultValue 1 day */
   readonly staleMs?: number;
   /** Verified tokens kept per process. @defaultValue 10 000 */
   readonly maxEntries?: number;
@@ -23,12 +28,18 @@ interface TokenServiceDeps {
   readonly tokens: RedisTokens;
   readonly orgs: RedisOrgs;
   readonly now: () => number;
+  readonly sync: TenancySync;
+  /** False while the connection cannot take commands: cached tokens answer without waiting for it. */
+  readonly connected: () => boolean;
+  /** `VITALS_ADMIN_TOKEN`: always valid, checked in memory, so it works even while Redis is away. */
+  readonly adminToken?: string;
   readonly logger?: Logger;
 }
 
 /**
  * Token lifecycle and verification. Verified tokens are cached by hash (never by the token) for
- * `ttlMs`: a revoke takes effect at once in the process that made it, and within `ttlMs` in the others.
+ * `ttlMs`; a revoke is published so every process drops it at once (and within `ttlMs` if the message
+ * was missed). While Redis is unreachable, any token verified within `staleMs` keeps working.
  */
 export class TokenService {
   private readonly cache: TtlCache<AuthContext>;
@@ -39,11 +50,19 @@ export class TokenService {
   ) {
     this.cache = new TtlCache({
       ttlMs: cache.ttlMs ?? 10_000,
-      staleMs: cache.staleMs ?? 300_000,
+      staleMs: cache.staleMs ?? 86_400_000,
       maxEntries: cache.maxEntries ?? 10_000,
       now: deps.now,
     });
+    if (deps.adminToken !== undefined && isTokenShaped(deps.adminToken)) {
+      this.adminHash = hashToken(deps.adminToken);
+    }
+    deps.sync.onChange((change) => {
+      if (change.kind === 'token') this.cache.delete(change.hash);
+    });
   }
+
+  private readonly adminHash: string | undefined;
 
   async create(org: string, input: unknown): Promise<CreatedToken> {
     const { name, scopes } = checkCreate(input);
@@ -68,14 +87,15 @@ export class TokenService {
   async revoke(org: string, id: string): Promise<void> {
     const removed = await this.deps.tokens.remove(org, id);
     if (!removed) throw new TenancyError('not_found', `token "${id}" not found`);
-    this.cache.delete(removed.hash);
+    this.deps.sync.publish({ kind: 'token', hash: removed.hash });
   }
 
   async authenticate(token: string): Promise<AuthContext | undefined> {
     if (!isTokenShaped(token)) return undefined;
     const hash = hashToken(token);
+    if (this.adminHash !== undefined && sameHash(this.adminHash, hash)) return ENV_ADMIN;
     const hit = this.cache.get(hash);
-    if (hit?.fresh) return hit.value;
+    if (hit?.fresh || (hit && !this.deps.connected())) return hit.value;
     let stored: Awaited<ReturnType<RedisTokens['findByHash']>>;
     try {
       stored = await this.deps.tokens.findByHash(hash);

@@ -56,9 +56,20 @@ export class TtlCache<V> {
     this.entries.delete(key);
   }
 
-  /** Removes every entry whose value matches (e.g. all tokens of a revoked id). */
-  deleteWhere(match: (value: V) => boolean): void {
-    for (const [key, entry] of this.entries) if (match(entry.value)) this.entries.delete(key);
+  /** Removes every entry that matches (e.g. all tokens of a revoked id, all hosts of an org). */
+  deleteWhere(match: (value: V, key: string) => boolean): void {
+    for (const [key, entry] of this.entries) if (match(entry.value, key)) this.entries.delete(key);
+  }
+
+  /**
+   * Makes the matching entries (all by default) stale: the next lookup asks the store, and the entries
+   * remain its fallback while the store is unreachable.
+   */
+  expireWhere(match: (key: string) => boolean = () => true): void {
+    const now = this.options.now();
+    for (const [key, entry] of this.entries) {
+      if (match(key)) this.entries.set(key, { ...entry, freshUntil: Math.min(entry.freshUntil, now) });
+    }
   }
 
   get size(): number {

@@ -22,6 +22,16 @@ export interface SeriesLimits {
   readonly perOrg: number;
 }
 
+/** Options of {@link SeriesRegistry.ids}. */
+export interface IdsOptions {
+  /**
+   * Refuse new series past the per-host and per-org limits. `false` is for data already acknowledged
+   * (spool replay): it was accepted while Redis was down, so its series are created whatever the
+   * limits say rather than blocking the spool or losing the data. @defaultValue true
+   */
+  readonly enforceLimits?: boolean;
+}
+
 /** A series that would pass a series limit; nothing of the batch is written. */
 export class SeriesLimitError extends SampleRejectedError {
   override name = 'SeriesLimitError';
@@ -57,13 +67,22 @@ export class SeriesRegistry {
     return this.host(org, host).byId.get(id);
   }
 
-  /** Ids of the given series, allocating missing ones atomically in Redis (within the series limits). */
-  async ids(org: string, host: string, seriesKeys: readonly string[]): Promise<number[]> {
+  /**
+   * Ids of the given series, allocating missing ones atomically in Redis: within the series limits
+   * (a {@link SeriesLimitError} allocates nothing), unless `enforceLimits` is false.
+   */
+  async ids(
+    org: string,
+    host: string,
+    seriesKeys: readonly string[],
+    options: IdsOptions = {},
+  ): Promise<number[]> {
+    const enforce = options.enforceLimits ?? true;
     const entry = this.host(org, host);
     const missing = [...new Set(seriesKeys.filter((k) => !entry.byKey.has(k)))];
     if (missing.length > 0) {
-      await this.checkOrgLimit(org, missing.length);
-      const [created, ...ids] = await this.allocate(org, host, missing);
+      if (enforce) await this.checkOrgLimit(org, missing.length);
+      const [created, ...ids] = await this.allocate(org, host, missing, enforce ? this.limits.perHost : 0);
       if (created && this.limits.perOrg > 0) await this.redis.incrby(this.keys.orgSeriesCount(org), created);
       missing.forEach((k, i) => {
         remember(entry, k, Number(ids[i]));
@@ -72,13 +91,16 @@ export class SeriesRegistry {
     return seriesKeys.map((k) => entry.byKey.get(k) as number);
   }
 
-  private async allocate(org: string, host: string, missing: readonly string[]): Promise<number[]> {
+  /** Runs the allocation script; `perHost` 0 means no limit. */
+  private async allocate(
+    org: string,
+    host: string,
+    missing: readonly string[],
+    perHost: number,
+  ): Promise<number[]> {
     try {
       const keys = [this.keys.series(org, host)];
-      return (await runScript(this.redis, seriesIdsScript, keys, [
-        this.limits.perHost,
-        ...missing,
-      ])) as number[];
+      return (await runScript(this.redis, seriesIdsScript, keys, [perHost, ...missing])) as number[];
     } catch (err: unknown) {
       if (!(err instanceof Error && err.message.startsWith('SERIESLIMIT'))) throw err;
       throw new SeriesLimitError(

@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config, Logger } from '../config/index.ts';
-import type { Keys, RedisClient } from '../redis/index.ts';
+import { isUnavailable, type Keys, type RedisClient, whenReady } from '../redis/index.ts';
 import { createTsdbContext, tsdbOptions } from './context.ts';
 import type { TsdbContext } from './options.ts';
 import { reloadHotTier } from './query/index.ts';
@@ -42,11 +43,8 @@ export async function openTsdb(deps: OpenTsdbDeps): Promise<Tsdb> {
     );
   const writer = new SampleWriter(ctx, spool, { logger: deps.logger.child({ component: 'writer' }) });
   // Refill the hot tier in the background: start-up must not wait for it, nor fail when Redis is down.
-  reloadHotTier(ctx).then(
-    (r) => deps.logger.info(r, 'hot tier reloaded from Redis'),
-    (err: unknown) =>
-      deps.logger.warn({ err }, 'hot tier not reloaded (Redis unavailable); it fills as data arrives'),
-  );
+  const stopReload = new AbortController();
+  void reloadInBackground(ctx, deps.logger, stopReload.signal);
   let closing: Promise<void> | undefined;
   const maintenance = maintenanceLoop(
     ctx,
@@ -59,10 +57,40 @@ export async function openTsdb(deps: OpenTsdbDeps): Promise<Tsdb> {
     startMaintenance: maintenance.start,
     stopMaintenance: maintenance.stop,
     close: () => {
+      stopReload.abort();
       closing ??= maintenance.stop().then(() => writer.close());
       return closing;
     },
   };
+}
+
+/** Longest wait between two hot-tier reload attempts. */
+const RELOAD_MAX_BACKOFF_MS = 5000;
+
+/**
+ * Reloads the hot tier once the connection is ready, retrying with backoff (250 ms doubling up to 5 s)
+ * while Redis is unavailable, until it succeeds or the tsdb closes. Meanwhile the hot tier fills with
+ * the data that arrives. A command error (not an outage) is logged and not retried.
+ */
+async function reloadInBackground(ctx: TsdbContext, logger: Logger, signal: AbortSignal): Promise<void> {
+  for (let attempt = 0; !signal.aborted; attempt++) {
+    try {
+      await whenReady(ctx.redis, signal);
+      const result = await reloadHotTier(ctx);
+      if (!signal.aborted) logger.info({ ...result, attempts: attempt + 1 }, 'hot tier reloaded from Redis');
+      return;
+    } catch (err: unknown) {
+      if (signal.aborted) return;
+      if (ctx.redis.status === 'end' || !isUnavailable(err)) {
+        logger.warn({ err }, 'hot tier not reloaded; it fills as data arrives');
+        return;
+      }
+      if (attempt === 0)
+        logger.warn({ err }, 'hot tier not reloaded yet (Redis unavailable); retrying until it answers');
+      const delayMs = Math.min(RELOAD_MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempt, 5));
+      await sleep(delayMs, undefined, { signal, ref: false }).catch(() => undefined);
+    }
+  }
 }
 
 function maintenanceLoop(ctx: TsdbContext, intervalMs: number, logger: Logger) {

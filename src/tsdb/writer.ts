@@ -1,7 +1,16 @@
-import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleWhen,
+  type IBackoff,
+  type IBackoffFactory,
+} from 'cockatiel';
 import type { Logger } from '../config/index.ts';
+import { isUnavailable, type RedisClient } from '../redis/index.ts';
 import { batchSize, type TimeBounds, validateBatch, type WriteBatch } from './batch.ts';
-import { SampleRejectedError, StorageUnavailableError } from './errors.ts';
+import { StorageUnavailableError } from './errors.ts';
 import {
   applyFlush,
   decodeSpoolRecord,
@@ -31,8 +40,14 @@ export interface WriterStats {
 
 export interface WriterOptions {
   readonly logger: Logger;
-  /** How long the breaker stays open before a probe. @defaultValue 30000 */
+  /**
+   * How long the breaker stays open before its first probe; each failed probe doubles the wait, up
+   * to `breakerHalfOpenMaxMs`. A connection that becomes ready again ends the wait at once.
+   * @defaultValue 500
+   */
   readonly breakerHalfOpenMs?: number;
+  /** The longest wait between two probes of an open breaker. @defaultValue 4000 */
+  readonly breakerHalfOpenMaxMs?: number;
   /** Consecutive failures that open the breaker. @defaultValue 5 */
   readonly breakerFailures?: number;
   /** How often a non-empty spool is tried for replay. @defaultValue 5000 */
@@ -42,10 +57,12 @@ export interface WriterOptions {
 type Waiter = { resolve: (stored: StoredIn) => void; reject: (err: unknown) => void };
 
 /**
- * The durable write path. Samples go to the hot tier at once and into a pending buffer; one pipelined
- * flush per `flushIntervalMs` (or `flushBatchSamples`) appends them to Redis. `ack=durable` callers
- * wait for that flush; `ack=buffered` callers are answered at once. A circuit breaker guards Redis:
- * while it fails, flushes go to the fsync'd disk spool, which is replayed once Redis answers again.
+ * The durable write path. Samples get their series ids (the series limits are checked there) and go
+ * into a pending buffer; one pipelined flush per `flushIntervalMs` (or `flushBatchSamples`) appends
+ * them to Redis. `ack=durable` callers wait for that flush; `ack=buffered` callers are answered at
+ * once. The hot tier takes a batch once it is acknowledged, so a refused batch leaves no trace. A
+ * circuit breaker guards Redis: while it is unavailable, flushes go to the fsync'd disk spool, which is
+ * replayed once Redis answers again.
  */
 export class SampleWriter {
   private pending = new PendingWrites();
@@ -55,6 +72,11 @@ export class SampleWriter {
   private replaying: Promise<unknown> | undefined;
   private readonly replayTimer: NodeJS.Timeout;
   private readonly breaker;
+  private readonly probes: ProbeBackoff;
+  private readonly onReady = () => {
+    this.probes.connectionReady();
+    this.maybeReplay();
+  };
   private closed = false;
   private counters = { inFlight: 0, written: 0, spooled: 0, replayed: 0, failedFlushes: 0 };
 
@@ -63,11 +85,13 @@ export class SampleWriter {
     private readonly spool: Spool,
     private readonly options: WriterOptions,
   ) {
-    // Only Redis failures count against the breaker; a rejected batch says nothing about Redis.
+    // Only unavailability counts against the breaker (connection lost or refused, deadline passed,
+    // LOADING …): a rejected batch or a command error says nothing about whether Redis is there.
+    this.probes = new ProbeBackoff(options.breakerHalfOpenMs ?? 500, options.breakerHalfOpenMaxMs ?? 4000);
     this.breaker = circuitBreaker(
-      handleWhen((err) => !(err instanceof SampleRejectedError)),
+      handleWhen((err) => isUnavailable(err)),
       {
-        halfOpenAfter: options.breakerHalfOpenMs ?? 30_000,
+        halfOpenAfter: this.probes,
         breaker: new ConsecutiveBreaker(options.breakerFailures ?? 5),
       },
     );
@@ -77,6 +101,12 @@ export class SampleWriter {
     this.breaker.onReset(() => options.logger.info('Redis writes succeed again: circuit closed'));
     this.replayTimer = setInterval(() => this.maybeReplay(), options.replayIntervalMs ?? 5000);
     this.replayTimer.unref();
+    // Redis back (reconnected after an outage or a freeze): probe now rather than at the next backoff.
+    this.redis.on('ready', this.onReady);
+  }
+
+  private get redis(): RedisClient {
+    return this.ctx.redis;
   }
 
   /** Validates (all or nothing), stores, and resolves per the ack mode. */
@@ -88,12 +118,12 @@ export class SampleWriter {
     const samples = batchSize(batches);
     // Nothing to store: answering at once also keeps an empty push from waiting for a flush that never comes.
     if (samples === 0) return { stored: 'redis', samples: 0 };
-    for (const b of batches)
-      this.ctx.hot.addColumns(b.org, b.host, b.seriesKeys, b.series, b.timestamps, b.values);
 
+    // Series limits are checked here: a refused batch throws before anything of it is kept anywhere.
     const ids = await this.resolveIds(batches);
     if (!ids) {
       await this.spoolRecord({ kind: 'batches', batches: [...batches] }, samples);
+      this.addToHotTier(batches);
       return { stored: 'spool', samples };
     }
     batches.forEach((b, i) => {
@@ -101,11 +131,20 @@ export class SampleWriter {
     });
     if (ack === 'buffered' && this.pending.samples <= this.ctx.options.bufferMaxSamples) {
       this.schedule();
+      this.addToHotTier(batches);
       return { stored: 'memory', samples };
     }
     const stored = new Promise<StoredIn>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.schedule();
-    return { stored: await stored, samples };
+    const where = await stored;
+    this.addToHotTier(batches);
+    return { stored: where, samples };
+  }
+
+  /** Acknowledged samples become visible to live reads (latest, overview). */
+  private addToHotTier(batches: readonly WriteBatch[]): void {
+    for (const b of batches)
+      this.ctx.hot.addColumns(b.org, b.host, b.seriesKeys, b.series, b.timestamps, b.values);
   }
 
   /** The accepted timestamp range now: not older than raw retention, not further ahead than the skew. */
@@ -123,9 +162,10 @@ export class SampleWriter {
         Promise.all(batches.map((b) => this.ctx.series.ids(b.org, b.host, b.seriesKeys))),
       );
     } catch (err: unknown) {
-      // A limit is the caller's problem, not Redis': it must reach the caller, not the spool.
-      if (err instanceof SampleRejectedError) throw err;
-      return undefined;
+      // Only an unavailable Redis sends the batch to the spool. A limit is the caller's problem, and a
+      // command error is a bug: both reach the caller, never the spool (where they would block replay).
+      if (err instanceof BrokenCircuitError || isUnavailable(err)) return undefined;
+      throw err;
     }
   }
 
@@ -194,17 +234,26 @@ export class SampleWriter {
     }
   }
 
-  /** Starts a spool replay in the background when there is something to replay and none runs. */
+  /**
+   * Starts a spool replay in the background when there is something to replay and none runs. With the
+   * breaker open this is also its probe once the backoff has passed (otherwise it stops at once).
+   */
   private maybeReplay(): void {
-    if (this.replaying || this.spool.isEmpty() || this.breaker.state === CircuitState.Open) return;
+    if (this.replaying || this.closed || this.spool.isEmpty()) return;
     this.replaying = this.replaySpool()
-      .catch((err: unknown) => this.options.logger.warn({ err }, 'spool replay stopped; will retry'))
+      .catch((err: unknown) => {
+        if (err instanceof BrokenCircuitError) return;
+        this.options.logger.warn({ err }, 'spool replay stopped; will retry');
+      })
       .finally(() => {
         this.replaying = undefined;
       });
   }
 
-  /** Replays the spool into Redis in order; stops (keeping the rest) at the first failure. */
+  /**
+   * Replays the spool into Redis in order; stops (keeping the rest) at the first failure. Series ids
+   * are allocated without the series limits: the data was acknowledged, so it is kept.
+   */
   async replaySpool(): Promise<ReplayResult> {
     const result = await this.spool.replay(async (bytes) => {
       await this.breaker.execute(() => this.applyRecord(decodeSpoolRecord(bytes)));
@@ -221,8 +270,10 @@ export class SampleWriter {
       return;
     }
     const pending = new PendingWrites();
-    for (const b of record.batches)
-      pending.add(b, await this.ctx.series.ids(b.org, b.host, b.seriesKeys), this.ctx.now());
+    for (const b of record.batches) {
+      const ids = await this.ctx.series.ids(b.org, b.host, b.seriesKeys, { enforceLimits: false });
+      pending.add(b, ids, this.ctx.now());
+    }
     await applyFlush(this.ctx.redis, this.ctx.keys, pending.take().payload, false);
   }
 
@@ -244,11 +295,45 @@ export class SampleWriter {
   /** Stops accepting, flushes everything pending (to Redis or the spool) and closes the spool. Idempotent. */
   async close(): Promise<void> {
     this.closed = true;
+    this.redis.off('ready', this.onReady);
     clearInterval(this.replayTimer);
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.flush();
     await this.replaying;
     await this.spool.close();
+  }
+}
+
+/**
+ * When an open breaker lets its next probe through: `firstMs` after it opened, doubling after each
+ * failed probe up to `maxMs`; at once (duration 0) when the connection became ready after the breaker
+ * (re)opened, which is how Redis coming back after an outage or a freeze usually shows.
+ */
+class ProbeBackoff implements IBackoffFactory<unknown> {
+  private readyAt = 0;
+
+  constructor(
+    private readonly firstMs: number,
+    private readonly maxMs: number,
+  ) {}
+
+  connectionReady(): void {
+    this.readyAt = performance.now();
+  }
+
+  next(): IBackoff<unknown> {
+    return this.step(Math.min(this.firstMs, this.maxMs));
+  }
+
+  private step(delayMs: number): IBackoff<unknown> {
+    const since = performance.now();
+    const readySince = () => this.readyAt > since;
+    return {
+      get duration() {
+        return readySince() ? 0 : delayMs;
+      },
+      next: () => this.step(Math.min(delayMs * 2, this.maxMs)),
+    };
   }
 }

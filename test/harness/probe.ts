@@ -9,10 +9,12 @@ export async function withConnection<T>(
   port: number,
   fn: (client: Redis) => Promise<T>,
   timeoutMs = 1000,
+  password?: string,
 ): Promise<T> {
   const client = new Redis({
     host: HOST,
     port,
+    password,
     lazyConnect: true,
     enableReadyCheck: false,
     enableOfflineQueue: false,
@@ -50,9 +52,14 @@ export function parseInfo(text: string): Map<string, string> {
  * while the AOF is replayed; INFO is checked too so the answer does not depend on that detail.
  * Sentinels have no persistence section, hence "not loading" rather than "loading:0".
  */
-export async function isReady(port: number): Promise<boolean> {
-  return withConnection(port, async (client) => {
-    if ((await client.ping()) !== 'PONG') return false;
-    return parseInfo(await client.info('persistence')).get('loading') !== '1';
-  });
+export async function isReady(port: number, password?: string): Promise<boolean> {
+  return withConnection(
+    port,
+    async (client) => {
+      if ((await client.ping()) !== 'PONG') return false;
+      return parseInfo(await client.info('persistence')).get('loading') !== '1';
+    },
+    1000,
+    password,
+  );
 }

@@ -13,6 +13,8 @@ export interface StartRedisOptions {
   pickPort?: () => Promise<number>;
   /** How long start and restart may take before failing with the log tail. @defaultValue 15000 */
   readyTimeoutMs?: number;
+  /** Started with `--requirepass`; the harness' own probes and `client()` authenticate with it. */
+  password?: string;
 }
 
 /** Where a server's config file lives when `config` is given: inside its own directory. */
@@ -31,7 +33,8 @@ export interface ServerPlace {
  * settings Vitals requires in production (`noeviction`, AOF) so tests see the same behaviour.
  */
 export function redisArgs(options: StartRedisOptions, place: ServerPlace): string[] {
-  const { config, sentinel = false, appendonly = true, args = [] } = options;
+  const { config, sentinel = false, appendonly = true, password } = options;
+  const args = [...(password === undefined ? [] : ['--requirepass', password]), ...(options.args ?? [])];
   const head = config === undefined ? [] : [configPath(place.dir)];
   const listen = ['--port', String(place.port), '--bind', HOST];
   const common = [...listen, '--dir', place.dir, '--logfile', place.logFile];

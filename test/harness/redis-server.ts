@@ -100,9 +100,17 @@ export class RedisServer {
     this.paused = false;
   }
 
-  /** An ioredis client for this server, disconnected by `close()`. Errors are swallowed unless you listen. */
+  /**
+   * An ioredis client for this server (with its `password`, if any), disconnected by `close()`. Errors
+   * are swallowed unless you listen.
+   */
   client(options: RedisOptions = {}): Redis {
-    const client = new Redis({ host: this.host, port: this.port, ...options });
+    const client = new Redis({
+      host: this.host,
+      port: this.port,
+      password: this.options.password,
+      ...options,
+    });
     client.on('error', () => {});
     this.clients.add(client);
     return client;
@@ -172,7 +180,8 @@ export class RedisServer {
     const timeoutMs = this.options.readyTimeoutMs ?? 15_000;
     const message = `redis-server on port ${this.port} to be ready`;
     // A process that exits (bad config, port taken) ends the wait at once instead of at the deadline.
-    const poll = async () => (this.running ? (await isReady(this.port)) && 'ready' : 'exited');
+    const poll = async () =>
+      this.running ? (await isReady(this.port, this.options.password)) && 'ready' : 'exited';
     try {
       if ((await waitFor(poll, { timeoutMs, intervalMs: 25, message })) === 'exited') {
         throw new Error('the process exited');

@@ -1,6 +1,6 @@
 import type { Response as LightResponse } from 'light-my-request';
 import { pino } from 'pino';
-import { createRuntime, type Runtime } from '../../src/cli/runtime.ts';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/cli/runtime.ts';
 import { testConfig } from './config.ts';
 
 export const ADMIN_TOKEN = `vt_${'a'.repeat(43)}`;
@@ -9,7 +9,7 @@ export interface ApiEnv {
   readonly runtime: Runtime;
   /** Sends a request as the admin token of the default org (or another token). */
   call(
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     url: string,
     options?: { payload?: unknown; headers?: Record<string, string>; token?: string },
   ): Promise<LightResponse>;
@@ -21,6 +21,9 @@ export async function apiEnv(
   redisUrl: string,
   prefix: string,
   env: Record<string, string> = {},
+  options: RuntimeOptions = {},
+  /** `waitForRedis: false` returns at once, for servers started while Redis is down. */
+  start: { waitForRedis?: boolean } = {},
 ): Promise<ApiEnv> {
   const config = testConfig({
     REDIS_URL: redisUrl,
@@ -29,9 +32,11 @@ export async function apiEnv(
     VITALS_LOCAL_AGENT: 'false',
     ...env,
   });
-  const runtime = await createRuntime(config, pino({ level: 'silent' }));
-  await waitReady(runtime);
-  await runtime.api.tenancy.bootstrap({ adminToken: ADMIN_TOKEN });
+  const runtime = await createRuntime(config, pino({ level: 'silent' }), options);
+  if (start.waitForRedis !== false) {
+    await waitReady(runtime);
+    await runtime.api.tenancy.bootstrap({ adminToken: ADMIN_TOKEN });
+  }
   return {
     runtime,
     call: (method, url, options = {}) =>

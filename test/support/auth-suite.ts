@@ -1,14 +1,11 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { expect } from 'vitest';
-import { buildApp } from '../../src/api/app.ts';
-import { installAuth } from '../../src/api/auth.ts';
-import { hostRoutes } from '../../src/api/routes/hosts.ts';
-import { tokenRoutes } from '../../src/api/routes/tokens.ts';
+import { routeTable } from '../../src/api/index.ts';
+import { createRuntime } from '../../src/cli/runtime.ts';
 import type { Scope } from '../../src/contract/index.ts';
-import { HealthRegistry } from '../../src/monitor/index.ts';
-import { createRedis, Keys, type RedisClient } from '../../src/redis/index.ts';
-import { grants, RedisTenancy, type RedisTenancyOptions, type Tenancy } from '../../src/tenancy/index.ts';
+import type { RedisClient } from '../../src/redis/index.ts';
+import { grants, type RedisTenancy, type Tenancy } from '../../src/tenancy/index.ts';
 import { waitFor } from '../harness/index.ts';
 import { testConfig } from './config.ts';
 
@@ -16,8 +13,8 @@ const SCOPES: readonly Scope[] = ['ingest', 'read', 'admin'];
 
 /** One protected route, as the shared auth suite calls it. */
 export interface ProtectedRoute {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  /** For `resource` routes: a URL naming an existing resource of org A (e.g. `/api/v1/hosts/web-1`). */
+  readonly method: string;
+  /** A URL naming, where the route takes one, an existing resource of org A (e.g. `/api/v1/hosts/web-1`). */
   readonly url: string;
   /** The scope the route requires. */
   readonly scope: Scope;
@@ -31,6 +28,42 @@ export interface ProtectedRoute {
   readonly kind: 'resource' | 'collection';
   /** After org B's attempt, org A's admin token must still get 200 here (e.g. the host B tried to delete). */
   readonly survivesAt?: string;
+}
+
+/** How the suite fills in each route of the app: path parameters and bodies, from the test's data. */
+export interface RouteFixture {
+  /** The value of each path parameter of a route pattern (e.g. `:id` of `/api/v1/tokens/:id`). */
+  readonly param: (pattern: string, name: string) => string;
+  /** Bodies (and headers) by `METHOD pattern`; a route with none is sent no body. */
+  readonly requests?: Readonly<
+    Record<string, { payload: InjectOptions['payload']; headers?: Record<string, string>; query?: string }>
+  >;
+}
+
+/**
+ * Every protected route of the app, from its own route table: a route added later is covered without
+ * editing the suite (if it needs a body, the suite reports the 4xx org B got until the test gives one).
+ */
+export function protectedRoutes(app: FastifyInstance, fixture: RouteFixture): ProtectedRoute[] {
+  const table = routeTable(app).filter(
+    (r) => r.url.startsWith('/api/') && r.scope !== undefined && r.scope !== 'public',
+  );
+  const gets = new Set(table.filter((r) => r.method === 'GET').map((r) => r.url));
+  return table.map((r) => {
+    const url = r.url.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(fixture.param(r.url, name)));
+    const request = fixture.requests?.[`${r.method} ${r.url}`];
+    const resource = r.url.includes(':');
+    const changes = r.method === 'PATCH' || r.method === 'DELETE';
+    return {
+      method: r.method,
+      url: request?.query ? `${url}?${request.query}` : url,
+      scope: r.scope as Scope,
+      payload: request?.payload,
+      headers: request?.headers,
+      kind: resource ? 'resource' : 'collection',
+      survivesAt: resource && changes && gets.has(r.url) ? url : undefined,
+    };
+  });
 }
 
 export interface SuiteTokens {
@@ -58,7 +91,12 @@ interface Answer {
 async function call(app: FastifyInstance, route: ProtectedRoute, authorization?: string): Promise<Answer> {
   const headers: Record<string, string> = { ...route.headers };
   if (authorization !== undefined) headers.authorization = authorization;
-  const res = await app.inject({ method: route.method, url: route.url, payload: route.payload, headers });
+  const res = await app.inject({
+    method: route.method as InjectOptions['method'],
+    url: route.url,
+    payload: route.payload,
+    headers,
+  });
   let code: string | undefined;
   try {
     code = (res.json() as { error?: { code?: string } }).error?.code;
@@ -134,29 +172,24 @@ export interface TenancyTestApp {
   close(): Promise<void>;
 }
 
-/** The HTTP app with auth, token and host routes on a tenancy over `redisUrl` under `prefix`. */
+/**
+ * The whole app (as the server builds it) over `redisUrl` under `prefix`, without the admin bootstrap
+ * (the test runs it and gets the generated token) and without the built-in agent.
+ */
 export async function tenancyTestApp(
   redisUrl: string,
   prefix: string,
-  options: { logger?: Logger; tenancy?: Partial<RedisTenancyOptions> } = {},
+  options: { logger?: Logger } = {},
 ): Promise<TenancyTestApp> {
   const logger = options.logger ?? pino({ level: 'silent' });
-  const redis = createRedis({ config: testConfig({ REDIS_URL: redisUrl }).redis, logger }, 'request');
+  const config = testConfig({ REDIS_URL: redisUrl, VITALS_KEY_PREFIX: prefix });
+  const runtime = await createRuntime(config, logger, { bootstrap: false });
   // A request-role connection has no offline queue: wait until it can take commands.
-  await waitFor(() => redis.status === 'ready', { timeoutMs: 5000 });
-  const tenancy = new RedisTenancy({ redis, keys: new Keys(prefix), logger, ...options.tenancy });
-  const health = new HealthRegistry({ serviceId: 'vitals', releaseId: 'test' });
-  const app = await buildApp({ logger, health, isReady: () => true });
-  installAuth(app, tenancy);
-  tokenRoutes(app, { tenancy });
-  hostRoutes(app, { tenancy });
+  await waitFor(() => runtime.redis.status === 'ready', { timeoutMs: 5000 });
   return {
-    app,
-    tenancy,
-    redis,
-    async close() {
-      await app.close();
-      redis.disconnect();
-    },
+    app: runtime.app,
+    tenancy: runtime.api.tenancy,
+    redis: runtime.redis,
+    close: () => runtime.close(),
   };
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { CollectControl } from '../../collect/index.ts';
 import type { Scope } from '../../contract/index.ts';
-import { authOf, strictValidator } from '../auth.ts';
+import { authOf } from '../auth.ts';
 
 export interface CollectRouteDeps {
   /** `createCollection(…).control`. */
@@ -74,7 +74,7 @@ const tags = ['collection'];
 export function collectRoutes(app: FastifyInstance, deps: CollectRouteDeps): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const { collect } = deps;
-  const guard = (scope: Scope) => ({ config: { scope }, validatorCompiler: strictValidator });
+  const guard = (scope: Scope) => ({ config: { scope } });
   const orgOf = (request: FastifyRequest) => authOf(request).org;
 
   api.post(

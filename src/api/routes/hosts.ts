@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { Host, HostCreate, HostPatch, maskHost, type Tenancy } from '../../tenancy/index.ts';
-import { authOf, strictValidator } from '../auth.ts';
+import { authOf } from '../auth.ts';
 import { PublicError } from '../errors.ts';
 
 export interface HostRouteDeps {
@@ -39,7 +39,6 @@ export function hostRoutes(app: FastifyInstance, deps: HostRouteDeps): void {
     '/api/v1/hosts',
     {
       config: { scope: 'admin' },
-      validatorCompiler: strictValidator,
       schema: { summary: 'Create a host', tags, body: HostCreate, response: { 201: Host } },
     },
     async (request, reply) => {
@@ -52,7 +51,6 @@ export function hostRoutes(app: FastifyInstance, deps: HostRouteDeps): void {
     '/api/v1/hosts/:id',
     {
       config: { scope: 'read' },
-      validatorCompiler: strictValidator,
       schema: { summary: 'Get a host', tags, params: HostParams, response: { 200: Host } },
     },
     async (request) => {
@@ -66,7 +64,6 @@ export function hostRoutes(app: FastifyInstance, deps: HostRouteDeps): void {
     '/api/v1/hosts/:id',
     {
       config: { scope: 'admin' },
-      validatorCompiler: strictValidator,
       schema: {
         summary: 'Change a host',
         tags,
@@ -85,7 +82,6 @@ export function hostRoutes(app: FastifyInstance, deps: HostRouteDeps): void {
     '/api/v1/hosts/:id',
     {
       config: { scope: 'admin' },
-      validatorCompiler: strictValidator,
       schema: { summary: 'Delete a host', tags, params: HostParams, response: { 204: Type.Null() } },
     },
     async (request, reply) => {

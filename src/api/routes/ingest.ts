@@ -19,6 +19,14 @@ const headers = Type.Object({
   ),
 });
 
+const ignored = (what: string) => Type.Optional(Type.String({ description: `${what}; accepted, ignored` }));
+/** What Telegraf's `outputs.influxdb` sends beside the lines, so the strict query schema lets it in. */
+const INFLUX_V1_PARAMS = {
+  db: ignored('InfluxDB 1.x database'),
+  rp: ignored('InfluxDB 1.x retention policy'),
+  consistency: ignored('InfluxDB 1.x write consistency'),
+};
+
 /**
  * Push ingestion: JSON batches and Influx line protocol. 2xx only once the batch is durable (or
  * `ack=buffered` accepted it); 429/503 carry Retry-After; other 4xx mean the batch can never succeed.
@@ -69,6 +77,7 @@ export function ingestRoutes(app: FastifyInstance, services: ApiServices): void 
           ),
           host: Type.Optional(Type.String({ description: 'host of lines without a host tag' })),
           ack: Ack,
+          ...INFLUX_V1_PARAMS,
         }),
         headers,
       },

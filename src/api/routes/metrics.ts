@@ -1,20 +1,25 @@
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { fromNumber } from '../../contract/index.ts';
 import {
   AGGREGATE_FNS,
   type AggregateFn,
   aggregate,
+  checkBucketCount,
   exportLines,
+  hotLatest,
+  hotRecent,
   latest,
+  orHot,
   type Points,
   range,
   recent,
 } from '../../tsdb/index.ts';
+import { answerId, cacheable, queryGroup } from '../query-cache.ts';
 import type { ApiServices } from '../services.ts';
 import { fieldOf, toColumns, toRows } from '../shape.ts';
-import { HostParams, hostOf, seriesOfQuery, TimeRange, timeRange } from './params.ts';
+import { HostParams, hostOf, seriesNeeded, seriesOfQuery, TimeRange, timeRange } from './params.ts';
 
 type Shape = 'rows' | 'columns';
 
@@ -27,13 +32,9 @@ function shaped(series: ReadonlyMap<string, Points>, shape: Shape | undefined) {
   return { count: rows.length, rows };
 }
 
-/** Results of a closed range (ending over a minute ago) never change: they are cached. */
-function cacheable(to: number, now: number): boolean {
-  return to <= now - 60_000;
-}
-
-function cacheId(parts: unknown): string {
-  return createHash('sha1').update(JSON.stringify(parts)).digest('hex');
+/** `partial: true` on answers the hot tier gave alone while Redis was unreachable; nothing otherwise. */
+function partialMark(partial: boolean): { partial?: true } {
+  return partial ? { partial: true } : {};
 }
 
 const FN = Type.Union(AGGREGATE_FNS.map((f) => Type.Literal(f)));
@@ -56,8 +57,14 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices): void
     },
     async (request) => {
       const { org, host } = await hostOf(services, request);
-      const keys = await seriesOfQuery(services, org, host.id, request.query.metrics);
-      const values = await latest(tsdb.ctx, org, host.id, keys);
+      const series = await seriesOfQuery(services, org, host.id, request.query.metrics);
+      const keys = series.value;
+      const answer = await orHot(
+        tsdb.ctx,
+        () => latest(tsdb.ctx, org, host.id, keys),
+        () => hotLatest(tsdb.ctx, org, host.id, keys),
+      );
+      const values = answer.value;
       const points = new Map(
         [...values].map(([k, s]) => [
           k,
@@ -67,8 +74,15 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices): void
       const metrics = toRows(points);
       return {
         host: host.id,
+        ...partialMark(series.partial || answer.partial),
         count: values.size,
-        metrics: [...values].map(([key, s]) => ({ series: key, field: fieldOf(key), ...s })),
+        // JSON has no NaN or ±Infinity: such values go out as "NaN", "+Inf", "-Inf", never as null.
+        metrics: [...values].map(([key, s]) => ({
+          series: key,
+          field: fieldOf(key),
+          timestamp: s.timestamp,
+          value: fromNumber(s.value),
+        })),
         rows: metrics,
       };
     },
@@ -91,9 +105,18 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices): void
     },
     async (request) => {
       const { org, host } = await hostOf(services, request);
-      const keys = await seriesOfQuery(services, org, host.id, request.query.metrics);
-      const points = await recent(tsdb.ctx, org, host.id, keys, request.query.count ?? 100);
-      return { host: host.id, ...shaped(points, request.query.shape) };
+      const series = await seriesOfQuery(services, org, host.id, request.query.metrics);
+      const count = request.query.count ?? 100;
+      const answer = await orHot(
+        tsdb.ctx,
+        () => recent(tsdb.ctx, org, host.id, series.value, count),
+        () => hotRecent(tsdb.ctx, org, host.id, series.value, count),
+      );
+      return {
+        host: host.id,
+        ...partialMark(series.partial || answer.partial),
+        ...shaped(answer.value, request.query.shape),
+      };
     },
   );
 
@@ -118,7 +141,7 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices): void
       const { org, host } = await hostOf(services, request);
       const now = Date.now();
       const { from, to } = timeRange(request.query, now);
-      const keys = await seriesOfQuery(services, org, host.id, request.query.metrics);
+      const keys = await seriesNeeded(services, org, host.id, request.query.metrics);
       const limit = request.query.limit ?? 1000;
       const load = async () => {
         const result = await range(tsdb.ctx, org, host.id, keys, from, to, limit);
@@ -133,9 +156,9 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices): void
         };
       };
       if (!cacheable(to, now)) return load();
-      return cache.getOrLoad(
-        `${org}:q:${host.id}`,
-        cacheId(['range', keys, from, to, limit, request.query.shape]),
+      return cache.getOrLoadGrouped(
+        queryGroup(org, host.id),
+        answerId(['range', keys, from, to, limit, request.query.shape]),
         load,
       );
     },
@@ -169,12 +192,14 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices): void
       },
     },
     async (request) => {
-      const { org, host } = await hostOf(services, request);
       const now = Date.now();
       const { from, to } = timeRange(request.query, now);
-      const keys = await seriesOfQuery(services, org, host.id, request.query.metrics);
       const fn = request.query.fn ?? 'avg';
       const step = request.query.step ?? Math.max(1000, Math.ceil((to - from) / 300 / 1000) * 1000);
+      // A step too fine for the range is refused (400) before anything is read.
+      checkBucketCount(from, to, step);
+      const { org, host } = await hostOf(services, request);
+      const keys = await seriesNeeded(services, org, host.id, request.query.metrics);
       const load = async () => {
         const result = await aggregate(tsdb.ctx, org, host.id, keys, from, to, step, fn);
         return {
@@ -187,9 +212,9 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices): void
         };
       };
       if (!cacheable(to, now)) return load();
-      return cache.getOrLoad(
-        `${org}:q:${host.id}`,
-        cacheId(['agg', keys, from, to, step, fn, request.query.shape]),
+      return cache.getOrLoadGrouped(
+        queryGroup(org, host.id),
+        answerId(['agg', keys, from, to, step, fn, request.query.shape]),
         load,
       );
     },
@@ -223,6 +248,8 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices): void
       const { org, host } = await hostOf(services, request);
       const { from, to } = timeRange(request.query, Date.now(), 86_400_000);
       const format = request.query.format ?? 'csv';
+      // Asked before the first byte goes out: with Redis away the answer is a 503, not a cut stream.
+      await seriesNeeded(services, org, host.id, undefined);
       const lines = exportLines(tsdb.ctx, { format, org, hosts: [host.id], from, to });
       const types = {
         csv: 'text/csv',

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { overviewNamespace } from '../../cache/index.ts';
 import {
   formatExposition,
   fromNumber,
@@ -6,7 +7,7 @@ import {
   type Sample,
   type SampleValue,
 } from '../../contract/index.ts';
-import { latestMany } from '../../tsdb/index.ts';
+import { hotLatestMany, latestMany, orHot } from '../../tsdb/index.ts';
 import { authOf } from '../auth.ts';
 import type { ApiServices, HostSummary } from '../services.ts';
 import { fieldOf } from '../shape.ts';
@@ -39,18 +40,31 @@ export interface OverviewHost {
   readonly latest: Record<string, SampleValue>;
 }
 
-export const OVERVIEW_NAMESPACE = (org: string) => `${org}:overview`;
+export interface Overview {
+  readonly hosts: OverviewHost[];
+  readonly generatedAt: number;
+  /** Set while Redis is unreachable: newest values only from this process' hot tier. */
+  readonly partial?: true;
+}
 
-async function buildOverview(
-  services: ApiServices,
-  org: string,
-): Promise<{ hosts: OverviewHost[]; generatedAt: number }> {
+/** The newest sample of every series of these hosts: from Redis, or the hot tier alone while it is away. */
+function newestOf(services: ApiServices, org: string, hosts: readonly string[]) {
+  const { ctx } = services.tsdb;
+  return orHot(
+    ctx,
+    () => latestMany(ctx, org, hosts),
+    () => hotLatestMany(ctx, org, hosts),
+  );
+}
+
+async function buildOverview(services: ApiServices, org: string): Promise<Overview> {
   const hosts = await services.hosts.list(org);
-  const values = await latestMany(
-    services.tsdb.ctx,
+  const answer = await newestOf(
+    services,
     org,
     hosts.map((h) => h.id),
   );
+  const values = answer.value;
   const now = Date.now();
   const out = hosts.map((host): OverviewHost => {
     const series = values.get(host.id);
@@ -72,7 +86,7 @@ async function buildOverview(
       latest,
     };
   });
-  return { hosts: out, generatedAt: now };
+  return { hosts: out, generatedAt: now, ...(answer.partial && { partial: true as const }) };
 }
 
 /** The overview (every host with status and newest values) and the Prometheus federation endpoint. */
@@ -86,8 +100,13 @@ export function overviewRoutes(app: FastifyInstance, services: ApiServices): voi
     },
     async (request) => {
       const org = authOf(request).org;
-      // Cached for VITALS_CACHE_TTL and dropped whenever new data lands for the org.
-      return cache.getOrLoad(OVERVIEW_NAMESPACE(org), 'all', () => buildOverview(services, org));
+      // Cached for VITALS_CACHE_TTL and dropped whenever new data lands for the org; a partial
+      // overview (Redis away) is never cached.
+      const cached = await cache.get<Overview>(overviewNamespace(org), 'all');
+      if (cached) return cached;
+      const overview = await buildOverview(services, org);
+      if (!overview.partial) await cache.set(overviewNamespace(org), 'all', overview);
+      return overview;
     },
   );
 
@@ -103,8 +122,8 @@ export function overviewRoutes(app: FastifyInstance, services: ApiServices): voi
     async (request, reply) => {
       const org = authOf(request).org;
       const hosts = await services.hosts.list(org);
-      const values = await latestMany(
-        services.tsdb.ctx,
+      const { value: values, partial } = await newestOf(
+        services,
         org,
         hosts.map((h) => h.id),
       );
@@ -117,6 +136,8 @@ export function overviewRoutes(app: FastifyInstance, services: ApiServices): voi
       }
       // The exposition format wants a metric's samples together.
       samples.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      // The text format has no place for it: a header says the answer holds only the hot tier's values.
+      if (partial) reply.header('x-vitals-partial', 'true');
       return reply
         .type('text/plain; version=0.0.4; charset=utf-8')
         .send(formatExposition(samples, { flavor: 'prometheus', withTimestamps: true }));

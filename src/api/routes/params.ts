@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { checkSeriesKey, type IngestLimits, IngestRejectedError } from '../../ingest/index.ts';
+import { hotSeries, type MaybePartial, orHot } from '../../tsdb/index.ts';
 import { authOf } from '../auth.ts';
 import { PublicError } from '../errors.ts';
 import type { ApiServices } from '../services.ts';
@@ -64,8 +65,29 @@ export function splitMetrics(list: string): string[] {
   return out.filter(Boolean);
 }
 
-/** The series a query asks for: the named ones (400 naming a bad one) or every series of the host. */
+/**
+ * The series a query asks for: the named ones (400 naming a bad one) or every series of the host —
+ * while Redis is unreachable, every series the hot tier holds (marked partial).
+ */
 export async function seriesOfQuery(
+  services: ApiServices,
+  org: string,
+  host: string,
+  metrics: string | undefined,
+): Promise<MaybePartial<string[]>> {
+  const { ctx } = services.tsdb;
+  if (metrics === undefined || metrics.trim() === '') {
+    return orHot(
+      ctx,
+      async () => [...(await ctx.series.all(org, host)).values()].sort(),
+      () => hotSeries(ctx, org, host),
+    );
+  }
+  return { value: namedSeries(metrics), partial: false };
+}
+
+/** The series of a query that must read Redis anyway (ranges, aggregates): no hot-tier fallback. */
+export async function seriesNeeded(
   services: ApiServices,
   org: string,
   host: string,
@@ -74,6 +96,10 @@ export async function seriesOfQuery(
   if (metrics === undefined || metrics.trim() === '') {
     return [...(await services.tsdb.ctx.series.all(org, host)).values()].sort();
   }
+  return namedSeries(metrics);
+}
+
+function namedSeries(metrics: string): string[] {
   return splitMetrics(metrics).map((field) => {
     try {
       return checkSeriesKey(keyOfField(field), NAME_LIMITS);

@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { CreatedToken, type Tenancy, TokenCreate, TokenInfo } from '../../tenancy/index.ts';
-import { authOf, strictValidator } from '../auth.ts';
+import { authOf } from '../auth.ts';
 
 export interface TokenRouteDeps {
   readonly tenancy: Tenancy;
@@ -23,7 +23,6 @@ export function tokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): void {
     '/api/v1/tokens',
     {
       config: { scope: 'admin' },
-      validatorCompiler: strictValidator,
       schema: {
         summary: 'Create a token (its secret is shown once)',
         tags: ['tokens'],
@@ -54,7 +53,6 @@ export function tokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): void {
     '/api/v1/tokens/:id',
     {
       config: { scope: 'admin' },
-      validatorCompiler: strictValidator,
       schema: {
         summary: 'Revoke a token',
         tags: ['tokens'],

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { QueryRejectedError } from '../errors.ts';
 import { DAY_MS, WINDOW_MS } from '../layout.ts';
-import { type IndexSets, planAggregate, sealedSource } from './aggregate-plan.ts';
+import {
+  checkBucketCount,
+  type IndexSets,
+  MAX_BUCKETS,
+  planAggregate,
+  sealedSource,
+} from './aggregate-plan.ts';
 import { BucketFold, percentileBuckets, rollRaw } from './buckets.ts';
 
 const D = Date.UTC(2025, 0, 10);
@@ -35,6 +42,14 @@ describe('planAggregate', () => {
       to: D + 120_000 - 1,
     });
     expect(planAggregate(D + 5, D + 5, 1000, 'avg')).toMatchObject({ from: D, to: D + 999 });
+  });
+
+  it('does refuse more than a million buckets with a QueryRejectedError naming the limit', () => {
+    expect(() => planAggregate(D, D + MAX_BUCKETS * 1000 - 1, 1000, 'avg')).not.toThrow();
+    const tooMany = () => checkBucketCount(D, D + MAX_BUCKETS * 1000, 1000);
+    expect(tooMany).toThrow(QueryRejectedError);
+    expect(tooMany).toThrow('the range holds 1,000,001 buckets of 1000 ms; at most 1,000,000 per query');
+    expect(() => planAggregate(0, D, 60_000, 'max')).toThrow(/buckets of 60000 ms; at most 1,000,000/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { QueryRejectedError } from '../errors.ts';
 import { bucketStart, dayStart, type Tier } from '../layout.ts';
 import { columnsFor, type RollupColumn } from './rollup-columns.ts';
 import type { AggregateFn } from './types.ts';
@@ -28,23 +29,44 @@ export interface AggregatePlan {
   readonly columns: ReadonlySet<RollupColumn>;
 }
 
+const count = (n: number) => n.toLocaleString('en-US');
+
 /**
- * Tier choice from the step. Steps of a minute or more are rounded to whole minutes, so 1-minute
- * rollups always combine exactly into buckets; buckets are aligned to the step (start = ⌊t/step⌋·step)
- * and whole: [from, to] is widened to the buckets it touches. Preferred tier: raw for steps below a
- * minute and for percentiles (which rollups cannot give); 1h for whole hours; else 1m.
+ * The step as used (whole minutes from a minute up) and the whole buckets [first, last] it makes.
+ * Past `MAX_BUCKETS` buckets it throws `QueryRejectedError` (a 400 naming the limit).
  */
-export function planAggregate(from: number, to: number, stepMs: number, fn: AggregateFn): AggregatePlan {
+function bucketsOf(from: number, to: number, stepMs: number) {
   if (!Number.isFinite(stepMs) || stepMs < 1)
     throw new RangeError(`step must be at least 1 ms (got ${stepMs})`);
   const step = stepMs >= MINUTE_MS ? Math.round(stepMs / MINUTE_MS) * MINUTE_MS : Math.floor(stepMs);
   const first = bucketStart(from, step);
   const last = bucketStart(to, step) + step - 1;
-  if ((last + 1 - first) / step > MAX_BUCKETS) {
-    throw new RangeError(
-      `${(last + 1 - first) / step} buckets asked for; at most ${MAX_BUCKETS}: use a larger step`,
+  const buckets = (last + 1 - first) / step;
+  if (buckets > MAX_BUCKETS) {
+    throw new QueryRejectedError(
+      `the range holds ${count(buckets)} buckets of ${step} ms; at most ${count(MAX_BUCKETS)} per query (raise step)`,
     );
   }
+  return { step, first, last };
+}
+
+/**
+ * Refuses an aggregate of more than `MAX_BUCKETS` buckets with `QueryRejectedError`. Plain arithmetic,
+ * so a route runs it before it reads anything (`aggregate` checks again through `planAggregate`).
+ */
+export function checkBucketCount(from: number, to: number, stepMs: number): void {
+  bucketsOf(from, to, stepMs);
+}
+
+/**
+ * Tier choice from the step. Steps of a minute or more are rounded to whole minutes, so 1-minute
+ * rollups always combine exactly into buckets; buckets are aligned to the step (start = ⌊t/step⌋·step)
+ * and whole: [from, to] is widened to the buckets it touches. Preferred tier: raw for steps below a
+ * minute and for percentiles (which rollups cannot give); 1h for whole hours; else 1m. Throws
+ * `QueryRejectedError` past `MAX_BUCKETS` buckets, before anything is read.
+ */
+export function planAggregate(from: number, to: number, stepMs: number, fn: AggregateFn): AggregatePlan {
+  const { step, first, last } = bucketsOf(from, to, stepMs);
   const quantile = QUANTILES[fn];
   const preferred: Tier =
     quantile !== undefined || step < MINUTE_MS ? 'raw' : step % HOUR_MS === 0 ? '1h' : '1m';

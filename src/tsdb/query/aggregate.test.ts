@@ -1,5 +1,7 @@
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { uniquePrefix, useRedis } from '../../../test/harness/index.ts';
+import { QueryRejectedError } from '../errors.ts';
 import { bucketStart, DAY_MS, WINDOW_MS } from '../layout.ts';
 import type { Points } from '../points.ts';
 import { aggregate } from './aggregate.ts';
@@ -183,9 +185,17 @@ describe('aggregate', () => {
     expect(r.tiers).toEqual([]);
   });
 
-  it('does refuse a step that would make too many buckets', async () => {
-    const ctx = await stored('sealed');
-    await expect(aggregate(ctx, 'o', 'h', ['s'], 0, NOW, 1000, 'avg')).rejects.toThrow(RangeError);
+  it('does refuse a step that would make too many buckets before it reads anything', async () => {
+    // A client that never connects: any read would fail with a connection error instead.
+    const offline = new Redis({ lazyConnect: true, enableOfflineQueue: false });
+    const ctx = testContext(offline, uniquePrefix('agg-big'), NOW);
+    const from = NOW - 20 * DAY_MS;
+    await expect(aggregate(ctx, 'o', 'h', ['s'], from, NOW - 1, 1000, 'avg')).rejects.toThrow(
+      new QueryRejectedError(
+        'the range holds 1,728,000 buckets of 1000 ms; at most 1,000,000 per query (raise step)',
+      ),
+    );
     await expect(aggregate(ctx, 'o', 'h', ['s'], 0, NOW, 0, 'avg')).rejects.toThrow(RangeError);
+    offline.disconnect();
   });
 });

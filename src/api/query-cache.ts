@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { type Cache, overviewNamespace } from '../cache/index.ts';
+
+/**
+ * Which query answers are cached and which writes drop them. An answer is cached only for a closed
+ * range — one ending at least `CLOSED_AFTER_MS` ago — so a fresh sample cannot change it; a late
+ * sample (older than that, minus a margin for clocks) drops every cached answer about its host, in
+ * every process (the entries share one Redis HASH per host).
+ */
+export const CLOSED_AFTER_MS = 60_000;
+/** Samples this much younger than the closed-range cut-off still drop cached answers (clock skew). */
+const MARGIN_MS = 10_000;
+
+/** True when a range ending at `to` is closed now, so its answer may be cached. */
+export function cacheable(to: number, now: number): boolean {
+  return to <= now - CLOSED_AFTER_MS;
+}
+
+/** The cache group of a host's query answers. */
+export function queryGroup(org: string, host: string): string {
+  return `${org}:q:${host}`;
+}
+
+/** A short stable id for the parameters of one answer. */
+export function answerId(parts: unknown): string {
+  return createHash('sha1').update(JSON.stringify(parts)).digest('hex');
+}
+
+/** What one write brought per host: its oldest sample's timestamp. */
+export interface WrittenHost {
+  readonly host: string;
+  readonly oldest: number;
+}
+
+/**
+ * After a write: drops the org's overview and the cached answers of every host that received a
+ * sample old enough to fall inside a closed range. The caller awaits it before acknowledging, so a
+ * read after the acknowledgement cannot be answered from a cache that predates the write.
+ */
+export async function invalidateAfterWrite(
+  cache: Cache,
+  org: string,
+  written: readonly WrittenHost[],
+  now: number,
+): Promise<void> {
+  const late = written.filter((w) => w.oldest <= now - CLOSED_AFTER_MS + MARGIN_MS);
+  await Promise.all([
+    cache.invalidate(overviewNamespace(org), 'all'),
+    cache.dropGroups(late.map((w) => queryGroup(org, w.host))),
+  ]);
+}

@@ -1,0 +1,60 @@
+import type { RedisClient } from './connection.ts';
+
+/** What a connection last reported, for checks that need more than "the command failed". */
+export interface ConnectionWatch {
+  /** The last error the connection emitted since it was last ready (cleared on 'ready'). */
+  readonly lastError: () => Error | undefined;
+}
+
+const watches = new WeakMap<RedisClient, ConnectionWatch>();
+
+/**
+ * Remembers the last connection error of a client (idempotent: one watch per client). A request-role
+ * command sent while the client is not connected fails with "Stream isn't writeable …", whatever kept
+ * it from connecting; the emitted error says why (refused, WRONGPASS, NOAUTH …). On Cluster, node
+ * connection errors count too.
+ */
+export function watchConnection(client: RedisClient): ConnectionWatch {
+  const existing = watches.get(client);
+  if (existing) return existing;
+  let last: Error | undefined;
+  const remember = (err: unknown) => {
+    last = err instanceof Error ? err : new Error(String(err));
+  };
+  client.on('error', remember);
+  client.on('node error', remember);
+  client.on('ready', () => {
+    last = undefined;
+  });
+  const watch: ConnectionWatch = { lastError: () => last };
+  watches.set(client, watch);
+  return watch;
+}
+
+/**
+ * Resolves once the client is ready (at once if it is). Rejects when the client ends for good or
+ * `signal` aborts. It never sends a command, so it waits through any outage without a timeout.
+ */
+export function whenReady(client: RedisClient, signal?: AbortSignal): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  if (client.status === 'end') return Promise.reject(new Error('Connection is closed.'));
+  return new Promise<void>((resolve, reject) => {
+    const done = (err?: unknown) => {
+      client.off('ready', onReady);
+      client.off('end', onEnd);
+      signal?.removeEventListener('abort', onAbort);
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    const onReady = () => done();
+    const onEnd = () => done(new Error('Connection is closed.'));
+    const onAbort = () => done(signal?.reason ?? new Error('aborted'));
+    if (signal?.aborted) {
+      onAbort();
+      return;
+    }
+    client.on('ready', onReady);
+    client.on('end', onEnd);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
