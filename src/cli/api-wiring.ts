@@ -105,7 +105,9 @@ export function createApiServices(deps: ApiServiceDeps): ApiWiring {
         org,
         written.map((w) => w.host),
       );
-      await invalidateAfterWrite(cache, org, written, Date.now());
+      await invalidateAfterWrite(cache, org, written, Date.now(), (err) =>
+        logger.warn({ err }, 'cached overview not dropped after a write'),
+      );
     },
   });
   const collection = createCollection(
