@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { redactText } from '../contract/index.ts';
 
 /**
  * What the agent logs through. A pino logger fits (the server hands its own to the built-in agent); the
@@ -33,7 +34,8 @@ export function jsonLogger(level: LogLevel = 'info', fd = 1): AgentLogger {
     (obj: object, msg?: string): void => {
       if (NUMERIC[name] < min) return;
       const line = { level: NUMERIC[name], time: Date.now(), component: 'agent', ...obj, msg };
-      writeSync(fd, `${JSON.stringify(line, serialise)}\n`);
+      // The server's logger redacts the same way: URL userinfo, tokens, `password=…` pairs, keys.
+      writeSync(fd, `${redactText(JSON.stringify(line, serialise))}\n`);
     };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { installAuth } from './auth.ts';
-import { installErrorHandling } from './error-handler.ts';
+import { frameworkErrors, installErrorHandling } from './error-handler.ts';
 import { installRateLimit } from './rate-limit.ts';
 import { installRouteTable } from './route-table.ts';
 import { collectRoutes } from './routes/collect.ts';
@@ -13,10 +13,48 @@ import { ingestRoutes } from './routes/ingest.ts';
 import { liveRoutes } from './routes/live.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { overviewRoutes } from './routes/overview.ts';
+import { querySpans } from './routes/params.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { webRoutes } from './routes/web.ts';
 import type { ApiServices, AppConfig } from './services.ts';
+import { type ShareNames, Shares } from './shares.ts';
 import { installValidation } from './validation.ts';
+
+const LIVE_SHARES: ShareNames = {
+  what: 'live streams',
+  vars: {
+    total: 'VITALS_LIVE_STREAMS',
+    perOrg: 'VITALS_LIVE_STREAMS_PER_ORG',
+    perToken: 'VITALS_LIVE_STREAMS_PER_TOKEN',
+  },
+};
+const EXPORT_SHARES: ShareNames = {
+  what: 'exports running',
+  vars: { total: 'VITALS_EXPORTS', perOrg: 'VITALS_EXPORTS_PER_ORG', perToken: 'VITALS_EXPORTS_PER_TOKEN' },
+};
+
+/**
+ * Socket and request deadlines. `requestTimeout` (Node's): the request, headers and body, must have
+ * arrived within the body timeout, or Node answers 408 and closes the connection: a trickling body
+ * cannot hold a connection. Node looks for such requests every `connectionsCheckingInterval`, so it is
+ * kept a fraction of the timeout. It ends once the request is in, so a response that streams on (live
+ * updates, exports) is not cut by it. `handlerTimeout` (Fastify's): the answer must be sent within the
+ * request timeout, or the client gets 503 (a hijacked live stream is exempt; exports set their own).
+ * `connectionTimeout`: a socket that moves no byte either way for the idle timeout is closed.
+ */
+function timeouts(config: AppConfig) {
+  const body = config.bodyTimeoutMs;
+  return {
+    http: {
+      requestTimeout: body,
+      headersTimeout: body,
+      connectionsCheckingInterval: Math.min(1000, Math.max(100, Math.floor(body / 10))),
+    },
+    requestTimeout: body,
+    handlerTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.idleTimeoutMs,
+  };
+}
 
 /**
  * Builds the whole HTTP app without listening: every route, auth, validation, rate limit, docs and
@@ -33,7 +71,14 @@ export async function buildApp(services: ApiServices, config: AppConfig): Promis
     genReqId: () => randomUUID(),
     requestIdHeader: 'x-request-id',
     forceCloseConnections: true,
+    // Path parameters are ids: host ids up to 128 characters, token and host params up to 200 in the
+    // route schemas. Fastify's default (100) made hosts of 101–128 characters unreachable.
+    routerOptions: { maxParamLength: 256 },
+    frameworkErrors,
+    ...timeouts(config),
   });
+  // Past the cap Node closes a new connection at once, before reading a byte of it.
+  app.server.maxConnections = config.maxConnections;
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -55,14 +100,27 @@ export async function buildApp(services: ApiServices, config: AppConfig): Promis
   healthRoutes(app, services);
 
   installAuth(app, services.tenancy);
-  await installRateLimit(app, services.redis, services.keys, config.rateLimitPerMinute);
+  await installRateLimit(app, services.redis, services.keys, {
+    perToken: config.rateLimitPerMinute,
+    perOrg: config.rateLimitPerOrgPerMinute,
+  });
   tokenRoutes(app, services);
   hostRoutes(app, services);
   ingestRoutes(app, services);
-  metricsRoutes(app, services);
+  metricsRoutes(app, services, {
+    exports: new Shares(config.exports, EXPORT_SHARES, 10),
+    exportTimeoutMs: config.exportTimeoutMs,
+    exportBytesPerSec: config.exportBytesPerSec,
+    spans: querySpans(config, services.tsdb.ctx.options.retentionMs),
+  });
   overviewRoutes(app, services);
   collectRoutes(app, services);
-  liveRoutes(app, { live: services.live, tenancy: services.tenancy, ...services.liveStreams });
+  liveRoutes(app, {
+    live: services.live,
+    tenancy: services.tenancy,
+    streams: new Shares(config.liveStreams, LIVE_SHARES),
+    ...services.liveStreams,
+  });
   webRoutes(app, { distDir: services.webDir });
   return app;
 }

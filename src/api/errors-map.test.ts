@@ -42,6 +42,7 @@ const samples: Record<string, VitalsError[]> = {
     (reason) => new tenancy.TenancyError(reason, reason),
   ),
   QueryRejectedError: [new tsdb.QueryRejectedError('too many buckets')],
+  RangeTooLongError: [new tsdb.RangeTooLongError('VITALS_MAX_EXPORT_SPAN', 86_400_000, 'too long')],
   SampleRejectedError: [new tsdb.SampleRejectedError('cpu', 'bad timestamp')],
   SeriesLimitError: [new tsdb.SeriesLimitError('cpu', 'series limit')],
   StorageUnavailableError: [new tsdb.StorageUnavailableError('spool full', 5)],

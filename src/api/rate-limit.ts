@@ -3,18 +3,34 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import type { Keys, RedisClient } from '../redis/index.ts';
 import { PublicError } from './errors.ts';
+import { OrgBudget } from './org-budget.ts';
+
+export interface RateLimits {
+  /** Requests per token per minute (VITALS_RATE_LIMIT). */
+  readonly perToken: number;
+  /** Requests per org per minute, its tokens together (VITALS_RATE_LIMIT_PER_ORG). */
+  readonly perOrg: number;
+}
 
 /**
- * Per-token rate limit on `/api/…` (health, docs and the dashboard are not limited), counted in
- * Redis so every process shares the budget. While Redis is down the limiter steps aside
- * (`skipOnError`): an outage must not turn ingest into errors.
+ * Per-token and per-org rate limits on `/api/…` (health, docs and the dashboard are not limited),
+ * counted in Redis so every process shares the budgets. While Redis is down the limiters step aside
+ * (`skipOnError`): an outage must not turn ingest into errors. Call after `installAuth`: the org
+ * comes from the verified token.
  */
 export async function installRateLimit(
   app: FastifyInstance,
   redis: RedisClient,
   keys: Keys,
-  perMinute: number,
+  limits: RateLimits,
 ): Promise<void> {
+  const budget = new OrgBudget(redis, keys, limits.perOrg);
+  // Runs after authentication (an instance hook added after it) and before the per-token limiter
+  // (route hooks run after instance hooks).
+  app.addHook('onRequest', async (request) => {
+    if (request.auth && request.url.startsWith('/api/')) await budget.spend(request.auth.org);
+  });
+  const perMinute = limits.perToken;
   await app.register(rateLimit, {
     global: true,
     max: perMinute,

@@ -30,8 +30,6 @@ export interface LiveStreamOptions {
   readonly sse?: SseOptions;
   /** How often an open stream checks that its token was not revoked. @defaultValue 60000 */
   readonly recheckMs?: number;
-  /** Streams one process serves at most; past it 503 + Retry-After. @defaultValue 1000 */
-  readonly maxClients?: number;
 }
 
 /**
@@ -60,4 +58,19 @@ export interface ApiServices {
 }
 
 /** The settings the HTTP app reads. */
-export type AppConfig = Pick<ApiConfig, 'maxBodyBytes' | 'rateLimitPerMinute'>;
+export type AppConfig = Pick<
+  ApiConfig,
+  | 'maxBodyBytes'
+  | 'rateLimitPerMinute'
+  | 'rateLimitPerOrgPerMinute'
+  | 'liveStreams'
+  | 'exports'
+  | 'exportBytesPerSec'
+  | 'maxExportSpanMs'
+  | 'maxQuerySpanMs'
+  | 'bodyTimeoutMs'
+  | 'requestTimeoutMs'
+  | 'exportTimeoutMs'
+  | 'idleTimeoutMs'
+  | 'maxConnections'
+>;

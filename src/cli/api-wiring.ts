@@ -35,6 +35,8 @@ function directory(tenancy: RedisTenancy): HostDirectory {
 
 export interface ApiServiceDeps {
   readonly config: Config;
+  /** Keys sealing collector secrets at rest (`loadSecretKeys`): the first seals, every one opens. */
+  readonly secretKeys: readonly Uint8Array[];
   readonly logger: Logger;
   readonly redis: RedisClient;
   readonly keys: Keys;
@@ -62,6 +64,7 @@ export function createApiServices(deps: ApiServiceDeps): ApiWiring {
       autoResubscribe: false,
     }),
     adminToken: config.api.adminToken,
+    secretKeys: deps.secretKeys,
   });
   const live = createLive({
     redisConfig: config.redis,

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { startLocalAgent } from '../agent/index.ts';
 import { buildApp, type LiveStreamOptions } from '../api/index.ts';
-import type { Config, Logger } from '../config/index.ts';
+import { type Config, type Logger, loadSecretKeys } from '../config/index.ts';
 import { IngestRejectedError } from '../ingest/index.ts';
 import { HealthRegistry, redisConnectivityCheck } from '../monitor/index.ts';
 import {
@@ -40,8 +40,9 @@ export interface Runtime {
 }
 
 /**
- * Decides whether to start a managed redis-server: only when the operator named no Redis, management is
- * `auto`, and nothing answers on the default address. Without the binary, Vitals runs degraded.
+ * Decides whether to start a managed redis-server: only when the operator named no Redis, asked for no
+ * TLS (the managed server speaks plain TCP), management is `auto`, and nothing answers on the default
+ * address. Without the binary, Vitals runs degraded.
  */
 async function maybeStartManaged(
   config: Config,
@@ -49,7 +50,7 @@ async function maybeStartManaged(
   findBinary: () => Promise<string | undefined>,
 ): Promise<ManagedRedis | undefined> {
   const { redis } = config;
-  if (redis.explicit || redis.managed === 'off' || redis.mode !== 'standalone') return undefined;
+  if (redis.explicit || redis.tls || redis.managed === 'off' || redis.mode !== 'standalone') return undefined;
   if (await portAnswers(redis.host, redis.port)) return undefined;
   const binary = await findBinary();
   if (!binary) {
@@ -98,6 +99,19 @@ function startBuiltInAgent(config: Config, logger: Logger, api: ApiWiring, lifec
   lifecycle.add('timers', () => local.stop());
 }
 
+/** The keys sealing collector secrets; a generated key file is announced (its path, never the key). */
+function secretKeys(config: Config, logger: Logger): readonly Buffer[] {
+  const loaded = loadSecretKeys(config.server);
+  if (loaded.source === 'generated')
+    logger.info(
+      { path: loaded.path },
+      'generated the key that seals collector secrets; back it up, or set VITALS_SECRET_KEY (see docs/operations.md)',
+    );
+  if (loaded.narrowed)
+    logger.warn({ path: loaded.path }, 'the secret key file was readable by others; now 0600');
+  return loaded.keys;
+}
+
 /** The composition root: wires every capability and owns their shutdown order. */
 export async function createRuntime(
   config: Config,
@@ -128,6 +142,7 @@ export async function createRuntime(
 
   const api = createApiServices({
     config,
+    secretKeys: secretKeys(config, logger),
     logger,
     redis,
     keys,

@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { redactText } from '../contract/index.ts';
 import type { RedisClient } from '../redis/index.ts';
 import { type CollectJobData, type CollectJobResult, type JobCatalog, PRIORITY } from './catalog.ts';
 import { CollectControlError } from './errors.ts';
@@ -110,7 +111,8 @@ export class CollectControl {
               id: job.id,
               host: job.data.host,
               trigger: job.data.trigger,
-              reason: job.failedReason,
+              // Redacted again when read: jobs may have failed before a redaction rule existed.
+              reason: redactText(job.failedReason ?? ''),
               attemptsMade: job.attemptsMade,
               queuedAt: job.timestamp,
               failedAt: job.finishedOn ?? null,

@@ -1,4 +1,4 @@
-import { type FailureKind, type FailureOptions, VitalsError } from '../contract/index.ts';
+import { type FailureKind, type FailureOptions, redactText, VitalsError } from '../contract/index.ts';
 
 /**
  * Why a collection failed. `auth` and `settings` cannot be fixed by retrying (the job fails at once);
@@ -8,7 +8,11 @@ export type CollectFailure = 'auth' | 'settings' | 'unreachable' | 'timeout' | '
 
 const FINAL: ReadonlySet<CollectFailure> = new Set(['auth', 'settings']);
 
-/** A collection that failed; `message` is shown to operators and must never carry a secret. */
+/**
+ * A collection that failed. `message` is shown to operators (job failure reasons, events, logs), so it
+ * goes through the contract's redaction: a library's message quoting a URL with credentials, a header
+ * or a key loses the secret here, whatever the collector put in.
+ */
 export class CollectError extends Error {
   override name = 'CollectError';
   readonly reason: CollectFailure;
@@ -20,7 +24,7 @@ export class CollectError extends Error {
     message: string,
     options: { cause?: unknown; retryable?: boolean } = {},
   ) {
-    super(message, { cause: options.cause });
+    super(redactText(message), { cause: options.cause });
     this.reason = reason;
     this.retryable = options.retryable ?? !FINAL.has(reason);
   }

@@ -29,13 +29,39 @@ const readSettings = settingsReader('prometheus', PrometheusSettings);
 /** What Prometheus itself asks for, minus the protobuf format: text first, OpenMetrics accepted. */
 const ACCEPT = 'text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.9,*/*;q=0.1';
 
-function headers(settings: ReturnType<typeof readSettings>): Record<string, string> {
-  const out: Record<string, string> = { accept: ACCEPT, 'user-agent': 'vitals-collector' };
-  if (settings.bearerToken) out.authorization = `Bearer ${settings.bearerToken}`;
-  else if (settings.username !== undefined) {
-    out.authorization = `Basic ${Buffer.from(`${settings.username}:${settings.password ?? ''}`).toString('base64')}`;
+type Settings = ReturnType<typeof readSettings>;
+
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
   }
-  return out;
+}
+
+/**
+ * What to fetch and how to authenticate. fetch refuses a URL with credentials, so credentials still
+ * written into one (hosts stored before tenancy moved them to `username` / `password`) are taken out
+ * and sent as basic auth; the settings' own fields win.
+ */
+function request(settings: Settings): { url: string; headers: Record<string, string> } {
+  const headers: Record<string, string> = { accept: ACCEPT, 'user-agent': 'vitals-collector' };
+  let { url } = settings;
+  let username = settings.username;
+  let password = settings.password;
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (parsed && (parsed.username !== '' || parsed.password !== '')) {
+    username ??= decoded(parsed.username);
+    password ??= decoded(parsed.password);
+    parsed.username = '';
+    parsed.password = '';
+    url = parsed.toString();
+  }
+  if (settings.bearerToken) headers.authorization = `Bearer ${settings.bearerToken}`;
+  else if (username !== undefined || password !== undefined) {
+    headers.authorization = `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}`;
+  }
+  return { url, headers };
 }
 
 function statusError(status: number, url: string): CollectError {
@@ -115,10 +141,11 @@ export class PrometheusCollector implements Collector {
     return set;
   }
 
-  private async fetch(settings: ReturnType<typeof readSettings>, ctx: CollectContext) {
+  private async fetch(settings: Settings, ctx: CollectContext) {
     try {
-      const response = await fetch(settings.url, {
-        headers: headers(settings),
+      const { url, headers } = request(settings);
+      const response = await fetch(url, {
+        headers,
         signal: ctx.signal,
         redirect: 'follow',
       });

@@ -1,6 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Cache } from '../cache/index.ts';
 import type { Logger } from '../config/index.ts';
+import { containsSealed, redactText, secretValues } from '../contract/index.ts';
 import type { Keys, RedisClient } from '../redis/index.ts';
 import { SampleRejectedError, type SampleWriter } from '../tsdb/index.ts';
 import type { CollectJobData, CollectJobResult, JobRun } from './catalog.ts';
@@ -130,11 +131,21 @@ export function collectHandler(
         durationMs: Math.round(performance.now() - attempt.started),
       };
     } catch (err: unknown) {
-      const error = err instanceof CollectError ? err : storageError(err);
+      const error = withoutSecrets(err instanceof CollectError ? err : storageError(err), host);
       deps.events.emit(eventOf(deps, attempt, { error }));
       throw error.retryable ? error : new UnrecoverableError(error.message);
     }
   };
+}
+
+/**
+ * The error as it may be stored and shown: the host's own secret values cut out of the message (on top
+ * of the redaction every CollectError gets), and no `cause`, whose message may quote them.
+ */
+function withoutSecrets(error: CollectError, host: CollectHost): CollectError {
+  const known = secretValues(host.collector.settings);
+  if (known.length === 0 && error.cause === undefined) return error;
+  return new CollectError(error.reason, redactText(error.message, known), { retryable: error.retryable });
 }
 
 function collectOnce(
@@ -144,6 +155,13 @@ function collectOnce(
   collector: Collector,
   signal: AbortSignal,
 ): Promise<SampleSet> {
+  if (containsSealed(host.collector.settings)) {
+    // A secret no configured key opens: another VITALS_SECRET_KEY sealed it, or the key was lost.
+    throw new CollectError(
+      'settings',
+      'collector secrets cannot be decrypted with this VITALS_SECRET_KEY (lost, changed, or different in another process); enter them again',
+    );
+  }
   const timeoutMs = effectiveTimeout(deps.options.timeoutMs, host.collector.settings);
   // State outlives a few missed intervals, so one failed collection does not lose the rates.
   const stateTtlMs = Math.max(2 * 3_600_000, 4 * host.metricsInterval * 1000);

@@ -1,5 +1,6 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Logger } from '../config/index.ts';
+import { redactError } from '../contract/index.ts';
 import type { RedisClient } from '../redis/index.ts';
 import type { CollectJobData, CollectJobResult, JobCatalog, JobHandlers, JobName } from './catalog.ts';
 import { messageOf } from './errors.ts';
@@ -35,12 +36,17 @@ export function createWorker(deps: WorkerDeps): Worker<CollectJobData, CollectJo
     if (!isJobName(job.name, catalog)) throw new UnrecoverableError(`unknown job "${job.name}"`);
     const spec = catalog[job.name];
     if (!spec.check(job.data)) throw new UnrecoverableError(`job ${job.id} has an invalid payload`);
-    return handlers[spec.name](job.data, {
-      jobId: job.id ?? '',
-      attempt: job.attemptsMade + 1,
-      attempts: job.opts.attempts ?? 1,
-      signal: signal ?? new AbortController().signal,
-    });
+    try {
+      return await handlers[spec.name](job.data, {
+        jobId: job.id ?? '',
+        attempt: job.attemptsMade + 1,
+        attempts: job.opts.attempts ?? 1,
+        signal: signal ?? new AbortController().signal,
+      });
+    } catch (err: unknown) {
+      // BullMQ stores the message (failedReason) and stack in the job's hash and its events stream.
+      throw redactError(err);
+    }
   };
   const worker = new Worker<CollectJobData, CollectJobResult>(deps.queueName, processor, {
     connection: deps.connection,

@@ -8,8 +8,11 @@ export {
   loadConfig,
   type RedisConfig,
   type ServerConfig,
+  type ShareLimits,
   type StorageConfig,
 } from './load.ts';
-export { createLogger, type Logger } from './logger.ts';
+export { createLogger, type Logger, loggerOptions } from './logger.ts';
+export { loadSecretKeys, parseSecretKey, SECRET_KEY_FILE, type SecretKeys } from './secret-key.ts';
 export { configTable } from './table.ts';
+export type { TlsPem } from './tls.ts';
 export type { VarSpec } from './vars.ts';

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { isSecretName, MASK, redactText } from '../contract/index.ts';
+import { type TlsPem, tlsProblems } from './tls.ts';
 import { agentVars, apiVars, collectVars, redisVars, serverVars, storageVars, type VarSpec } from './vars.ts';
 
 export const allVars = {
@@ -27,7 +29,10 @@ export interface RedisConfig {
   readonly username: string | undefined;
   readonly password: string | undefined;
   readonly db: number;
+  /** TLS on: REDIS_TLS, a `rediss://` URL, or any REDIS_TLS_* file. */
   readonly tls: boolean;
+  /** The CA, client certificate and key read from REDIS_TLS_CA / _CERT / _KEY (checked at start-up). */
+  readonly tlsPem: TlsPem;
   readonly sentinels: readonly HostPort[];
   readonly sentinelName: string;
   readonly sentinelPassword: string | undefined;
@@ -45,6 +50,8 @@ export interface ServerConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly dataDir: string;
   readonly shutdownTimeoutMs: number;
+  /** VITALS_SECRET_KEY as given (validated); empty: the key file in the data directory. */
+  readonly secretKeys: readonly string[];
 }
 
 export interface StorageConfig {
@@ -63,6 +70,13 @@ export interface StorageConfig {
   readonly hotReads: 'all' | 'latest';
 }
 
+/** How many of something (live streams, exports) may be held at once: in all, per org, per token. */
+export interface ShareLimits {
+  readonly total: number;
+  readonly perOrg: number;
+  readonly perToken: number;
+}
+
 export interface ApiConfig {
   readonly adminToken: string | undefined;
   readonly autoRegisterHosts: boolean;
@@ -73,6 +87,20 @@ export interface ApiConfig {
   readonly maxLabels: number;
   readonly maxLabelLength: number;
   readonly rateLimitPerMinute: number;
+  readonly rateLimitPerOrgPerMinute: number;
+  /** Live streams per process in all, per org and per token. */
+  readonly liveStreams: ShareLimits;
+  /** Exports running at once per process in all, per org and per token. */
+  readonly exports: ShareLimits;
+  /** Bytes per second one export streams at most. */
+  readonly exportBytesPerSec: number;
+  readonly maxExportSpanMs: number;
+  readonly maxQuerySpanMs: number;
+  readonly bodyTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly exportTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly maxConnections: number;
   readonly idempotencyTtlSec: number;
   readonly idempotencyPrefix: string;
   readonly cachePrefix: string;
@@ -126,11 +154,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       result.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? '(environment)');
-        return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+        return `${name}=${JSON.stringify(shownValue(name, env[name] ?? ''))}: ${issue.message}`;
       }),
     );
   }
-  return deepFreeze(toConfig(result.data as Parsed));
+  const parsed = result.data as Parsed;
+  const tls = tlsProblems(tlsPemOf(parsed), env);
+  if (tls.length > 0) throw new ConfigError(tls);
+  return deepFreeze(toConfig(parsed));
 }
 
 function toConfig(v: Parsed): Config {
@@ -142,6 +173,7 @@ function toConfig(v: Parsed): Config {
       logLevel: v.LOG_LEVEL,
       dataDir: v.VITALS_DATA_DIR,
       shutdownTimeoutMs: v.VITALS_SHUTDOWN_TIMEOUT_MS,
+      secretKeys: v.VITALS_SECRET_KEY ?? [],
     },
     storage: {
       ack: v.VITALS_ACK,
@@ -183,6 +215,25 @@ function toConfig(v: Parsed): Config {
       maxLabels: v.VITALS_MAX_LABELS,
       maxLabelLength: v.VITALS_MAX_LABEL_LENGTH,
       rateLimitPerMinute: v.VITALS_RATE_LIMIT,
+      rateLimitPerOrgPerMinute: v.VITALS_RATE_LIMIT_PER_ORG,
+      liveStreams: {
+        total: v.VITALS_LIVE_STREAMS,
+        perOrg: v.VITALS_LIVE_STREAMS_PER_ORG,
+        perToken: v.VITALS_LIVE_STREAMS_PER_TOKEN,
+      },
+      exports: {
+        total: v.VITALS_EXPORTS,
+        perOrg: v.VITALS_EXPORTS_PER_ORG,
+        perToken: v.VITALS_EXPORTS_PER_TOKEN,
+      },
+      exportBytesPerSec: v.VITALS_EXPORT_RATE,
+      maxExportSpanMs: v.VITALS_MAX_EXPORT_SPAN,
+      maxQuerySpanMs: v.VITALS_MAX_QUERY_SPAN,
+      bodyTimeoutMs: v.VITALS_BODY_TIMEOUT,
+      requestTimeoutMs: v.VITALS_REQUEST_TIMEOUT,
+      exportTimeoutMs: v.VITALS_EXPORT_TIMEOUT,
+      idleTimeoutMs: v.VITALS_IDLE_TIMEOUT,
+      maxConnections: v.VITALS_MAX_CONNECTIONS,
       idempotencyTtlSec: v.REDIS_IDEMPOTENCY_TTL,
       idempotencyPrefix: v.REDIS_IDEMPOTENCY_PREFIX,
       cachePrefix: v.REDIS_CACHE_PREFIX,
@@ -204,7 +255,10 @@ function toRedisConfig(v: Parsed): RedisConfig {
     username: v.REDIS_USERNAME ?? (url?.username ? decodeURIComponent(url.username) : undefined),
     password: v.REDIS_PASSWORD ?? (url?.password ? decodeURIComponent(url.password) : undefined),
     db: v.REDIS_DB ?? (Number.isInteger(dbFromUrl) ? (dbFromUrl as number) : 0),
-    tls: v.REDIS_TLS || url?.protocol === 'rediss:',
+    tls: Boolean(
+      v.REDIS_TLS || url?.protocol === 'rediss:' || v.REDIS_TLS_CA || v.REDIS_TLS_CERT || v.REDIS_TLS_KEY,
+    ),
+    tlsPem: tlsPemOf(v),
     sentinels: parseHostPorts(v.REDIS_SENTINELS),
     sentinelName: v.REDIS_SENTINEL_NAME,
     sentinelPassword: v.REDIS_SENTINEL_PASSWORD,
@@ -217,11 +271,24 @@ function toRedisConfig(v: Parsed): RedisConfig {
   };
 }
 
+function tlsPemOf(v: Parsed): TlsPem {
+  return {
+    ...(v.REDIS_TLS_CA !== undefined && { ca: v.REDIS_TLS_CA }),
+    ...(v.REDIS_TLS_CERT !== undefined && { cert: v.REDIS_TLS_CERT }),
+    ...(v.REDIS_TLS_KEY !== undefined && { key: v.REDIS_TLS_KEY }),
+  };
+}
+
 function parseHostPorts(list: readonly string[] | undefined): HostPort[] {
   return (list ?? []).map((entry) => {
     const at = entry.lastIndexOf(':');
     return { host: entry.slice(0, at), port: Number(entry.slice(at + 1)) };
   });
+}
+
+/** A variable's value as a problem may quote it: secrets (passwords, tokens, keys, URL userinfo) masked. */
+function shownValue(name: string, value: string): string {
+  return isSecretName(name) && value !== '' ? MASK : redactText(value);
 }
 
 function deepFreeze<T>(value: T): T {

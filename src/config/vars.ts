@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { duration } from './duration.ts';
+import { parseSecretKey } from './secret-key.ts';
 
 /**
  * One environment variable: its schema (with default), a description for the docs, and the concern it
@@ -23,6 +25,30 @@ const hostPortList = z
   .min(1)
   .transform((s) => s.split(',').map((x) => x.trim()))
   .pipe(z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port[,host:port…]')).min(1));
+
+/** A file named by its path, read at start-up: its text (PEM), or an issue saying why it cannot be read. */
+const pemFile = z
+  .string()
+  .min(1)
+  .transform((path, ctx) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err: unknown) {
+      const code = (err as NodeJS.ErrnoException).code;
+      ctx.addIssue({ code: 'custom', message: `cannot read the file (${code ?? String(err)})` });
+      return z.NEVER;
+    }
+  });
+
+/** One or more 32-byte keys, comma-separated; never echoed in a problem. */
+const secretKeyList = z
+  .string()
+  .trim()
+  .min(1)
+  .transform((s) => s.split(',').map((x) => x.trim()))
+  .refine((keys) => keys.every((k) => parseSecretKey(k) !== undefined), {
+    message: 'expected 32-byte keys as base64 or 64 hex digits, comma-separated',
+  });
 
 export const redisVars = {
   REDIS_URL: {
@@ -54,7 +80,28 @@ export const redisVars = {
     description: 'Redis logical database (standalone and Sentinel only).',
     group: 'redis',
   },
-  REDIS_TLS: { schema: bool.default(false), description: 'Connect to Redis over TLS.', group: 'redis' },
+  REDIS_TLS: {
+    schema: bool.default(false),
+    description:
+      'Connect to Redis over TLS (also on with a `rediss://` URL or any REDIS_TLS_* file). Applies to every connection: Sentinels and Cluster nodes included.',
+    group: 'redis',
+  },
+  REDIS_TLS_CA: {
+    schema: pemFile.optional(),
+    description:
+      "PEM file of the CA (or CAs) that signed Redis' certificate; trusted instead of the system CAs. Read at start-up.",
+    group: 'redis',
+  },
+  REDIS_TLS_CERT: {
+    schema: pemFile.optional(),
+    description: 'PEM client certificate for a Redis with `tls-auth-clients yes`; needs REDIS_TLS_KEY.',
+    group: 'redis',
+  },
+  REDIS_TLS_KEY: {
+    schema: pemFile.optional(),
+    description: 'PEM private key (unencrypted) of REDIS_TLS_CERT.',
+    group: 'redis',
+  },
   REDIS_SENTINELS: {
     schema: hostPortList.optional(),
     description: 'Sentinel addresses `host:port,host:port`; turns on Sentinel mode.',
@@ -123,7 +170,13 @@ export const serverVars = {
   },
   VITALS_DATA_DIR: {
     schema: z.string().min(1).default('./data'),
-    description: 'Directory for the spool and the managed Redis files.',
+    description: 'Directory for the spool, the managed Redis files and the generated secret key.',
+    group: 'server',
+  },
+  VITALS_SECRET_KEY: {
+    schema: secretKeyList.optional(),
+    description:
+      'Key sealing collector secrets in Redis (AES-256-GCM): 32 bytes as base64 or 64 hex digits (`openssl rand -base64 32`). A comma-separated list rotates: the first seals, each opens. Unset: generated once into `<VITALS_DATA_DIR>/secret.key` (mode 0600). Every server process sharing a Redis needs the same key; see docs/operations.md.',
     group: 'server',
   },
   VITALS_SHUTDOWN_TIMEOUT_MS: {
@@ -258,6 +311,90 @@ export const apiVars = {
   VITALS_RATE_LIMIT: {
     schema: int(1).default(6000),
     description: 'Requests per token per minute (429 with Retry-After past it).',
+    group: 'api',
+  },
+  VITALS_RATE_LIMIT_PER_ORG: {
+    schema: int(1).default(60_000),
+    description:
+      "Requests per org per minute, all its tokens together, spread evenly (one second's worth may come at once); 429 with Retry-After past it.",
+    group: 'api',
+  },
+  VITALS_LIVE_STREAMS: {
+    schema: int(1).default(1000),
+    description:
+      'Live streams (`/api/v1/live`) one server process serves at most (503 with Retry-After past it).',
+    group: 'api',
+  },
+  VITALS_LIVE_STREAMS_PER_ORG: {
+    schema: int(1).default(100),
+    description: 'Live streams one org may hold open in one process (429 with Retry-After past it).',
+    group: 'api',
+  },
+  VITALS_LIVE_STREAMS_PER_TOKEN: {
+    schema: int(1).default(20),
+    description: 'Live streams one token (or its tickets) may hold open in one process (429 past it).',
+    group: 'api',
+  },
+  VITALS_EXPORTS: {
+    schema: int(1).default(4),
+    description: 'Exports one server process runs at once (503 with Retry-After past it).',
+    group: 'api',
+  },
+  VITALS_EXPORTS_PER_ORG: {
+    schema: int(1).default(2),
+    description: 'Exports one org may run at once in one process (429 with Retry-After past it).',
+    group: 'api',
+  },
+  VITALS_EXPORTS_PER_TOKEN: {
+    schema: int(1).default(1),
+    description: 'Exports one token may run at once in one process (429 with Retry-After past it).',
+    group: 'api',
+  },
+  VITALS_EXPORT_RATE: {
+    schema: int(64 * 1024).default(4 * 1024 * 1024),
+    description:
+      'Bytes per second one export streams at most, so running exports leave the process time for other requests.',
+    group: 'api',
+  },
+  VITALS_MAX_EXPORT_SPAN: {
+    schema: duration(60_000).default(31 * 86_400_000),
+    description:
+      'Longest `endTime − startTime` of one export; raw retention (VITALS_RETENTION_RAW) caps it too (400 past either).',
+    group: 'api',
+  },
+  VITALS_MAX_QUERY_SPAN: {
+    schema: duration(60_000).default(366 * 86_400_000),
+    description:
+      'Longest `endTime − startTime` of a range or aggregate query; ranges are also capped by raw retention, aggregates by the longest rollup retention (400 past either).',
+    group: 'api',
+  },
+  VITALS_BODY_TIMEOUT: {
+    schema: duration(500).default(30_000),
+    description:
+      'A request (headers and body) must have arrived within this time; a slower one is answered 408 and its connection closed.',
+    group: 'api',
+  },
+  VITALS_REQUEST_TIMEOUT: {
+    schema: duration(500).default(30_000),
+    description:
+      'Deadline of a request from arrival to response (503 with Retry-After past it). Live streams are exempt; exports have their own.',
+    group: 'api',
+  },
+  VITALS_EXPORT_TIMEOUT: {
+    schema: duration(1000).default(1_800_000),
+    description:
+      'Deadline of one export, streaming included; past it the stream is cut off (with VITALS_EXPORT_RATE it bounds the size of one export).',
+    group: 'api',
+  },
+  VITALS_IDLE_TIMEOUT: {
+    schema: duration(1000).default(60_000),
+    description:
+      'A connection that moves no byte either way for this long is closed (a client that stopped reading). Keep it above the 15 s live heartbeat.',
+    group: 'api',
+  },
+  VITALS_MAX_CONNECTIONS: {
+    schema: int(1).default(10_000),
+    description: 'Open HTTP connections one process accepts; further ones are closed at once.',
     group: 'api',
   },
   REDIS_IDEMPOTENCY_TTL: {

@@ -36,12 +36,18 @@ export function redisConnectivityCheck(
           output: `Redis refused the credentials (${messageOf(refusal)}); check REDIS_URL, REDIS_USERNAME and REDIS_PASSWORD`,
         };
       }
+      // A failed TLS handshake shows only as the connection's last error; the PING just finds no stream.
+      const last = watch.lastError();
+      const hint = watch.tlsHint();
       return {
         componentType: 'datastore',
         componentId: 'redis',
         status: 'warn',
         time: clock().toISOString(),
-        output: `Redis unreachable (${messageOf(err)}); running degraded`,
+        output:
+          hint === undefined
+            ? `Redis unreachable (${messageOf(err)}); running degraded`
+            : `Redis unreachable (TLS: ${messageOf(last)}; ${hint}); running degraded`,
       };
     }
   };

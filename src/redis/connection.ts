@@ -1,6 +1,7 @@
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { Logger, RedisConfig } from '../config/index.ts';
 import type { CommandTimings } from './timing.ts';
+import { GuardedSentinelConnector, GuardedStandaloneConnector, tlsHint, tlsOptions } from './tls.ts';
 import { watchConnection } from './watch.ts';
 
 /**
@@ -47,7 +48,8 @@ function roleOptions(config: RedisConfig, role: Role): RedisOptions {
     reconnectOnError: (err) => err.message.startsWith('READONLY'),
     username: config.username,
     password: config.password,
-    tls: config.tls ? {} : undefined,
+    // REDIS_TLS_CA / _CERT / _KEY, read at start-up; Cluster nodes get them through `redisOptions`.
+    tls: tlsOptions(config),
     lazyConnect: false,
   };
 }
@@ -63,32 +65,43 @@ export function createRedis(
   const { config } = deps;
   const options = { ...roleOptions(config, role), ...overrides };
   let client: RedisClient;
+  // Over TLS, sockets get a lasting error listener (see GuardedStandaloneConnector): a failed handshake
+  // must not end the process.
   if (config.mode === 'cluster') {
-    client = new Cluster([...config.clusterNodes], clusterOptions(options));
+    const Connector = config.tls ? GuardedStandaloneConnector : undefined;
+    client = new Cluster([...config.clusterNodes], clusterOptions({ ...options, Connector }));
   } else if (config.mode === 'sentinel') {
     client = new Redis({
       ...options,
+      Connector: config.tls ? GuardedSentinelConnector : undefined,
       sentinels: [...config.sentinels],
       name: config.sentinelName,
       sentinelPassword: config.sentinelPassword,
+      // Without this flag ioredis ignores `tls` for the master it resolves and connects in plain TCP.
+      enableTLSForSentinelMode: config.tls,
+      sentinelTLS: tlsOptions(config),
       db: config.db,
       // Sentinel's own failover notifications let the client move to a new master within seconds.
       failoverDetector: true,
       sentinelRetryStrategy: reconnectDelay,
       connectionName: `vitals:${name}`,
     });
+    // ioredis links its own Sentinel connector to the client (failover events); a custom one is not.
+    const connector = (client as unknown as { connector: { emitter?: unknown } }).connector;
+    if (config.tls) connector.emitter = client;
   } else {
     client = new Redis({
       ...options,
+      Connector: config.tls ? GuardedStandaloneConnector : undefined,
       host: config.host,
       port: config.port,
       db: config.db,
       connectionName: `vitals:${name}`,
     });
   }
-  attachErrorListener(client, deps.logger.child({ component: 'redis', role: name }));
+  attachErrorListener(client, deps.logger.child({ component: 'redis', role: name }), config);
   // From the first moment, so a health check created later still knows why the client is not ready.
-  watchConnection(client);
+  watchConnection(client, config);
   if (deps.timings) timeCommands(client, deps.timings);
   return client;
 }
@@ -109,14 +122,25 @@ function clusterOptions(redisOptions: RedisOptions): ClusterOptions {
   };
 }
 
-/** Logs connection errors at most once per 10 s per connection, so an outage does not flood the log. */
-function attachErrorListener(client: RedisClient, logger: Logger): void {
+/**
+ * Logs connection errors at most once per 10 s per connection, so an outage does not flood the log. A
+ * failed TLS handshake says which setting to fix.
+ */
+function attachErrorListener(client: RedisClient, logger: Logger, config: RedisConfig): void {
   let last = 0;
-  client.on('error', (err: unknown) => {
+  const log = (err: unknown, hint: string | undefined) => {
     const now = Date.now();
     if (now - last < 10_000) return;
     last = now;
-    logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'redis connection error');
+    const message = err instanceof Error ? err.message : String(err);
+    if (hint) logger.warn({ err: message, hint }, `redis TLS handshake failed: ${hint}`);
+    else logger.warn({ err: message }, 'redis connection error');
+  };
+  client.on('error', (err: unknown) => log(err, tlsHint(err, config, client.status !== 'ready')));
+  // Cluster reports a node's failed handshake only here; its own 'error' just says no node answered.
+  client.on('node error', (err: unknown) => {
+    const hint = tlsHint(err, config);
+    if (hint) log(err, hint);
   });
 }
 

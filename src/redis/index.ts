@@ -12,4 +12,5 @@ export { findRedisServer, installHint, ManagedRedis, portAnswers } from './manag
 export { pingMs } from './ping.ts';
 export { execGrouped, PipelineError, type PipelineOp } from './pipeline.ts';
 export { type CommandStat, CommandTimings } from './timing.ts';
+export { tlsHint, tlsOptions } from './tls.ts';
 export { type ConnectionWatch, watchConnection, whenReady } from './watch.ts';

@@ -87,6 +87,11 @@ export class Keys {
     return `${this.prefix}rl:`;
   }
 
+  /** STRING: when one org's next request is due under its request budget (ms); expires when idle. */
+  orgRateLimit(org: string): string {
+    return `${this.rateLimit()}org:${org}`;
+  }
+
   /** Prefix BullMQ queues are created under; its own keys carry a `{queue}` hash tag. */
   bullPrefix(): string {
     return `${this.prefix}bull`;

@@ -1,9 +1,13 @@
+import type { RedisConfig } from '../config/index.ts';
 import type { RedisClient } from './connection.ts';
+import { tlsHint } from './tls.ts';
 
 /** What a connection last reported, for checks that need more than "the command failed". */
 export interface ConnectionWatch {
   /** The last error the connection emitted since it was last ready (cleared on 'ready'). */
   readonly lastError: () => Error | undefined;
+  /** When the last error is a failed TLS handshake: which setting to fix (see `tlsHint`). */
+  readonly tlsHint: () => string | undefined;
 }
 
 const watches = new WeakMap<RedisClient, ConnectionWatch>();
@@ -14,19 +18,28 @@ const watches = new WeakMap<RedisClient, ConnectionWatch>();
  * it from connecting; the emitted error says why (refused, WRONGPASS, NOAUTH …). On Cluster, node
  * connection errors count too.
  */
-export function watchConnection(client: RedisClient): ConnectionWatch {
+export function watchConnection(
+  client: RedisClient,
+  /** The connection's settings (given by `createRedis`, whose watch is the first), for TLS hints. */
+  config?: Pick<RedisConfig, 'tls' | 'tlsPem'>,
+): ConnectionWatch {
   const existing = watches.get(client);
   if (existing) return existing;
   let last: Error | undefined;
+  let lastWhileConnecting = true;
   const remember = (err: unknown) => {
     last = err instanceof Error ? err : new Error(String(err));
+    lastWhileConnecting = client.status !== 'ready';
   };
   client.on('error', remember);
   client.on('node error', remember);
   client.on('ready', () => {
     last = undefined;
   });
-  const watch: ConnectionWatch = { lastError: () => last };
+  const watch: ConnectionWatch = {
+    lastError: () => last,
+    tlsHint: () => tlsHint(last, config, lastWhileConnecting),
+  };
   watches.set(client, watch);
   return watch;
 }

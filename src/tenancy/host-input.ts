@@ -7,6 +7,7 @@ import {
 import { invalid } from './errors.ts';
 import { type Collector, type Host, HostCreate, HostPatch } from './schema.ts';
 import { restoreSettings } from './secrets.ts';
+import { liftUrlCredentials } from './url-credentials.ts';
 import { checker } from './validate.ts';
 
 /** Labels a host may carry. */
@@ -26,11 +27,12 @@ function checkLabels(labels: Readonly<Record<string, string>>): Record<string, s
   return { ...labels };
 }
 
-function checkSettingsSize(collector: Collector): Collector {
+/** Settings from a client, checked for size, with credentials moved out of a URL into their own fields. */
+function checkSettings(collector: Collector): Collector {
   if (Buffer.byteLength(JSON.stringify(collector.settings)) > MAX_SETTINGS_BYTES) {
     throw invalid('collector.settings', `at most ${MAX_SETTINGS_BYTES} bytes as JSON`);
   }
-  return collector;
+  return liftUrlCredentials(collector);
 }
 
 /** Named fields only, so nothing but cpu, memory and disk can reach a stored host. */
@@ -52,7 +54,7 @@ export function newHost(input: unknown, now: number): Host {
     labels: checkLabels(body.labels ?? {}),
     metricsEnabled: body.metricsEnabled ?? true,
     metricsInterval: body.metricsInterval ?? DEFAULT_METRICS_INTERVAL_S,
-    collector: checkSettingsSize({ kind: body.collector?.kind ?? 'push', settings }),
+    collector: checkSettings({ kind: body.collector?.kind ?? 'push', settings }),
     thresholds: mergeThresholds(DEFAULT_THRESHOLDS, body.thresholds),
     createdAt: now,
     updatedAt: now,
@@ -66,7 +68,7 @@ function patchCollector(stored: Collector, patch: HostPatch['collector']): Colle
   if (!patch.settings) return { kind, settings: sameKind ? stored.settings : {} };
   // Secrets are carried over only within the same collector kind.
   const settings = restoreSettings(patch.settings, sameKind ? stored.settings : {});
-  return checkSettingsSize({ kind, settings });
+  return checkSettings({ kind, settings });
 }
 
 /** The host after a patch, or the same object when the patch changes nothing. */

@@ -126,9 +126,10 @@ export class HostRegistry {
       const stored = await this.deps.hosts.get(org, id);
       if (!stored) throw notFound(id);
       const next = patchedHost(stored.host, patch, this.deps.now());
-      if (next === stored.host) return next;
+      if (next === stored.host && !stored.stale) return next;
       if (await this.deps.hosts.replace(org, stored.json, next)) {
-        this.changed({ type: 'updated', org, host: next, previous: stored.host });
+        // A record only sealed anew (plaintext or old-key secrets) did not change for anyone.
+        if (next !== stored.host) this.changed({ type: 'updated', org, host: next, previous: stored.host });
         return next;
       }
     }

@@ -16,6 +16,7 @@ import {
   type TokenCreate,
   type TokenInfo,
 } from './schema.ts';
+import { SecretSeal } from './secret-seal.ts';
 import { TenancySync } from './sync.ts';
 import type {
   AuthContext,
@@ -48,6 +49,11 @@ export interface RedisTenancyOptions {
   readonly subscriber?: RedisClient;
   /** `VITALS_ADMIN_TOKEN`: accepted from memory, even while Redis is away. */
   readonly adminToken?: string;
+  /**
+   * Keys sealing collector secrets at rest (`VITALS_SECRET_KEY`, 32 bytes each): the first seals,
+   * every one opens. Without keys secrets are stored as sent: only for tests and tools that keep none.
+   */
+  readonly secretKeys?: readonly Uint8Array[];
 }
 
 /** Tenancy on Redis: every key from `Keys`, all in the `{tenancy}` hash tag, per-org keys named by org. */
@@ -83,7 +89,9 @@ export class RedisTenancy implements Tenancy {
       },
       options.tokenCache,
     );
-    this.hosts = new HostRegistry({ hosts: new RedisHosts(redis, keys), now, logger, sync }, options.hosts);
+    const seal = options.secretKeys?.length ? new SecretSeal(options.secretKeys) : undefined;
+    const hosts = new RedisHosts(redis, keys, seal);
+    this.hosts = new HostRegistry({ hosts, now, logger, sync }, options.hosts);
   }
 
   private readonly subscriber: RedisClient | undefined;

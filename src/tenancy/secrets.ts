@@ -1,42 +1,33 @@
+import { isSealed, isSecretName, MASK, maskUrl } from '../contract/index.ts';
 import { invalid } from './errors.ts';
 import type { Host } from './schema.ts';
+import type { SecretSeal } from './secret-seal.ts';
 
-/** What an API response shows in place of a secret. */
-export const MASK = '***';
+/** What an API response shows in place of a secret (the contract's one mask). */
+export { MASK };
 
-/**
- * Settings fields that hold secrets, by name (case, `_` and `-` ignored): SSH password, key and
- * passphrase, Redis password, bearer tokens, API keys. Any URL's password (`redis://:pw@host`) too.
- */
-const SECRET_NAME = /(password|passphrase|secret|token|privatekey|apikey|clientkey|credentials?)$/;
-
-function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name.toLowerCase().replace(/[_-]/g, ''));
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function maskUrl(value: string): string {
-  if (!value.includes('://') || !value.includes('@')) return value;
-  try {
-    const url = new URL(value);
-    if (url.password === '') return value;
-    url.password = MASK;
-    return url.toString();
-  } catch {
-    return value;
-  }
+/**
+ * A settings value that holds a secret: a secret-named field (SSH password, key and passphrase, Redis
+ * password, bearer tokens, API keys — names from the contract's redaction), any URL with userinfo
+ * (`redis://:pw@host`), or a value sealed at rest. The API masks these and the store seals them.
+ */
+export function isSecretValue(name: string, value: unknown): boolean {
+  if (isSecretName(name)) return value !== null && value !== undefined && value !== '';
+  return typeof value === 'string' && (isSealed(value) || maskUrl(value) !== value);
 }
 
 /** The masked form of one value: deterministic, so a masked value sent back can be recognised. */
 function maskValue(name: string, value: unknown): unknown {
-  if (isSecretName(name) && value !== null && value !== undefined && value !== '') return MASK;
-  if (typeof value === 'string') return maskUrl(value);
+  if (isSecretValue(name, value)) {
+    return isSecretName(name) || isSealed(value) || typeof value !== 'string' ? MASK : maskUrl(value);
+  }
   if (Array.isArray(value)) return value.map((v) => maskValue('', v));
   if (isRecord(value)) return maskSettings(value);
   return value;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function maskSettings(settings: Readonly<Record<string, unknown>>): Record<string, unknown> {
@@ -49,7 +40,10 @@ export function maskHost(host: Host): Host {
 }
 
 function stillMasked(value: unknown): boolean {
-  return value === MASK || (typeof value === 'string' && value.includes(`:${MASK}@`));
+  return (
+    value === MASK ||
+    (typeof value === 'string' && (value.includes(`:${MASK}@`) || value.includes(`//${MASK}@`)))
+  );
 }
 
 /** Restores one value: the stored one when `incoming` is exactly its masked form. */
@@ -65,6 +59,7 @@ function restoreValue(path: string, name: string, incoming: unknown, stored: unk
   }
   if (stillMasked(incoming))
     throw invalid(path, `"${MASK}" keeps a stored secret only; send the secret itself`);
+  if (isSealed(incoming)) throw invalid(path, 'sealed values are written by the server only');
   return incoming;
 }
 
@@ -80,4 +75,67 @@ export function restoreSettings(
   return Object.fromEntries(
     Object.entries(incoming).map(([k, v]) => [k, restoreValue(`${path}.${k}`, k, v, stored[k])]),
   );
+}
+
+/** Maps every leaf of settings, with its path (`collector.settings.tls.key`) and field name. */
+function mapLeaves(
+  value: unknown,
+  path: string,
+  name: string,
+  leaf: (value: unknown, path: string, name: string) => unknown,
+): unknown {
+  const mapped = leaf(value, path, name);
+  if (mapped !== value) return mapped;
+  if (Array.isArray(value)) return value.map((v, i) => mapLeaves(v, `${path}.${i}`, '', leaf));
+  if (!isRecord(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, mapLeaves(v, `${path}.${k}`, k, leaf)]),
+  );
+}
+
+/**
+ * Settings as stored: every secret value sealed (as JSON, so a value of any type goes in), bound to
+ * `context` and its path, so a sealed value copied to another host or field does not open.
+ */
+export function sealSettings(
+  settings: Readonly<Record<string, unknown>>,
+  seal: SecretSeal,
+  context: string,
+): Record<string, unknown> {
+  const sealed = mapLeaves(settings, 'collector.settings', '', (value, path, name) =>
+    isSecretValue(name, value) && !isSealed(value)
+      ? seal.seal(JSON.stringify(value), `${context}/${path}`)
+      : value,
+  );
+  return isRecord(sealed) ? sealed : {};
+}
+
+export interface OpenedSettings {
+  readonly settings: Record<string, unknown>;
+  /** Secrets kept in plaintext (written before sealing) or sealed with an older key: seal on next write. */
+  readonly stale: boolean;
+}
+
+/**
+ * Settings as read: sealed values opened. A value no configured key opens stays sealed (the API masks
+ * it and collection refuses it, asking for the secret again); plaintext secrets from before sealing are
+ * read as they are.
+ */
+export function openSettings(
+  settings: Readonly<Record<string, unknown>>,
+  seal: SecretSeal,
+  context: string,
+): OpenedSettings {
+  let stale = false;
+  const opened = mapLeaves(settings, 'collector.settings', '', (value, path, name) => {
+    if (!isSealed(value)) {
+      if (isSecretValue(name, value)) stale = true;
+      return value;
+    }
+    const plain = seal.open(value, `${context}/${path}`);
+    if (plain === undefined) return value;
+    if (!seal.isCurrent(value)) stale = true;
+    return JSON.parse(plain) as unknown;
+  });
+  return { settings: isRecord(opened) ? opened : {}, stale };
 }

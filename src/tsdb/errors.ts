@@ -21,6 +21,20 @@ export class QueryRejectedError extends TsdbError {
   readonly kind: FailureKind = 'too_large';
 }
 
+/** A time range longer than a bound (retention, a configured span); nothing was read. */
+export class RangeTooLongError extends TsdbError {
+  override name = 'RangeTooLongError';
+  readonly kind: FailureKind = 'too_large';
+  constructor(
+    /** The bound that refused it, as named in the message. */
+    readonly limit: string,
+    readonly maxMs: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * Storage cannot take the write now (Redis down and the spool full, or shutting down). Nothing of the
  * batch was kept; the same batch can be sent again after `retryAfterSec`.

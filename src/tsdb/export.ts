@@ -9,9 +9,10 @@ import {
   type Sample,
   type SampleFormat,
 } from '../contract/index.ts';
-import { DAY_MS } from './layout.ts';
 import type { TsdbContext } from './options.ts';
-import { readRaw } from './query/index.ts';
+import { emptyPoints, slicePoints } from './points.ts';
+import { fetchRawWindows } from './query/read-raw.ts';
+import { readIndexes, unionWindows } from './query/windows.ts';
 
 /** `json` is one JSON object per line (NDJSON): `{"timestamp","name","labels","value"}`. */
 export type ExportFormat = SampleFormat | 'json';
@@ -34,29 +35,39 @@ async function hostsOf(ctx: TsdbContext, org: string): Promise<string[]> {
     .sort();
 }
 
+/** Windows (2 h each) read per step of an export: each step's decoding stays short. */
+const WINDOWS_PER_STEP = 2;
+
 /**
  * The samples of every series, series after series (the exposition formats need a metric's samples
- * together), read a day at a time so a 30-day export never sits in memory whole.
+ * together), read a few windows at a time so a 30-day export never sits in memory whole. Which
+ * windows hold data comes from the host's index, read once: empty stretches of the range cost nothing.
  */
 async function* samplesOf(ctx: TsdbContext, options: ExportOptions): AsyncGenerator<Sample[]> {
-  const hosts = options.hosts.length > 0 ? options.hosts : await hostsOf(ctx, options.org);
+  const { org, from, to } = options;
+  const hosts = options.hosts.length > 0 ? options.hosts : await hostsOf(ctx, org);
   for (const host of hosts) {
-    const series = [...(await ctx.series.all(options.org, host))].sort(([, a], [, b]) =>
+    const index = await readIndexes(ctx, org, host, from, to, false);
+    const windows = unionWindows(index.raw, index.heads);
+    const series = [...(await ctx.series.all(org, host))].sort(([, a], [, b]) =>
       a < b ? -1 : a > b ? 1 : 0,
     );
     for (const [id, key] of series) {
       const { name, labels } = parseSeriesKey(key);
-      for (let from = options.from; from <= options.to; from += DAY_MS) {
-        const to = Math.min(options.to, from + DAY_MS - 1);
-        const points = (await readRaw(ctx, options.org, host, [id], from, to)).get(id);
-        if (!points || points.timestamps.length === 0) continue;
+      for (let i = 0; i < windows.length; i += WINDOWS_PER_STEP) {
+        const step = new Set(windows.slice(i, i + WINDOWS_PER_STEP));
+        const sealed = index.raw.filter((w) => step.has(w));
+        const heads = index.heads.filter((w) => step.has(w));
+        const read = (await fetchRawWindows(ctx, org, host, [id], sealed, heads)).get(id);
+        const points = slicePoints(read ?? emptyPoints, from, to);
+        if (points.timestamps.length === 0) continue;
         const out: Sample[] = [];
-        for (let i = 0; i < points.timestamps.length; i++) {
+        for (let k = 0; k < points.timestamps.length; k++) {
           out.push({
             name,
             labels,
-            timestamp: points.timestamps[i] as number,
-            value: points.values[i] as number,
+            timestamp: points.timestamps[k] as number,
+            value: points.values[k] as number,
           });
         }
         yield out;
@@ -65,35 +76,74 @@ async function* samplesOf(ctx: TsdbContext, options: ExportOptions): AsyncGenera
   }
 }
 
-/** Output lines (without line breaks) of the export, streamed. */
-export async function* exportLines(ctx: TsdbContext, options: ExportOptions): AsyncGenerator<string> {
-  if (options.format === 'json') {
-    for await (const samples of samplesOf(ctx, options)) {
-      for (const s of samples) yield JSON.stringify({ ...s, value: fromNumber(s.value) });
-    }
-    return;
-  }
-  const format = options.format;
-  if (options.format === 'influx' || options.format === 'csv') {
-    const csv = format === 'csv';
-    yield csv ? formatCsvHeader() : formatInfluxHeader();
-    for await (const samples of samplesOf(ctx, options)) {
-      for (const sample of samples) yield csv ? formatCsvRow(sample) : formatInfluxLine(sample);
-    }
-    return;
+/** How one format writes an export: lines before, lines of each batch of samples (lazily), lines after. */
+interface LineFormat {
+  readonly head: readonly string[];
+  body(samples: readonly Sample[]): Iterable<string>;
+  readonly tail: readonly string[];
+}
+
+function* jsonLines(samples: readonly Sample[]): Generator<string> {
+  for (const s of samples) yield JSON.stringify({ ...s, value: fromNumber(s.value) });
+}
+
+function* rowLines(samples: readonly Sample[], row: (sample: Sample) => string): Generator<string> {
+  for (const s of samples) yield row(s);
+}
+
+function lineFormat(format: ExportFormat): LineFormat {
+  if (format === 'json') return { head: [], body: jsonLines, tail: [] };
+  if (format === 'csv')
+    return { head: [formatCsvHeader()], body: (s) => rowLines(s, formatCsvRow), tail: [] };
+  if (format === 'influx') {
+    return { head: [formatInfluxHeader()], body: (s) => rowLines(s, (x) => formatInfluxLine(x)), tail: [] };
   }
   // The exposition formats want one `# TYPE` per metric and `# EOF` once at the end: series come sorted,
   // so a metric's parts arrive together and repeated TYPE lines of the same metric are dropped.
   let lastType = '';
-  for await (const samples of samplesOf(ctx, options)) {
-    for (const line of formatByFormat(format, samples)) {
-      if (line === '# EOF') continue;
-      if (line.startsWith('# TYPE ')) {
-        if (line === lastType) continue;
-        lastType = line;
+  return {
+    head: [],
+    *body(samples) {
+      for (const line of formatByFormat(format, samples)) {
+        if (line === '# EOF') continue;
+        if (line.startsWith('# TYPE ')) {
+          if (line === lastType) continue;
+          lastType = line;
+        }
+        yield line;
       }
-      yield line;
+    },
+    tail: format === 'openmetrics' ? ['# EOF'] : [],
+  };
+}
+
+/** Output lines (without line breaks) of the export, streamed. */
+export async function* exportLines(ctx: TsdbContext, options: ExportOptions): AsyncGenerator<string> {
+  const format = lineFormat(options.format);
+  yield* format.head;
+  for await (const samples of samplesOf(ctx, options)) yield* format.body(samples);
+  yield* format.tail;
+}
+
+/**
+ * The export as text chunks of about `chunkChars` characters, each line ending in `\n`. Lines are
+ * formatted only as chunks are taken, so the work between two chunks stays small whatever a day holds.
+ */
+export async function* exportChunks(
+  ctx: TsdbContext,
+  options: ExportOptions,
+  chunkChars = 16 * 1024,
+): AsyncGenerator<string> {
+  const format = lineFormat(options.format);
+  let chunk = format.head.map((line) => `${line}\n`).join('');
+  for await (const samples of samplesOf(ctx, options)) {
+    for (const line of format.body(samples)) {
+      chunk += `${line}\n`;
+      if (chunk.length < chunkChars) continue;
+      yield chunk;
+      chunk = '';
     }
   }
-  if (format === 'openmetrics') yield '# EOF';
+  chunk += format.tail.map((line) => `${line}\n`).join('');
+  if (chunk.length > 0) yield chunk;
 }

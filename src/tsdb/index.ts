@@ -1,6 +1,12 @@
 export { checkSample, type TimeBounds, type WriteBatch } from './batch.ts';
-export { QueryRejectedError, SampleRejectedError, StorageUnavailableError, TsdbError } from './errors.ts';
-export { type ExportFormat, type ExportOptions, exportLines } from './export.ts';
+export {
+  QueryRejectedError,
+  RangeTooLongError,
+  SampleRejectedError,
+  StorageUnavailableError,
+  TsdbError,
+} from './errors.ts';
+export { type ExportFormat, type ExportOptions, exportChunks, exportLines } from './export.ts';
 export { DAY_MS, TIERS, type Tier, WINDOW_MS } from './layout.ts';
 export type { Ack, StoredIn, TsdbContext, TsdbOptions } from './options.ts';
 export type { Points } from './points.ts';
@@ -40,5 +46,6 @@ export {
   sealHost,
 } from './seal/index.ts';
 export { SeriesLimitError, type SeriesLimits } from './series-registry.ts';
+export { checkSpan, type SpanLimit } from './span.ts';
 export { openTsdb, type Tsdb } from './tsdb.ts';
 export type { SampleWriter, WriteResult, WriterStats } from './writer.ts';

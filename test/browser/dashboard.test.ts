@@ -117,11 +117,16 @@ describe('dashboard in Chromium: sign-in, overview, host page, live updates', ()
     await shoot(page, 'host');
     // A custom range: the inputs start at the shown window, in the viewer's time zone.
     await page.locator('.segmented label', { hasText: 'Custom' }).click();
-    await page.getByLabel('From').fill('2020-01-01T00:00');
+    // 90 days back, well within VITALS_MAX_QUERY_SPAN, as a local date-time input value.
+    const fromText = await inPage<string>(
+      page,
+      '(() => { const d = new Date(Date.now() - 90 * 86400000); d.setSeconds(0, 0); return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16); })()',
+    );
+    await page.getByLabel('From').fill(fromText);
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL(/range=custom&from=\d+&to=\d+/);
     expect(new URL(page.url()).searchParams.get('from')).toBe(
-      String(await inPage<number>(page, "new Date('2020-01-01T00:00').getTime()")),
+      String(await inPage<number>(page, `new Date('${fromText}').getTime()`)),
     );
     await expect.poll(() => page.locator('.page-head p').textContent()).not.toContain('now (live)');
     // The local host on 15 min: 5 s buckets, so live samples add points within seconds.

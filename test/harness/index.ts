@@ -12,6 +12,7 @@ export { type FaultProxy, type FaultProxyOptions, startFaultProxy } from './faul
 export { freeClusterPort, freePort, HOST } from './free-port.ts';
 export { uniquePrefix } from './prefix.ts';
 export { command, parseInfo, withConnection } from './probe.ts';
+export type { RedisTlsFiles } from './redis-args.ts';
 export { REDIS_SERVER_BIN, type RedisServer, type StartRedisOptions, startRedis } from './redis-server.ts';
 export {
   type Address,
@@ -23,5 +24,6 @@ export {
   type TestSentinel,
 } from './sentinel.ts';
 export { SSHD_BIN, sshdAvailable, startSshd, type TestSshd } from './sshd.ts';
+export { makeTestPki, opensslAvailable, type TestPki } from './tls.ts';
 export { useRedis } from './use-redis.ts';
 export { sleep, type Truthy, type WaitForOptions, waitFor } from './wait.ts';

@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import { Redis } from 'ioredis';
 import { HOST } from './free-port.ts';
 
@@ -10,11 +11,14 @@ export async function withConnection<T>(
   fn: (client: Redis) => Promise<T>,
   timeoutMs = 1000,
   password?: string,
+  /** TLS options for a TLS-only server (see `StartRedisOptions.tls`). */
+  tls?: ConnectionOptions,
 ): Promise<T> {
   const client = new Redis({
     host: HOST,
     port,
     password,
+    tls,
     lazyConnect: true,
     enableReadyCheck: false,
     enableOfflineQueue: false,
@@ -52,7 +56,7 @@ export function parseInfo(text: string): Map<string, string> {
  * while the AOF is replayed; INFO is checked too so the answer does not depend on that detail.
  * Sentinels have no persistence section, hence "not loading" rather than "loading:0".
  */
-export async function isReady(port: number, password?: string): Promise<boolean> {
+export async function isReady(port: number, password?: string, tls?: ConnectionOptions): Promise<boolean> {
   return withConnection(
     port,
     async (client) => {
@@ -61,5 +65,6 @@ export async function isReady(port: number, password?: string): Promise<boolean>
     },
     1000,
     password,
+    tls,
   );
 }

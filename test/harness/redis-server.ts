@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ConnectionOptions } from 'node:tls';
 import { Redis, type RedisOptions } from 'ioredis';
 import { freePort, HOST } from './free-port.ts';
 import { isReady } from './probe.ts';
@@ -36,8 +37,17 @@ export class RedisServer {
     if (options.config !== undefined) writeFileSync(configPath(this.dir), options.config);
   }
 
+  /** `rediss://` for a TLS-only server. */
   get url(): string {
-    return `redis://${this.host}:${this.port}`;
+    return `${this.options.tls ? 'rediss' : 'redis'}://${this.host}:${this.port}`;
+  }
+
+  /** What the harness' own connections to a TLS-only server use: its CA, and the client pair if given. */
+  get tlsOptions(): ConnectionOptions | undefined {
+    const tls = this.options.tls;
+    if (!tls) return undefined;
+    const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file, 'utf8'));
+    return { ca: read(tls.caFile), cert: read(tls.clientCertFile), key: read(tls.clientKeyFile) };
   }
 
   get pid(): number {
@@ -109,6 +119,7 @@ export class RedisServer {
       host: this.host,
       port: this.port,
       password: this.options.password,
+      tls: this.tlsOptions,
       ...options,
     });
     client.on('error', () => {});
@@ -180,8 +191,9 @@ export class RedisServer {
     const timeoutMs = this.options.readyTimeoutMs ?? 15_000;
     const message = `redis-server on port ${this.port} to be ready`;
     // A process that exits (bad config, port taken) ends the wait at once instead of at the deadline.
+    const tls = this.tlsOptions;
     const poll = async () =>
-      this.running ? (await isReady(this.port, this.options.password)) && 'ready' : 'exited';
+      this.running ? (await isReady(this.port, this.options.password, tls)) && 'ready' : 'exited';
     try {
       if ((await waitFor(poll, { timeoutMs, intervalMs: 25, message })) === 'exited') {
         throw new Error('the process exited');

@@ -1,6 +1,7 @@
 import type { Response as LightResponse } from 'light-my-request';
 import { pino } from 'pino';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/cli/runtime.ts';
+import type { Logger } from '../../src/config/index.ts';
 import { testConfig } from './config.ts';
 
 export const ADMIN_TOKEN = `vt_${'a'.repeat(43)}`;
@@ -22,8 +23,11 @@ export async function apiEnv(
   prefix: string,
   env: Record<string, string> = {},
   options: RuntimeOptions = {},
-  /** `waitForRedis: false` returns at once, for servers started while Redis is down. */
-  start: { waitForRedis?: boolean } = {},
+  /**
+   * `waitForRedis: false` returns at once, for servers started while Redis is down. `logger`: the
+   * runtime's logger (default: silent), e.g. `createLogger({ logLevel: 'trace' }, sink)` to read the log.
+   */
+  start: { waitForRedis?: boolean; logger?: Logger } = {},
 ): Promise<ApiEnv> {
   const config = testConfig({
     REDIS_URL: redisUrl,
@@ -32,7 +36,7 @@ export async function apiEnv(
     VITALS_LOCAL_AGENT: 'false',
     ...env,
   });
-  const runtime = await createRuntime(config, pino({ level: 'silent' }), options);
+  const runtime = await createRuntime(config, start.logger ?? pino({ level: 'silent' }), options);
   if (start.waitForRedis !== false) {
     await waitReady(runtime);
     await runtime.api.tenancy.bootstrap({ adminToken: ADMIN_TOKEN });

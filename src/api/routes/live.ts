@@ -5,14 +5,15 @@ import { SseStream } from '../../live/index.ts';
 import { grants, type Tenancy } from '../../tenancy/index.ts';
 import { authOf } from '../auth.ts';
 import { PublicError } from '../errors.ts';
+import type { Shares } from '../shares.ts';
 
 export interface LiveRouteDeps {
   readonly live: Pick<Live, 'hub' | 'tickets'>;
   /** Verifies bearer tokens and tells whether a stream's token still exists. */
   readonly tenancy: Pick<Tenancy, 'authenticate' | 'listTokens'>;
   readonly sse?: SseOptions;
-  /** Streams one process serves at most; past it 503 + Retry-After. @defaultValue 1000 */
-  readonly maxClients?: number;
+  /** Open streams per token, per org and in this process; past a limit 429 or 503 + Retry-After. */
+  readonly streams: Shares;
   /** How often an open stream checks that its token was not revoked. @defaultValue 60000 */
   readonly recheckMs?: number;
 }
@@ -72,6 +73,9 @@ export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
     {
       // Authenticates by itself: EventSource cannot send an Authorization header.
       config: { scope: 'public' },
+      // A HEAD would open a stream that never sends its headers (Node holds them back for a HEAD
+      // until the response ends), holding a stream slot for ever: HEAD gets 405 instead.
+      exposeHeadRoute: false,
       schema: {
         tags: ['live'],
         summary: "Server-sent events: the org's hosts' newest values",
@@ -80,9 +84,7 @@ export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
     },
     async (request, reply) => {
       const holder = await holderOf(request, deps, request.query.ticket);
-      if (streams.size >= (deps.maxClients ?? 1000)) {
-        throw new PublicError('unavailable', 'too many live streams on this server', { retryAfterSec: 5 });
-      }
+      const release = deps.streams.acquire(holder);
       const only = request.query.hosts ? new Set(request.query.hosts.split(',').filter(Boolean)) : undefined;
       reply.hijack();
       const stream = new SseStream(reply.raw, deps.sse);
@@ -94,6 +96,7 @@ export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
       const recheck = setInterval(() => void endIfRevoked(stream, holder, deps), deps.recheckMs ?? 60_000);
       recheck.unref();
       stream.onEnd(() => {
+        release();
         unsubscribe();
         clearInterval(recheck);
         streams.delete(stream);

@@ -7,7 +7,8 @@ import {
   type AggregateFn,
   aggregate,
   checkBucketCount,
-  exportLines,
+  checkSpan,
+  exportChunks,
   hotLatest,
   hotRecent,
   latest,
@@ -16,10 +17,22 @@ import {
   range,
   recent,
 } from '../../tsdb/index.ts';
+import { authOf } from '../auth.ts';
+import { paced } from '../export-stream.ts';
 import { answerId, cacheable, queryGroup } from '../query-cache.ts';
 import type { ApiServices } from '../services.ts';
 import { fieldOf, toColumns, toRows } from '../shape.ts';
-import { HostParams, hostOf, seriesNeeded, seriesOfQuery, TimeRange, timeRange } from './params.ts';
+import type { Shares } from '../shares.ts';
+import {
+  boundedRange,
+  HostParams,
+  hostOf,
+  type QuerySpans,
+  seriesNeeded,
+  seriesOfQuery,
+  TimeRange,
+  timeRange,
+} from './params.ts';
 
 type Shape = 'rows' | 'columns';
 
@@ -39,8 +52,18 @@ function partialMark(partial: boolean): { partial?: true } {
 
 const FN = Type.Union(AGGREGATE_FNS.map((f) => Type.Literal(f)));
 
+export interface MetricsLimits {
+  /** Exports running at once, per token, per org and in this process. */
+  readonly exports: Shares;
+  /** Deadline of one export, streaming included (VITALS_EXPORT_TIMEOUT). */
+  readonly exportTimeoutMs: number;
+  /** Bytes per second one export streams at most (VITALS_EXPORT_RATE). */
+  readonly exportBytesPerSec: number;
+  readonly spans: QuerySpans;
+}
+
 /** Per-host queries: latest, recent, range, aggregate, export. Everything per org, from the token. */
-export function metricsRoutes(app: FastifyInstance, services: ApiServices): void {
+export function metricsRoutes(app: FastifyInstance, services: ApiServices, limits: MetricsLimits): void {
   const { tsdb, cache } = services;
   const read = { config: { scope: 'read' as const } };
 
@@ -138,9 +161,10 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices): void
       },
     },
     async (request) => {
-      const { org, host } = await hostOf(services, request);
       const now = Date.now();
+      // Not refused for its span: `limit` bounds the points, and windows are read only where data is.
       const { from, to } = timeRange(request.query, now);
+      const { org, host } = await hostOf(services, request);
       const keys = await seriesNeeded(services, org, host.id, request.query.metrics);
       const limit = request.query.limit ?? 1000;
       const load = async () => {
@@ -196,8 +220,9 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices): void
       const { from, to } = timeRange(request.query, now);
       const fn = request.query.fn ?? 'avg';
       const step = request.query.step ?? Math.max(1000, Math.ceil((to - from) / 300 / 1000) * 1000);
-      // A step too fine for the range is refused (400) before anything is read.
+      // A step too fine for the range, or a range too long, is refused (400) before anything is read.
       checkBucketCount(from, to, step);
+      checkSpan(from, to, limits.spans.aggregate);
       const { org, host } = await hostOf(services, request);
       const keys = await seriesNeeded(services, org, host.id, request.query.metrics);
       const load = async () => {
@@ -231,6 +256,8 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices): void
     '/api/v1/hosts/:id/export',
     {
       ...read,
+      // The stream is the answer: its deadline covers the whole transfer.
+      handlerTimeout: limits.exportTimeoutMs,
       schema: {
         tags: ['metrics'],
         summary: 'Stream every series of the host in a text format',
@@ -245,12 +272,14 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices): void
       },
     },
     async (request, reply) => {
+      const { from, to } = boundedRange(request.query, Date.now(), limits.spans.export, 86_400_000);
       const { org, host } = await hostOf(services, request);
-      const { from, to } = timeRange(request.query, Date.now(), 86_400_000);
       const format = request.query.format ?? 'csv';
       // Asked before the first byte goes out: with Redis away the answer is a 503, not a cut stream.
       await seriesNeeded(services, org, host.id, undefined);
-      const lines = exportLines(tsdb.ctx, { format, org, hosts: [host.id], from, to });
+      // Held until the response closes: finished, cut by its deadline, or the client gone.
+      reply.raw.once('close', limits.exports.acquire(authOf(request)));
+      const chunks = exportChunks(tsdb.ctx, { format, org, hosts: [host.id], from, to });
       const types = {
         csv: 'text/csv',
         influx: 'text/plain',
@@ -263,14 +292,8 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices): void
         'content-disposition',
         `attachment; filename="${host.id}.${format === 'json' ? 'ndjson' : format === 'csv' ? 'csv' : 'txt'}"`,
       );
-      // Streamed a day at a time: a 30-day export never sits in memory whole.
-      return reply.send(
-        Readable.from(
-          (async function* () {
-            for await (const line of lines) yield `${line}\n`;
-          })(),
-        ),
-      );
+      // Streamed a few windows at a time, paced: a 30-day export never sits in memory whole.
+      return reply.send(Readable.from(paced(chunks, limits.exportBytesPerSec)));
     },
   );
 }

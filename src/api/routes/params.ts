@@ -1,7 +1,14 @@
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { checkSeriesKey, type IngestLimits, IngestRejectedError } from '../../ingest/index.ts';
-import { hotSeries, type MaybePartial, orHot } from '../../tsdb/index.ts';
+import {
+  checkSpan,
+  hotSeries,
+  type MaybePartial,
+  orHot,
+  type SpanLimit,
+  type Tier,
+} from '../../tsdb/index.ts';
 import { authOf } from '../auth.ts';
 import { PublicError } from '../errors.ts';
 import type { ApiServices } from '../services.ts';
@@ -43,6 +50,48 @@ export function timeRange(
   if (from > to)
     throw new PublicError('bad_request', `startTime (${from}) must not be after endTime (${to})`);
   return { from, to };
+}
+
+/** The bounds on `endTime − startTime` of each kind of request that reads a time range. */
+export interface QuerySpans {
+  /** Exports read raw samples, a few windows at a time. */
+  readonly export: readonly SpanLimit[];
+  /** Aggregates read rollups too, as far back as the longest-kept tier. */
+  readonly aggregate: readonly SpanLimit[];
+}
+
+const RETENTION_VARS: Record<Tier, string> = {
+  raw: 'VITALS_RETENTION_RAW',
+  '1m': 'VITALS_RETENTION_1M',
+  '1h': 'VITALS_RETENTION_1H',
+};
+
+export function querySpans(
+  config: { readonly maxExportSpanMs: number; readonly maxQuerySpanMs: number },
+  retentionMs: Readonly<Record<Tier, number>>,
+): QuerySpans {
+  const retention = (tier: Tier) => ({
+    maxMs: retentionMs[tier],
+    name: `retention of ${tier === 'raw' ? 'raw samples' : `${tier} rollups`}, ${RETENTION_VARS[tier]}`,
+  });
+  const longest = (['raw', '1m', '1h'] as const).reduce((a, b) => (retentionMs[b] > retentionMs[a] ? b : a));
+  const query = { maxMs: config.maxQuerySpanMs, name: 'VITALS_MAX_QUERY_SPAN' };
+  return {
+    export: [{ maxMs: config.maxExportSpanMs, name: 'VITALS_MAX_EXPORT_SPAN' }, retention('raw')],
+    aggregate: [query, retention(longest)],
+  };
+}
+
+/** `timeRange`, refused with a 400 naming the bound when it spans more than `limits` allow. */
+export function boundedRange(
+  query: { startTime?: number; endTime?: number },
+  now: number,
+  limits: readonly SpanLimit[],
+  defaultSpanMs?: number,
+) {
+  const range = timeRange(query, now, defaultSpanMs);
+  checkSpan(range.from, range.to, limits);
+  return range;
 }
 
 /** Splits `metrics=` on commas outside `{…}` (series keys carry commas between their labels). */
