@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { agentBench } from './agent.ts';
 import { type Figure, markdown, meets } from './report.ts';
+import { fairnessBench } from './sections/fairness.ts';
 import { httpBench } from './sections/http.ts';
 import { ingestBench } from './sections/ingest.ts';
 import { latestFigures, queryBench } from './sections/query.ts';
@@ -61,6 +62,7 @@ try {
 }
 
 await run(httpBench({ seconds: quick ? 4 : 10 }));
+if (!quick) await run(fairnessBench());
 if (!quick) await run(agentBench());
 
 figures.push(...dashboardFigures());

@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { installAuth } from './auth.ts';
+import { installDeadline } from './deadline.ts';
 import { frameworkErrors, installErrorHandling } from './error-handler.ts';
 import { installRateLimit } from './rate-limit.ts';
 import { installRouteTable } from './route-table.ts';
@@ -34,13 +35,13 @@ const EXPORT_SHARES: ShareNames = {
 };
 
 /**
- * Socket and request deadlines. `requestTimeout` (Node's): the request, headers and body, must have
- * arrived within the body timeout, or Node answers 408 and closes the connection: a trickling body
- * cannot hold a connection. Node looks for such requests every `connectionsCheckingInterval`, so it is
- * kept a fraction of the timeout. It ends once the request is in, so a response that streams on (live
- * updates, exports) is not cut by it. `handlerTimeout` (Fastify's): the answer must be sent within the
- * request timeout, or the client gets 503 (a hijacked live stream is exempt; exports set their own).
- * `connectionTimeout`: a socket that moves no byte either way for the idle timeout is closed.
+ * Socket deadlines. `requestTimeout` (Node's): the request, headers and body, must have arrived within
+ * the body timeout, or Node answers 408 and closes the connection: a trickling body cannot hold a
+ * connection. Node looks for such requests every `connectionsCheckingInterval`, so it is kept a
+ * fraction of the timeout. It ends once the request is in, so a response that streams on (live
+ * updates, exports) is not cut by it. `connectionTimeout`: a socket that moves no byte either way for
+ * the idle timeout (never shorter than the request deadline) is closed: a client that stopped reading.
+ * The answer's own deadline is `installDeadline`.
  */
 function timeouts(config: AppConfig) {
   const body = config.bodyTimeoutMs;
@@ -51,8 +52,8 @@ function timeouts(config: AppConfig) {
       connectionsCheckingInterval: Math.min(1000, Math.max(100, Math.floor(body / 10))),
     },
     requestTimeout: body,
-    handlerTimeout: config.requestTimeoutMs,
-    connectionTimeout: config.idleTimeoutMs,
+    // A request waiting for its answer moves no byte either: it is not idle before its deadline.
+    connectionTimeout: Math.max(config.idleTimeoutMs, config.requestTimeoutMs),
   };
 }
 
@@ -83,6 +84,7 @@ export async function buildApp(services: ApiServices, config: AppConfig): Promis
     reply.header('x-request-id', request.id);
   });
   installRouteTable(app);
+  installDeadline(app, { ms: config.requestTimeoutMs, name: 'VITALS_REQUEST_TIMEOUT' });
   installErrorHandling(app);
   installValidation(app);
   await app.register(swagger, {

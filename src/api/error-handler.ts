@@ -12,12 +12,6 @@ function fromFastify(err: FastifyError): PublicError | undefined {
       return new PublicError('payload_too_large', err.message);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new PublicError('unsupported_media_type', err.message);
-    case 'FST_ERR_HANDLER_TIMEOUT':
-      return new PublicError(
-        'unavailable',
-        'no answer within the request deadline (VITALS_REQUEST_TIMEOUT); retry later',
-        { retryAfterSec: 5 },
-      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new PublicError('bad_request', err.message);

@@ -351,7 +351,7 @@ export const apiVars = {
     group: 'api',
   },
   VITALS_EXPORT_RATE: {
-    schema: int(64 * 1024).default(4 * 1024 * 1024),
+    schema: int(16 * 1024).default(2 * 1024 * 1024),
     description:
       'Bytes per second one export streams at most, so running exports leave the process time for other requests.',
     group: 'api',
@@ -365,7 +365,7 @@ export const apiVars = {
   VITALS_MAX_QUERY_SPAN: {
     schema: duration(60_000).default(366 * 86_400_000),
     description:
-      'Longest `endTime − startTime` of a range or aggregate query; ranges are also capped by raw retention, aggregates by the longest rollup retention (400 past either).',
+      'Longest `endTime − startTime` of an aggregate query; the longest rollup retention caps it too (400 past either). Range queries are bounded by their `limit` instead.',
     group: 'api',
   },
   VITALS_BODY_TIMEOUT: {
@@ -389,7 +389,7 @@ export const apiVars = {
   VITALS_IDLE_TIMEOUT: {
     schema: duration(1000).default(60_000),
     description:
-      'A connection that moves no byte either way for this long is closed (a client that stopped reading). Keep it above the 15 s live heartbeat.',
+      'A connection that moves no byte either way for this long is closed (a client that stopped reading); never less than VITALS_REQUEST_TIMEOUT. Keep it above the 15 s live heartbeat.',
     group: 'api',
   },
   VITALS_MAX_CONNECTIONS: {

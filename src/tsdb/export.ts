@@ -10,7 +10,7 @@ import {
   type SampleFormat,
 } from '../contract/index.ts';
 import type { TsdbContext } from './options.ts';
-import { emptyPoints, slicePoints } from './points.ts';
+import { emptyPoints, type Points, slicePoints } from './points.ts';
 import { fetchRawWindows } from './query/read-raw.ts';
 import { readIndexes, unionWindows } from './query/windows.ts';
 
@@ -35,59 +35,60 @@ async function hostsOf(ctx: TsdbContext, org: string): Promise<string[]> {
     .sort();
 }
 
-/** Windows (2 h each) read per step of an export: each step's decoding stays short. */
-const WINDOWS_PER_STEP = 2;
-
 /**
  * The samples of every series, series after series (the exposition formats need a metric's samples
- * together), read a few windows at a time so a 30-day export never sits in memory whole. Which
- * windows hold data comes from the host's index, read once: empty stretches of the range cost nothing.
+ * together), read one 2-hour window at a time: a 30-day export never sits in memory whole, and the
+ * decoding between two chunks of it stays short. Which windows hold data comes from the host's index,
+ * read once, so empty stretches of the range cost nothing.
  */
-async function* samplesOf(ctx: TsdbContext, options: ExportOptions): AsyncGenerator<Sample[]> {
+async function* samplesOf(ctx: TsdbContext, options: ExportOptions): AsyncGenerator<Iterable<Sample>> {
   const { org, from, to } = options;
   const hosts = options.hosts.length > 0 ? options.hosts : await hostsOf(ctx, org);
   for (const host of hosts) {
     const index = await readIndexes(ctx, org, host, from, to, false);
+    const sealed = new Set(index.raw);
+    const heads = new Set(index.heads);
     const windows = unionWindows(index.raw, index.heads);
     const series = [...(await ctx.series.all(org, host))].sort(([, a], [, b]) =>
       a < b ? -1 : a > b ? 1 : 0,
     );
     for (const [id, key] of series) {
       const { name, labels } = parseSeriesKey(key);
-      for (let i = 0; i < windows.length; i += WINDOWS_PER_STEP) {
-        const step = new Set(windows.slice(i, i + WINDOWS_PER_STEP));
-        const sealed = index.raw.filter((w) => step.has(w));
-        const heads = index.heads.filter((w) => step.has(w));
-        const read = (await fetchRawWindows(ctx, org, host, [id], sealed, heads)).get(id);
-        const points = slicePoints(read ?? emptyPoints, from, to);
-        if (points.timestamps.length === 0) continue;
-        const out: Sample[] = [];
-        for (let k = 0; k < points.timestamps.length; k++) {
-          out.push({
-            name,
-            labels,
-            timestamp: points.timestamps[k] as number,
-            value: points.values[k] as number,
-          });
-        }
-        yield out;
+      for (const w of windows) {
+        const read = await fetchRawWindows(
+          ctx,
+          org,
+          host,
+          [id],
+          sealed.has(w) ? [w] : [],
+          heads.has(w) ? [w] : [],
+        );
+        const points = slicePoints(read.get(id) ?? emptyPoints, from, to);
+        if (points.timestamps.length > 0) yield samplesIn(points, name, labels);
       }
     }
+  }
+}
+
+/** The points as samples, made as they are taken (a format takes them a chunk at a time). */
+function* samplesIn(points: Points, name: string, labels: Sample['labels']): Generator<Sample> {
+  for (let k = 0; k < points.timestamps.length; k++) {
+    yield { name, labels, timestamp: points.timestamps[k] as number, value: points.values[k] as number };
   }
 }
 
 /** How one format writes an export: lines before, lines of each batch of samples (lazily), lines after. */
 interface LineFormat {
   readonly head: readonly string[];
-  body(samples: readonly Sample[]): Iterable<string>;
+  body(samples: Iterable<Sample>): Iterable<string>;
   readonly tail: readonly string[];
 }
 
-function* jsonLines(samples: readonly Sample[]): Generator<string> {
+function* jsonLines(samples: Iterable<Sample>): Generator<string> {
   for (const s of samples) yield JSON.stringify({ ...s, value: fromNumber(s.value) });
 }
 
-function* rowLines(samples: readonly Sample[], row: (sample: Sample) => string): Generator<string> {
+function* rowLines(samples: Iterable<Sample>, row: (sample: Sample) => string): Generator<string> {
   for (const s of samples) yield row(s);
 }
 

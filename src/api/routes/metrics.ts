@@ -255,9 +255,8 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices, limit
   }>(
     '/api/v1/hosts/:id/export',
     {
-      ...read,
       // The stream is the answer: its deadline covers the whole transfer.
-      handlerTimeout: limits.exportTimeoutMs,
+      config: { scope: 'read', deadline: { ms: limits.exportTimeoutMs, name: 'VITALS_EXPORT_TIMEOUT' } },
       schema: {
         tags: ['metrics'],
         summary: 'Stream every series of the host in a text format',
