@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config/index.ts';
-import { createRedis, Keys } from '../src/redis/index.ts';
+import { type CommandTimings, createRedis, Keys } from '../src/redis/index.ts';
 import { createTsdbContext, tsdbOptions } from '../src/tsdb/context.ts';
 import type { TsdbContext } from '../src/tsdb/index.ts';
 import { openSpool } from '../src/tsdb/spool/index.ts';
@@ -21,8 +21,14 @@ export interface BenchDb {
   close(): Promise<void>;
 }
 
-/** A private redis-server and a storage engine on it, configured as the server would be. */
-export async function benchDb(env: Record<string, string> = {}): Promise<BenchDb> {
+/**
+ * A private redis-server and a storage engine on it, configured as the server would be; with
+ * `timings`, every command is timed into them as the server does.
+ */
+export async function benchDb(
+  env: Record<string, string> = {},
+  opts: { timings?: CommandTimings } = {},
+): Promise<BenchDb> {
   const server = await startRedis();
   const dataDir = mkdtempSync(join(tmpdir(), 'vitals-bench-'));
   const config = loadConfig({
@@ -31,7 +37,7 @@ export async function benchDb(env: Record<string, string> = {}): Promise<BenchDb
     VITALS_RETENTION_RAW: '40d',
     ...env,
   });
-  const redis = createRedis({ config: config.redis, logger: silent }, 'request');
+  const redis = createRedis({ config: config.redis, logger: silent, timings: opts.timings }, 'request');
   const ctx = createTsdbContext(
     redis,
     new Keys(config.redis.keyPrefix),

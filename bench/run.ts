@@ -6,9 +6,11 @@ import { agentBench } from './agent.ts';
 import { type Figure, markdown, meets } from './report.ts';
 import { fairnessBench } from './sections/fairness.ts';
 import { httpBench } from './sections/http.ts';
+import { infoOverheadBench } from './sections/info-overhead.ts';
 import { ingestBench } from './sections/ingest.ts';
 import { latestFigures, queryBench } from './sections/query.ts';
 import { storageBench } from './sections/storage.ts';
+import { timingOverheadBench } from './sections/timing-overhead.ts';
 
 /** The dashboard's figures are measured by the browser tests (npm test) in Chromium; they are shown here too. */
 function dashboardFigures(): Figure[] {
@@ -61,6 +63,8 @@ try {
   await ingest.db.close();
 }
 
+await run(timingOverheadBench({ hosts: quick ? 50 : 200, minutes: 15, rounds: quick ? 4 : 10, seed }));
+await run(infoOverheadBench({ collections: quick ? 10 : 40, intervalSec: 15 }));
 await run(httpBench({ seconds: quick ? 4 : 10 }));
 if (!quick) await run(fairnessBench());
 if (!quick) await run(agentBench());

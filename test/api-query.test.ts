@@ -221,7 +221,9 @@ describe('query, export, federate and overview routes', () => {
     };
     const write = `x value=1 ${Date.now() - 1000}000000`;
     const routes = protectedRoutes(env.runtime.app, {
-      param: () => 'web-1',
+      param: (_pattern, name) => (name === 'type' ? 'memory' : 'web-1'),
+      // Vitals' own Redis belongs to the default org (org A here).
+      resources: ['GET /api/v1/redis/performance', 'GET /api/v1/redis/health'],
       requests: {
         'POST /api/v1/ingest': { payload: ingest },
         'POST /api/v1/write': {

@@ -45,7 +45,9 @@ function requestFor(
   op: Operation,
   phase: string,
 ): { url: string; payload?: unknown; headers?: Record<string, string>; sample?: { t: number; v: number } } {
-  const url = op.path.replace('{id}', op.path.startsWith('/api/v1/tokens/') ? 'tok-unknown' : HOST);
+  const url = op.path
+    .replace('{id}', op.path.startsWith('/api/v1/tokens/') ? 'tok-unknown' : HOST)
+    .replace('{type}', 'memory');
   switch (`${op.method} ${op.path}`) {
     case 'POST /api/v1/ingest': {
       const { t, v } = sample();
@@ -169,6 +171,22 @@ describe('every route while Redis is away', () => {
         'GET /api/v1/hosts/{id}/metrics/range',
         'GET /api/v1/hosts/{id}/export',
         'POST /api/v1/queues/collect/pause',
+        'GET /metrics',
+        'GET /metrics/prometheus',
+        'GET /api/v1/redis/performance',
+        'GET /performance',
+        'GET /monitoring/status',
+        'POST /monitoring/start',
+        'POST /monitoring/stop',
+        'GET /api/v1/export/grafana',
+        'GET /api/v1/export/prometheus-rules',
+        'GET /dashboard/grafana',
+        'GET /dashboard/prometheus-rules',
+        'GET /dashboard/export',
+        'GET /api/v1/redis/health',
+        'GET /api/v1/redis/health/{type}',
+        'GET /monitoring/redis/health',
+        'GET /health/{type}',
       ]),
     );
   });
@@ -210,6 +228,19 @@ describe('every route while Redis is away', () => {
       expect(by('GET /api/v1/hosts/{id}/metrics/range')?.status).toBe(503);
       expect(by('GET /api/v1/hosts/{id}/export')?.status).toBe(503);
       expect(by('GET /health')?.status).toBe(200);
+      // The Redis health checks fail (503 with Retry-After) while Redis does not answer.
+      for (const route of [
+        'GET /api/v1/redis/health',
+        'GET /api/v1/redis/health/{type}',
+        'GET /monitoring/redis/health',
+        'GET /health/{type}',
+      ])
+        expect(by(route)?.status, route).toBe(503);
+      // The exports are generated from code alone.
+      expect(by('GET /api/v1/export/grafana')?.status).toBe(200);
+      expect(by('GET /dashboard/export')?.status).toBe(200);
+      // The process' own figures, and Redis figures from memory.
+      expect(by('GET /metrics')?.status).toBe(200);
       // Back to normal once Redis answers: the same route without `partial`.
       await waitFor(
         async () => {

@@ -136,7 +136,13 @@ describe('Vitals as the least-privilege Redis user of docs/operations.md', () =>
     const address = target.address();
     targetUrl = `http://${HOST}:${typeof address === 'object' && address ? address.port : 0}/metrics`;
     // The built-in agent pushes through the ingest service as well.
-    a = await startProcess(redis, { VITALS_LOCAL_AGENT: 'true', VITALS_LOCAL_AGENT_INTERVAL: '1s' });
+    a = await startProcess(redis, {
+      VITALS_LOCAL_AGENT: 'true',
+      VITALS_LOCAL_AGENT_INTERVAL: '1s',
+      // Its own Redis and figures are collected too (INFO, the interval lock, the pushes).
+      VITALS_SELF_MONITOR: 'true',
+      VITALS_SELF_MONITOR_INTERVAL: '1s',
+    });
     b = await startProcess(redis);
   });
   afterAll(async () => {
@@ -303,6 +309,22 @@ describe('Vitals as the least-privilege Redis user of docs/operations.md', () =>
     const expired = await runMaintenance({ ...ctx, now: () => later });
     expect(expired.failureDetails).toEqual([]);
     expect(expired.hostsForgotten).toBeGreaterThanOrEqual(1);
+  });
+
+  it('monitors its own Redis: series, performance with the slow log, health checks, exports, /metrics', async () => {
+    await waitFor(
+      async () => (await call('GET', '/api/v1/hosts/vitals-redis/metrics/latest')).statusCode === 200,
+      { timeoutMs: 10_000, message: 'own Redis collected' },
+    );
+    const performance = await call('GET', '/api/v1/redis/performance');
+    expect(performance.statusCode).toBe(200);
+    expect(performance.json().partial).toBeUndefined();
+    const health = await call('GET', '/api/v1/redis/health');
+    expect(health.json().checks.configuration).toMatchObject({ status: 'pass' });
+    expect((await call('GET', '/api/v1/redis/health/memory')).statusCode).toBe(200);
+    expect((await call('GET', '/api/v1/export/grafana')).statusCode).toBe(200);
+    expect((await call('GET', '/api/v1/export/prometheus-rules')).statusCode).toBe(200);
+    expect((await call('GET', '/metrics')).statusCode).toBe(200);
   });
 
   it('passes /health, and no command was refused: no 5xx, no NOPERM in any log, an empty ACL LOG', async () => {

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { DEFAULT_ORG } from '../tenancy/index.ts';
 import { installAuth } from './auth.ts';
 import { installDeadline } from './deadline.ts';
 import { frameworkErrors, installErrorHandling } from './error-handler.ts';
 import { installRateLimit } from './rate-limit.ts';
 import { installRouteTable } from './route-table.ts';
 import { collectRoutes } from './routes/collect.ts';
+import { exportRoutes } from './routes/exports.ts';
 import { healthRoutes } from './routes/health.ts';
 import { hostRoutes } from './routes/hosts.ts';
 import { ingestRoutes } from './routes/ingest.ts';
@@ -15,6 +17,9 @@ import { liveRoutes } from './routes/live.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { overviewRoutes } from './routes/overview.ts';
 import { querySpans } from './routes/params.ts';
+import { installHttpMetrics, prometheusRoutes } from './routes/prometheus.ts';
+import { redisHealthRoutes } from './routes/redis-health.ts';
+import { redisPerformanceRoutes } from './routes/redis-performance.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { webRoutes } from './routes/web.ts';
 import type { ApiServices, AppConfig } from './services.ts';
@@ -84,6 +89,7 @@ export async function buildApp(services: ApiServices, config: AppConfig): Promis
     reply.header('x-request-id', request.id);
   });
   installRouteTable(app);
+  if (services.telemetry) installHttpMetrics(app, services.telemetry);
   installDeadline(app, { ms: config.requestTimeoutMs, name: 'VITALS_REQUEST_TIMEOUT' });
   installErrorHandling(app);
   installValidation(app);
@@ -117,6 +123,10 @@ export async function buildApp(services: ApiServices, config: AppConfig): Promis
   });
   overviewRoutes(app, services);
   collectRoutes(app, services);
+  prometheusRoutes(app, { telemetry: services.telemetry, org: DEFAULT_ORG });
+  redisPerformanceRoutes(app, services);
+  redisHealthRoutes(app, services);
+  exportRoutes(app, services);
   liveRoutes(app, {
     live: services.live,
     tenancy: services.tenancy,

@@ -3,7 +3,13 @@ import type { CollectControl } from '../collect/index.ts';
 import type { ApiConfig, Logger } from '../config/index.ts';
 import type { IngestService } from '../ingest/index.ts';
 import type { Live, SseOptions } from '../live/index.ts';
-import type { HealthRegistry } from '../monitor/index.ts';
+import type {
+  HealthRegistry,
+  RedisHealth,
+  RedisHealthThresholds,
+  RedisMonitoring,
+  Telemetry,
+} from '../monitor/index.ts';
 import type { Keys, RedisClient } from '../redis/index.ts';
 import type { Tenancy } from '../tenancy/index.ts';
 import type { Tsdb } from '../tsdb/index.ts';
@@ -51,10 +57,18 @@ export interface ApiServices {
   readonly ingest: IngestService;
   readonly cache: Cache;
   readonly collect: CollectControl;
+  /** `/api/v1/redis/performance` and the self-monitor of this process (`/monitoring/*`). */
+  readonly redisMonitor: RedisMonitoring;
+  /** The Redis health checks (`/api/v1/redis/health`, also in `/health`). */
+  readonly redisHealth: RedisHealth;
+  /** What the Redis health checks judge against; the Grafana and Prometheus rules exports use it too. */
+  readonly redisThresholds?: RedisHealthThresholds;
   readonly live: Pick<Live, 'hub' | 'tickets'>;
   /** The built dashboard (`web/dist`). */
   readonly webDir: string;
   readonly liveStreams?: LiveStreamOptions;
+  /** The process' own figures: `/metrics` and HTTP durations (absent: neither). */
+  readonly telemetry?: Telemetry;
 }
 
 /** The settings the HTTP app reads. */

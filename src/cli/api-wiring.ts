@@ -5,7 +5,15 @@ import { type Collection, createCollection } from '../collect/index.ts';
 import type { Config, Logger } from '../config/index.ts';
 import { IdempotencyStore, IngestRejectedError, IngestService } from '../ingest/index.ts';
 import { createLive, type Live } from '../live/index.ts';
-import { cacheCheck, type HealthRegistry, idempotencyCheck, ingestQueueCheck } from '../monitor/index.ts';
+import {
+  cacheCheck,
+  type HealthRegistry,
+  idempotencyCheck,
+  ingestQueueCheck,
+  RedisHealth,
+  RedisPerformance,
+  SelfMonitor,
+} from '../monitor/index.ts';
 import { type CommandTimings, createRedis, type Keys, type RedisClient } from '../redis/index.ts';
 import { type Host, RedisTenancy } from '../tenancy/index.ts';
 import type { Tsdb } from '../tsdb/index.ts';
@@ -16,6 +24,8 @@ export interface ApiWiring {
   readonly collection: Collection;
   readonly live: Live;
   readonly idempotency: IdempotencyStore;
+  /** Own-Redis INFO as series of host `vitals-redis`; `runtime` starts it when VITALS_SELF_MONITOR is on. */
+  readonly selfMonitor: SelfMonitor;
 }
 
 function summary(host: Host): HostSummary {
@@ -129,6 +139,15 @@ export function createApiServices(deps: ApiServiceDeps): ApiWiring {
     if (event.status === 'ok') live.publish(event.org, [event.host]);
   });
   registerChecks(deps, tsdb, cache, idempotency, redis);
+  const selfMonitor = new SelfMonitor({
+    redis,
+    keys,
+    logger: logger.child({ component: 'self-monitor' }),
+    intervalMs: config.selfMonitor.intervalMs,
+    hosts: tenancy,
+    ingest,
+  });
+  const performance = new RedisPerformance({ redis, tsdb: tsdb.ctx, timings: deps.timings, hosts: tenancy });
   const services: ApiServices = {
     logger,
     health: deps.health,
@@ -142,11 +161,28 @@ export function createApiServices(deps: ApiServiceDeps): ApiWiring {
     ingest,
     cache,
     collect: collection.control,
+    redisMonitor: { performance, selfMonitor },
+    redisHealth: redisHealthOf(deps),
+    redisThresholds: config.redisHealth,
     live,
     webDir: deps.webDir,
     liveStreams: deps.liveStreams,
   };
-  return { services, tenancy, collection, live, idempotency };
+  return { services, tenancy, collection, live, idempotency, selfMonitor };
+}
+
+/** The Redis health checks of Vitals' own Redis and monitored ones; `redis:*` in `/health`. */
+function redisHealthOf(deps: ApiServiceDeps): RedisHealth {
+  const { redis, keys, tsdb, timings, config } = deps;
+  const health = new RedisHealth({
+    redis,
+    keyPrefix: keys.prefix,
+    timings,
+    tsdb: tsdb.ctx,
+    thresholds: config.redisHealth,
+  });
+  health.registerIn(deps.health);
+  return health;
 }
 
 function registerChecks(

@@ -1,10 +1,19 @@
 import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { startLocalAgent } from '../agent/index.ts';
 import { buildApp, type LiveStreamOptions } from '../api/index.ts';
+import { COLLECT_QUEUE } from '../collect/index.ts';
 import { type Config, type Logger, loadSecretKeys } from '../config/index.ts';
+import { VitalsError } from '../contract/index.ts';
 import { IngestRejectedError } from '../ingest/index.ts';
-import { HealthRegistry, redisConnectivityCheck } from '../monitor/index.ts';
+import {
+  HealthRegistry,
+  SELF_HOST,
+  SELF_REDIS_HOST,
+  startTelemetry,
+  type TelemetryRuntime,
+} from '../monitor/index.ts';
 import {
   CommandTimings,
   closeRedis,
@@ -28,6 +37,8 @@ export interface Runtime {
   readonly redis: RedisClient;
   readonly keys: Keys;
   readonly timings: CommandTimings;
+  /** `/metrics`, self-metrics and the OTLP push. */
+  readonly telemetry: TelemetryRuntime;
   readonly tsdb: Tsdb;
   readonly api: ApiWiring;
   readonly lifecycle: Lifecycle;
@@ -99,6 +110,56 @@ function startBuiltInAgent(config: Config, logger: Logger, api: ApiWiring, lifec
   lifecycle.add('timers', () => local.stop());
 }
 
+/**
+ * `/metrics`, the self-metrics series (host `vitals`) and the OTLP push. The collection queue is read
+ * through its own Queue handle on the request connection (reads only; closing it leaves the connection).
+ */
+function wireTelemetry(
+  config: Config,
+  logger: Logger,
+  parts: { redis: RedisClient; keys: Keys; tsdb: Tsdb; timings: CommandTimings; api: ApiWiring },
+): TelemetryRuntime {
+  const { redis, keys, tsdb, api } = parts;
+  const queue = new Queue(keys.bullQueue(COLLECT_QUEUE), { connection: redis, prefix: keys.bullPrefix() });
+  queue.on('error', () => undefined);
+  const runtime = startTelemetry({
+    config: config.telemetry,
+    logger,
+    redis,
+    keyPrefix: keys.prefix,
+    ctx: tsdb.ctx,
+    timings: parts.timings,
+    spoolBytes: () => tsdb.writer.stats().spoolBytes,
+    queue,
+    org: DEFAULT_ORG,
+    redisHosts: async () => [
+      SELF_REDIS_HOST,
+      ...(await api.tenancy.listHosts(DEFAULT_ORG))
+        .filter((h) => h.collector.kind === 'redis')
+        .map((h) => h.id),
+    ],
+    ensureSelfHost: async () => {
+      if (await api.tenancy.getHost(DEFAULT_ORG, SELF_HOST)) return;
+      await api.tenancy
+        .createHost(DEFAULT_ORG, { id: SELF_HOST, name: 'Vitals', labels: { role: 'self' } })
+        .catch((err: unknown) => {
+          if (!(err instanceof VitalsError && err.kind === 'conflict')) throw err;
+        });
+    },
+    push: (request) => api.services.ingest.pushJson(DEFAULT_ORG, request),
+    version,
+  });
+  api.services.ingest.observe(runtime.telemetry.ingestObserver);
+  tsdb.writer.observe(runtime.telemetry.flushObserver);
+  return {
+    ...runtime,
+    close: async () => {
+      await runtime.close();
+      await queue.close().catch(() => undefined);
+    },
+  };
+}
+
 /** The keys sealing collector secrets; a generated key file is announced (its path, never the key). */
 function secretKeys(config: Config, logger: Logger): readonly Buffer[] {
   const loaded = loadSecretKeys(config.server);
@@ -126,7 +187,7 @@ export async function createRuntime(
   );
   if (managed) lifecycle.add('managed', () => managed.stop());
 
-  const timings = new CommandTimings();
+  const timings = new CommandTimings({ slowMs: config.telemetry.redisSlowMs });
   const redis = createRedis({ config: config.redis, logger, timings }, 'request');
   lifecycle.add('redis', () => closeRedis(redis));
 
@@ -138,7 +199,7 @@ export async function createRuntime(
   lifecycle.add('timers', () => tsdb.stopMaintenance());
 
   const health = new HealthRegistry({ serviceId: 'vitals', releaseId: version });
-  health.register('redis:connectivity', redisConnectivityCheck(redis));
+  // `redis:connectivity`, `redis:memory`… are registered with the Redis health checks (api-wiring).
 
   const api = createApiServices({
     config,
@@ -158,12 +219,17 @@ export async function createRuntime(
   lifecycle.add('timers', () => api.tenancy.close());
   lifecycle.add('workers', () => api.collection.closeWorkers());
   lifecycle.add('queues', () => api.collection.close());
-  const app = await buildApp(api.services, config.api);
+  const telemetry = wireTelemetry(config, logger, { redis, keys, tsdb, timings, api });
+  lifecycle.add('timers', () => telemetry.close());
+  const app = await buildApp({ ...api.services, telemetry: telemetry.telemetry }, config.api);
   lifecycle.add('http', () => app.close());
   if (options.bootstrap !== false) bootstrapWhenReady(api.tenancy, redis, config.api.adminToken, logger);
   // Waits at most REDIS_CONNECT_TIMEOUT for Redis, then carries on degraded and reconciles later.
   await api.collection.start();
   if (config.localAgent.enabled) startBuiltInAgent(config, logger, api, lifecycle);
+  // Ticks skip while Redis is away; `/monitoring/start` may start it later even when configured off.
+  if (config.selfMonitor.enabled) api.selfMonitor.start();
+  lifecycle.add('timers', () => api.selfMonitor.stop());
 
   let address = '';
   return {
@@ -172,6 +238,7 @@ export async function createRuntime(
     redis,
     keys,
     timings,
+    telemetry,
     tsdb,
     api,
     lifecycle,

@@ -31,8 +31,17 @@ export type { CollectHost, HostChangeEvent, HostSource } from './hosts.ts';
 export { type CollectOptions, collectOptions, DEFAULT_COLLECT_OPTIONS, type KeepPolicy } from './options.ts';
 export { PrometheusCollector, PrometheusSettings } from './prometheus.ts';
 export type { QueueCounts, QueueFigures, Throughput } from './queue-figures.ts';
-export { RedisInfoCollector, RedisSettings } from './redis-info.ts';
-export { INFO_SECTIONS, infoSamples } from './redis-info-parse.ts';
+export { RedisInfoCollector, RedisSettings, type RedisTargetOptions, withRedisTarget } from './redis-info.ts';
+export {
+  type CommandFigures,
+  commandFigures,
+  INFO_SECTIONS,
+  type InfoSections,
+  infoSamples,
+  MAX_COMMAND_LABELS,
+  parseInfo,
+  sectionSamples,
+} from './redis-info-parse.ts';
 export type { ReconcileResult } from './scheduler.ts';
 export {
   COLLECT_QUEUE,

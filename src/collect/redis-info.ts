@@ -54,40 +54,66 @@ function classify(err: unknown, timeoutMs: number): CollectError {
   return new CollectError('unreachable', `redis: ${message}`, { cause: err });
 }
 
-/** Redis INFO of a monitored Redis server (hosts of kind `redis`), stored as `redis.*` series. */
+export interface RedisTargetOptions {
+  /** Connect and command deadline. */
+  readonly timeoutMs: number;
+  /** Drops the connection at once when it aborts (an attempt's deadline, a shutdown). */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Runs `use` on a short-lived connection to a monitored Redis (a host of kind `redis`) made from its
+ * collector settings, then drops the connection. Bad settings, refused credentials, timeouts and
+ * unreachable servers fail as `CollectError`s with redacted messages; a `CollectError` thrown by `use`
+ * passes through as it is.
+ */
+export async function withRedisTarget<T>(
+  rawSettings: unknown,
+  target: RedisTargetOptions,
+  use: (client: Redis) => Promise<T>,
+): Promise<T> {
+  const settings = readSettings(rawSettings);
+  if (settings.url === undefined && settings.host === undefined) {
+    throw new CollectError('settings', 'redis collector: collector.settings needs url or host');
+  }
+  const { timeoutMs, signal } = target;
+  const opts = options(settings, timeoutMs);
+  const client = settings.url === undefined ? new Redis(opts) : new Redis(settings.url, opts);
+  // An AUTH failure arrives as an error event; the command then fails with a vaguer "connection closed".
+  let connectionError: unknown;
+  client.on('error', (err: unknown) => {
+    connectionError ??= err;
+  });
+  const onAbort = () => client.disconnect();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await client.connect();
+    return await use(client);
+  } catch (err: unknown) {
+    if (err instanceof CollectError) throw err;
+    if (signal?.aborted) throw new CollectError('timeout', `redis: no answer within ${timeoutMs} ms`);
+    throw classify(connectionError ?? err, timeoutMs);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    client.disconnect();
+  }
+}
+
+/**
+ * Redis INFO of a monitored Redis server (hosts of kind `redis`), stored as `redis.*` series. `INFO
+ * everything`: the default sections leave out commandstats and latencystats.
+ */
 export class RedisInfoCollector implements Collector {
   readonly kind = 'redis';
   readonly connection = 'redis';
 
-  async collect(ctx: CollectContext): Promise<SampleSet> {
-    const settings = readSettings(ctx.settings);
-    if (settings.url === undefined && settings.host === undefined) {
-      throw new CollectError('settings', 'redis collector: collector.settings needs url or host');
-    }
-    const opts = options(settings, ctx.timeoutMs);
-    const client = settings.url === undefined ? new Redis(opts) : new Redis(settings.url, opts);
-    // An AUTH failure arrives as an error event; the command then fails with a vaguer "connection closed".
-    let connectionError: unknown;
-    client.on('error', (err: unknown) => {
-      connectionError ??= err;
-    });
-    const onAbort = () => client.disconnect();
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      await client.connect();
-      const text = await client.info();
+  collect(ctx: CollectContext): Promise<SampleSet> {
+    return withRedisTarget(ctx.settings, ctx, async (client) => {
+      const text = await client.info('everything');
       const set = new SampleSet(ctx.now());
       if (infoSamples(text, set) === 0)
         throw new CollectError('protocol', 'redis: INFO answered no known section');
       return set;
-    } catch (err: unknown) {
-      if (err instanceof CollectError) throw err;
-      if (ctx.signal.aborted)
-        throw new CollectError('timeout', `redis: no answer within ${ctx.timeoutMs} ms`);
-      throw classify(connectionError ?? err, ctx.timeoutMs);
-    } finally {
-      ctx.signal.removeEventListener('abort', onAbort);
-      client.disconnect();
-    }
+    });
   }
 }

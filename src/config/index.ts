@@ -7,9 +7,11 @@ export {
   type HostPort,
   loadConfig,
   type RedisConfig,
+  type RedisHealthConfig,
   type ServerConfig,
   type ShareLimits,
   type StorageConfig,
+  type TelemetryConfig,
 } from './load.ts';
 export { createLogger, type Logger, loggerOptions } from './logger.ts';
 export { loadSecretKeys, parseSecretKey, SECRET_KEY_FILE, type SecretKeys } from './secret-key.ts';

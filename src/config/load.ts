@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { isSecretName, MASK, redactText } from '../contract/index.ts';
 import { type TlsPem, tlsProblems } from './tls.ts';
-import { agentVars, apiVars, collectVars, redisVars, serverVars, storageVars, type VarSpec } from './vars.ts';
+import {
+  agentVars,
+  apiVars,
+  collectVars,
+  redisVars,
+  serverVars,
+  storageVars,
+  telemetryVars,
+  type VarSpec,
+} from './vars.ts';
 
 export const allVars = {
   ...redisVars,
@@ -10,6 +19,7 @@ export const allVars = {
   ...apiVars,
   ...collectVars,
   ...agentVars,
+  ...telemetryVars,
 } as const satisfies Record<string, VarSpec>;
 
 type Vars = typeof allVars;
@@ -119,8 +129,46 @@ export interface CollectConfig {
   readonly reconcileIntervalMs: number;
 }
 
+/** Self-observability settings (`telemetryVars`). */
+export interface TelemetryConfig {
+  /** Store the process' own figures as series of host `vitals`. */
+  readonly selfMetrics: boolean;
+  readonly selfMetricsIntervalMs: number;
+  /** Client-side slow-command threshold. */
+  readonly redisSlowMs: number;
+  /** OTLP/HTTP export; off without an endpoint. */
+  readonly otlp: {
+    readonly endpoint: string | undefined;
+    readonly headers: Readonly<Record<string, string>>;
+    readonly intervalMs: number;
+  };
+}
+
+/** What the Redis health checks judge against; each pair is `warn` / `fail`. */
+export interface RedisHealthConfig {
+  /** Bound of each live read of Vitals' own Redis (PING, probe, INFO). */
+  readonly timeoutMs: number;
+  readonly memoryPct: { readonly warn: number; readonly fail: number };
+  /** Fragmentation ratio, judged alone when maxmemory is 0. */
+  readonly fragmentation: { readonly warn: number; readonly fail: number };
+  readonly connectionsPct: { readonly warn: number; readonly fail: number };
+  readonly latencyMs: { readonly warn: number; readonly fail: number };
+  /** Hit rate below which the check warns / fails (judged from 100 lookups on, monitored Redis only). */
+  readonly hitRatePct: { readonly warn: number; readonly fail: number };
+  readonly errorRateWarnPct: number;
+  /** Age of the last RDB save past which the check warns, while RDB saving is on. */
+  readonly saveAgeWarnMs: number;
+  /** Client-side latency and error rate are judged over this window. */
+  readonly perfWindowMs: number;
+}
+
 export interface Config {
+  readonly telemetry: TelemetryConfig;
   readonly localAgent: { readonly enabled: boolean; readonly intervalMs: number };
+  /** INFO of Vitals' own Redis as series of host `vitals-redis` (`VITALS_SELF_MONITOR*`). */
+  readonly selfMonitor: { readonly enabled: boolean; readonly intervalMs: number };
+  /** Thresholds of the Redis health checks (`VITALS_REDIS_*`; docs/operations.md "Health checks"). */
+  readonly redisHealth: RedisHealthConfig;
   readonly collect: CollectConfig;
   readonly redis: RedisConfig;
   readonly server: ServerConfig;
@@ -191,6 +239,19 @@ function toConfig(v: Parsed): Config {
       hotReads: v.VITALS_HOT_READS,
     },
     localAgent: { enabled: v.VITALS_LOCAL_AGENT, intervalMs: v.VITALS_LOCAL_AGENT_INTERVAL },
+    selfMonitor: { enabled: v.VITALS_SELF_MONITOR, intervalMs: v.VITALS_SELF_MONITOR_INTERVAL },
+    redisHealth: toRedisHealth(v),
+    telemetry: {
+      selfMetrics: v.VITALS_SELF_METRICS,
+      // One interval for every self-observation series (shared with the own-Redis INFO series).
+      selfMetricsIntervalMs: v.VITALS_SELF_MONITOR_INTERVAL,
+      redisSlowMs: v.VITALS_REDIS_SLOW_MS,
+      otlp: {
+        endpoint: v.OTEL_EXPORTER_OTLP_ENDPOINT,
+        headers: v.OTEL_EXPORTER_OTLP_HEADERS,
+        intervalMs: v.OTEL_METRIC_EXPORT_INTERVAL,
+      },
+    },
     collect: {
       runWorkers: v.VITALS_COLLECT_WORKERS,
       concurrency: v.VITALS_COLLECT_CONCURRENCY,
@@ -239,6 +300,20 @@ function toConfig(v: Parsed): Config {
       cachePrefix: v.REDIS_CACHE_PREFIX,
       cacheTtlMs: v.VITALS_CACHE_TTL,
     },
+  };
+}
+
+function toRedisHealth(v: Parsed): RedisHealthConfig {
+  return {
+    timeoutMs: v.VITALS_REDIS_HEALTH_TIMEOUT,
+    memoryPct: { warn: v.VITALS_REDIS_MEMORY_WARN_PCT, fail: v.VITALS_REDIS_MEMORY_FAIL_PCT },
+    fragmentation: { warn: v.VITALS_REDIS_FRAGMENTATION_WARN, fail: v.VITALS_REDIS_FRAGMENTATION_FAIL },
+    connectionsPct: { warn: v.VITALS_REDIS_CONNECTIONS_WARN_PCT, fail: v.VITALS_REDIS_CONNECTIONS_FAIL_PCT },
+    latencyMs: { warn: v.VITALS_REDIS_LATENCY_WARN_MS, fail: v.VITALS_REDIS_LATENCY_FAIL_MS },
+    hitRatePct: { warn: v.VITALS_REDIS_HIT_RATE_WARN_PCT, fail: v.VITALS_REDIS_HIT_RATE_FAIL_PCT },
+    errorRateWarnPct: v.VITALS_REDIS_ERROR_RATE_WARN_PCT,
+    saveAgeWarnMs: v.VITALS_REDIS_SAVE_AGE_WARN,
+    perfWindowMs: v.VITALS_REDIS_PERF_WINDOW,
   };
 }
 

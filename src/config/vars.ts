@@ -154,7 +154,67 @@ export const redisVars = {
       '`auto`: with no Redis configured and none answering on 127.0.0.1:6379, start and supervise a redis-server (AOF on, `noeviction`) in the data directory. `off`: never.',
     group: 'redis',
   },
+  ...redisHealthVars(),
 } as const satisfies Record<string, VarSpec>;
+
+/** Thresholds of the Redis health checks (docs/operations.md, "Health checks"). */
+function redisHealthVars() {
+  const spec = <S extends z.ZodType>(schema: S, description: string) => ({
+    schema,
+    description,
+    group: 'redis' as const,
+  });
+  const pct = (def: number) => z.coerce.number({ error: 'expected a number' }).min(0).max(100).default(def);
+  return {
+    VITALS_REDIS_HEALTH_TIMEOUT: spec(
+      duration(100).default(1000),
+      "Bound of each live read of Vitals' own Redis by the health checks (PING, probe key, INFO); past it the check fails (`warn` in `/health`).",
+    ),
+    VITALS_REDIS_MEMORY_WARN_PCT: spec(
+      pct(80),
+      'Redis health: used_memory of maxmemory (%) from which memory warns…',
+    ),
+    VITALS_REDIS_MEMORY_FAIL_PCT: spec(pct(90), '…and from which it fails.'),
+    VITALS_REDIS_FRAGMENTATION_WARN: spec(
+      z.coerce.number({ error: 'expected a number' }).min(1).default(1.5),
+      'Redis health, without maxmemory: mem_fragmentation_ratio above which memory warns (judged once RSS exceeds the data by 10 MiB)…',
+    ),
+    VITALS_REDIS_FRAGMENTATION_FAIL: spec(
+      z.coerce.number({ error: 'expected a number' }).min(1).default(2),
+      '…and above which it fails.',
+    ),
+    VITALS_REDIS_CONNECTIONS_WARN_PCT: spec(
+      pct(80),
+      'Redis health: connected_clients of maxclients (%) from which connections warns…',
+    ),
+    VITALS_REDIS_CONNECTIONS_FAIL_PCT: spec(pct(95), '…and from which it fails.'),
+    VITALS_REDIS_LATENCY_WARN_MS: spec(
+      z.coerce.number({ error: 'expected a number' }).min(0).default(100),
+      'Redis health: p95 command latency (ms) from which performance warns…',
+    ),
+    VITALS_REDIS_LATENCY_FAIL_MS: spec(
+      z.coerce.number({ error: 'expected a number' }).min(0).default(1000),
+      '…and from which it fails.',
+    ),
+    VITALS_REDIS_HIT_RATE_WARN_PCT: spec(
+      pct(80),
+      'Redis health: keyspace hit rate (%) below which performance warns…',
+    ),
+    VITALS_REDIS_HIT_RATE_FAIL_PCT: spec(pct(70), '…and below which it fails (judged from 100 lookups on).'),
+    VITALS_REDIS_ERROR_RATE_WARN_PCT: spec(
+      pct(5),
+      'Redis health: share of failed data commands (reads, writes) (%) from which performance warns.',
+    ),
+    VITALS_REDIS_SAVE_AGE_WARN: spec(
+      duration(1000).default(7_200_000),
+      'Redis health: while RDB is on and changes wait, a last save older than this warns.',
+    ),
+    VITALS_REDIS_PERF_WINDOW: spec(
+      duration(1000).default(60_000),
+      "Redis health: window of the client-side latency and error rate of Vitals' own Redis.",
+    ),
+  };
+}
 
 export const serverVars = {
   PORT: { schema: int(0, 65535).default(3000), description: 'HTTP port.', group: 'server' },
@@ -490,4 +550,69 @@ export const agentVars = {
     description: 'Interval of the built-in agent.',
     group: 'agent',
   },
+  VITALS_SELF_MONITOR: {
+    schema: bool.default(true),
+    description:
+      "Store INFO of Vitals' own Redis as `redis.*` series of host `vitals-redis` in org `default`, one process at a time (docs/redis-monitoring.md).",
+    group: 'agent',
+  },
+  VITALS_SELF_MONITOR_INTERVAL: {
+    schema: duration(1000).default(15_000),
+    description: 'Interval of the own-Redis series (host `vitals-redis`).',
+    group: 'agent',
+  },
 } as const satisfies Record<string, VarSpec>;
+
+/** Self-observability: the process' own figures as series, `/metrics` and the OpenTelemetry export. */
+export const telemetryVars = {
+  VITALS_SELF_METRICS: {
+    schema: bool.default(true),
+    description:
+      "Store the server's own figures (collection queue, Redis command timings) as series of host `vitals` in org `default` every VITALS_SELF_MONITOR_INTERVAL, one process at a time (docs/observability.md).",
+    group: 'server',
+  },
+  VITALS_REDIS_SLOW_MS: {
+    schema: int(1).default(100),
+    description: 'A Redis command taking at least this many milliseconds counts as slow (client side).',
+    group: 'server',
+  },
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    schema: z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }).optional(),
+    description:
+      'OpenTelemetry collector base URL: when set, every `/metrics` figure is also pushed over OTLP/HTTP (protobuf) to `<url>/v1/metrics`.',
+    group: 'server',
+  },
+  OTEL_EXPORTER_OTLP_HEADERS: {
+    schema: z
+      .string()
+      .optional()
+      .transform((s, ctx) => parseOtlpHeaders(s, ctx)),
+    description: 'Headers of every OTLP request, `key=value,key2=value2` (values URL-encoded).',
+    group: 'server',
+  },
+  OTEL_METRIC_EXPORT_INTERVAL: {
+    schema: int(100).default(60_000),
+    description: 'Milliseconds between two OTLP metric exports.',
+    group: 'server',
+  },
+} as const satisfies Record<string, VarSpec>;
+
+function parseOtlpHeaders(text: string | undefined, ctx: z.RefinementCtx): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (text ?? '').split(',')) {
+    if (part.trim() === '') continue;
+    const at = part.indexOf('=');
+    const key = part.slice(0, Math.max(0, at)).trim();
+    if (at <= 0 || key === '') {
+      ctx.addIssue({ code: 'custom', message: 'expected key=value[,key=value…]' });
+      return z.NEVER;
+    }
+    try {
+      out[key] = decodeURIComponent(part.slice(at + 1).trim());
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `the value of ${key} is not URL-encoded correctly` });
+      return z.NEVER;
+    }
+  }
+  return out;
+}

@@ -31,6 +31,13 @@ export interface IngestDeps {
   readonly now?: () => number;
 }
 
+/** Told of every push stored or refused (metrics); must not throw. */
+export interface IngestObserver {
+  stored(samples: number): void;
+  /** The refusal's kind (`invalid`, `limit`, `unavailable`…). */
+  rejected(reason: string): void;
+}
+
 export interface PushOptions {
   readonly idempotencyKey?: string;
   readonly ack?: Ack;
@@ -62,7 +69,14 @@ export class RepeatedRejectionError extends VitalsError {
  * failure a retry can fix releases the key.
  */
 export class IngestService {
+  private observer: IngestObserver | undefined;
+
   constructor(private readonly deps: IngestDeps) {}
+
+  /** Sets the one observer of stored and refused pushes. */
+  observe(observer: IngestObserver): void {
+    this.observer = observer;
+  }
 
   pushJson(org: string, body: IngestRequest, options: PushOptions = {}): Promise<IngestResponse> {
     return this.once(org, options, () => batchesFromJson(org, body, this.deps.limits));
@@ -109,6 +123,21 @@ export class IngestService {
   }
 
   private async store(
+    org: string,
+    parse: () => { batches: WriteBatch[]; hosts: PushedHost[] },
+    ack: Ack | undefined,
+  ): Promise<IngestResponse> {
+    try {
+      const response = await this.storeOnce(org, parse, ack);
+      this.observer?.stored(response.samples);
+      return response;
+    } catch (err: unknown) {
+      this.observer?.rejected(err instanceof VitalsError ? err.kind : 'error');
+      throw err;
+    }
+  }
+
+  private async storeOnce(
     org: string,
     parse: () => { batches: WriteBatch[]; hosts: PushedHost[] },
     ack: Ack | undefined,

@@ -151,6 +151,14 @@ export class Keys {
     return `${this.prefix}collect:paused`;
   }
 
+  /**
+   * STRING: lock of one self-monitoring task (e.g. `self-redis`) for one interval slot (SET NX PX), so
+   * one process at a time collects it per interval.
+   */
+  monitorLock(task: string, slot: number): string {
+    return `${this.prefix}monitor:lock:${task}:${slot}`;
+  }
+
   /** Name of a BullMQ queue under `bullPrefix()`: wrapped in braces, the hash tag that keeps it in one slot. */
   bullQueue(name: string): string {
     return `{${name}}`;

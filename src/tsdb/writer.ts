@@ -54,6 +54,12 @@ export interface WriterOptions {
   readonly replayIntervalMs?: number;
 }
 
+/** Told of every flush (metrics); must not throw. */
+export interface FlushObserver {
+  /** `seconds` the flush took, to Redis or (while it is away) to the spool. */
+  flushed(seconds: number): void;
+}
+
 type Waiter = { resolve: (stored: StoredIn) => void; reject: (err: unknown) => void };
 
 /**
@@ -78,6 +84,7 @@ export class SampleWriter {
     this.maybeReplay();
   };
   private closed = false;
+  private observer: FlushObserver | undefined;
   private counters = { inFlight: 0, written: 0, spooled: 0, replayed: 0, failedFlushes: 0 };
 
   constructor(
@@ -206,7 +213,21 @@ export class SampleWriter {
     }
   }
 
+  /** Sets the one observer of flushes. */
+  observe(observer: FlushObserver): void {
+    this.observer = observer;
+  }
+
   private async persist(payload: FlushPayload, samples: number): Promise<StoredIn> {
+    const started = performance.now();
+    try {
+      return await this.persistOnce(payload, samples);
+    } finally {
+      this.observer?.flushed((performance.now() - started) / 1000);
+    }
+  }
+
+  private async persistOnce(payload: FlushPayload, samples: number): Promise<StoredIn> {
     try {
       await this.breaker.execute(() => applyFlush(this.ctx.redis, this.ctx.keys, payload));
       this.counters.written += samples;

@@ -12,6 +12,15 @@ export { type FaultProxy, type FaultProxyOptions, startFaultProxy } from './faul
 export { freeClusterPort, freePort, HOST } from './free-port.ts';
 export { uniquePrefix } from './prefix.ts';
 export { command, parseInfo, withConnection } from './probe.ts';
+export {
+  type MatrixSeries,
+  PROMETHEUS_BIN,
+  type PrometheusTarget,
+  type StartPrometheusOptions,
+  startPrometheus,
+  type TestPrometheus,
+  type VectorSample,
+} from './prometheus.ts';
 export type { RedisTlsFiles } from './redis-args.ts';
 export { REDIS_SERVER_BIN, type RedisServer, type StartRedisOptions, startRedis } from './redis-server.ts';
 export {

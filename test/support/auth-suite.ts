@@ -38,6 +38,11 @@ export interface RouteFixture {
   readonly requests?: Readonly<
     Record<string, { payload: InjectOptions['payload']; headers?: Record<string, string>; query?: string }>
   >;
+  /**
+   * Routes without a path parameter that still name one resource of org A, by `METHOD pattern` (e.g.
+   * the default org's own Redis at `GET /api/v1/redis/health`): org B gets 404 there, as for a resource.
+   */
+  readonly resources?: readonly string[];
 }
 
 /**
@@ -52,7 +57,7 @@ export function protectedRoutes(app: FastifyInstance, fixture: RouteFixture): Pr
   return table.map((r) => {
     const url = r.url.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(fixture.param(r.url, name)));
     const request = fixture.requests?.[`${r.method} ${r.url}`];
-    const resource = r.url.includes(':');
+    const resource = r.url.includes(':') || (fixture.resources ?? []).includes(`${r.method} ${r.url}`);
     const changes = r.method === 'PATCH' || r.method === 'DELETE';
     return {
       method: r.method,

@@ -11,6 +11,8 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     LOG_LEVEL: 'silent',
     // Tests choose their hosts; the built-in agent is switched on by the tests about it.
     VITALS_LOCAL_AGENT: 'false',
+    // Likewise the own-Redis series (host `vitals-redis`): on only in the tests about it.
+    VITALS_SELF_MONITOR: 'false',
     VITALS_DATA_DIR: mkdtempSync(join(tmpdir(), 'vitals-test-')),
     ...env,
   });

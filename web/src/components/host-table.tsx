@@ -34,6 +34,18 @@ export function HostTable({ hosts, sparks, now }: HostTableProps) {
               <tr key={host.id} data-host={host.id}>
                 <th scope="row">
                   <Link href={`/hosts/${encodeURIComponent(host.id)}`}>{host.name}</Link>
+                  {(host.collector === 'redis' || host.id === 'vitals-redis') && (
+                    <>
+                      {' '}
+                      <Link
+                        href={`/redis/${encodeURIComponent(host.id)}`}
+                        class="small"
+                        label={`Redis view of ${host.name}`}
+                      >
+                        Redis view
+                      </Link>
+                    </>
+                  )}
                   {host.name !== host.id && <span class="muted small block">{host.id}</span>}
                   <Labels labels={host.labels} />
                 </th>

@@ -33,7 +33,8 @@ function options(props: TimeChartProps, width: number): uPlot.Options {
       stroke: color,
       width: 1.5,
       value: (_u, v) => props.format(v),
-      points: { show: false },
+      // A line needs two points: a series of one or two (a host collected once) shows them as dots.
+      points: { show: (u) => u.data[0].length <= 2 },
     });
     series.push({ ...edge, label: `${label} min` }, { ...edge, label: `${label} max` });
     const avg = 1 + i * 3;

@@ -6,6 +6,7 @@ import { alignedFor } from '../charts/fold.ts';
 import { isRangeId, type RangeId, rangeMs, type TimeWindow } from '../charts/ranges.ts';
 import { chartSpecs } from '../charts/specs.ts';
 import { useHostSeries } from '../charts/use-host-series.ts';
+import { Link } from '../components/link.tsx';
 import { Notice } from '../components/notice.tsx';
 import { RangePicker } from '../components/range-picker.tsx';
 import { TimeChart } from '../components/time-chart.tsx';
@@ -97,6 +98,12 @@ export function HostPage({ params, query }: PageProps) {
           {host.data ? `${collectorText(host.data)} · ` : ''}
           {formatDateTime(window.from)} – {window.rolling ? 'now (live)' : formatDateTime(window.to)}
           {series ? ` · ${formatSeconds(series.step / 1000)} buckets` : ''}
+          {(host.data?.collector.kind === 'redis' || id === 'vitals-redis') && (
+            <>
+              {' · '}
+              <Link href={`/redis/${encodeURIComponent(id)}`}>Redis view</Link>
+            </>
+          )}
         </p>
       </div>
       <div class="toolbar">

@@ -2,7 +2,9 @@ import { HostPage } from './host.tsx';
 import { HostsPage } from './hosts.tsx';
 import { OverviewPage } from './overview.tsx';
 import { QueuePage } from './queue.tsx';
+import { RedisPage } from './redis.tsx';
 import { registerPage } from './registry.ts';
+import { SystemPage } from './system.tsx';
 import { TokensPage } from './tokens.tsx';
 
 /**
@@ -18,6 +20,19 @@ export function registerPages(): void {
     component: OverviewPage,
   });
   registerPage({ id: 'host', path: '/hosts/:id', title: (p) => p.id ?? 'Host', component: HostPage });
+  registerPage({
+    id: 'redis',
+    path: '/redis/:id',
+    title: (p) => `Redis · ${p.id ?? ''}`,
+    component: RedisPage,
+  });
+  registerPage({
+    id: 'system',
+    path: '/system',
+    title: 'System',
+    nav: { label: 'System', order: 60 },
+    component: SystemPage,
+  });
   registerPage({
     id: 'queue',
     path: '/queue',
