@@ -14,6 +14,8 @@ export const systemDeps = [
   { binary: 'chromium', pkg: 'chromium' },
   // The Prometheus federation endpoint is checked with promtool, which Debian's prometheus ships.
   { binary: 'promtool', pkg: 'prometheus' },
+  // The alert notifier's tests deliver to a real Alertmanager (API v2) and read the alerts back.
+  { binary: 'prometheus-alertmanager', pkg: 'prometheus-alertmanager' },
   // /usr/sbin/sshd (the sbin dirs are searched too): the SSH collector's tests start a private sshd.
   { binary: 'sshd', pkg: 'openssh-server' },
   // Optional: the Prometheus collector's tests scrape it when present and say they skipped otherwise.

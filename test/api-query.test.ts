@@ -220,8 +220,16 @@ describe('query, export, federate and overview routes', () => {
       hosts: [{ host: 'b-host', snapshots: [{ timestamp: Date.now() - 1000, metrics: { x: 1 } }] }],
     };
     const write = `x value=1 ${Date.now() - 1000}000000`;
+    // A notification channel of org A under the id the suite walks (`web-1`).
+    await env.runtime.api.notifier.channels.create('default', {
+      id: 'web-1',
+      name: 'web-1',
+      kind: 'webhook',
+      settings: { url: 'http://127.0.0.1:9/hook' },
+    });
     const routes = protectedRoutes(env.runtime.app, {
-      param: (_pattern, name) => (name === 'type' ? 'memory' : 'web-1'),
+      param: (pattern, name) =>
+        name === 'type' ? 'memory' : pattern.startsWith('/api/v1/alerts/rules/') ? 'host-cpu.web-1' : 'web-1',
       // Vitals' own Redis belongs to the default org (org A here).
       resources: ['GET /api/v1/redis/performance', 'GET /api/v1/redis/health'],
       requests: {
@@ -234,6 +242,23 @@ describe('query, export, federate and overview routes', () => {
         'PATCH /api/v1/hosts/:id': { payload: { name: 'x' } },
         'POST /api/v1/hosts': { payload: { id: 'b-made' } },
         'POST /api/v1/tokens': { payload: { name: 'b', scopes: ['read'] } },
+        'POST /api/v1/alerts/rules': { payload: { name: 'b', selector: { metric: 'x' }, threshold: 1 } },
+        'POST /api/v1/alerts/rules/preview': {
+          payload: { name: 'b', selector: { metric: 'x' }, threshold: 1 },
+        },
+        'PATCH /api/v1/alerts/rules/:id': { payload: { enabled: false } },
+        'POST /api/v1/alerts/channels': {
+          payload: { name: 'b', kind: 'webhook', settings: { url: 'http://127.0.0.1:9/hook' } },
+        },
+        'PATCH /api/v1/alerts/channels/:id': { payload: { enabled: false } },
+        'POST /api/v1/alerts/:id/action': { payload: { action: 'ack' } },
+        'POST /api/v1/alerts/silences': {
+          payload: {
+            matchers: [{ name: 'host', value: 'b-host' }],
+            endsAt: Date.now() + 3_600_000,
+            comment: 'b',
+          },
+        },
       },
     });
     // Every protected route is walked: a sanity floor so an empty table cannot pass.

@@ -72,6 +72,43 @@ function requestFor(
       return { url, payload: { name: `renamed ${phase}` } };
     case 'POST /api/v1/tokens':
       return { url, payload: { name: `made ${phase}`, scopes: ['read'] } };
+    case 'POST /api/v1/alerts/rules':
+    case 'POST /api/v1/alerts/rules/preview':
+      return {
+        url,
+        payload: { id: `rule-${phase}`, name: 'r', selector: { metric: 'outage.v' }, threshold: 1 },
+      };
+    case 'PATCH /api/v1/alerts/rules/{id}':
+      return { url: url.replace(HOST, `host-cpu.${HOST}`), payload: { enabled: false } };
+    case 'GET /api/v1/alerts/rules/{id}':
+    case 'GET /api/v1/alerts/rules/{id}/preview':
+      return { url: url.replace(HOST, `host-cpu.${HOST}`) };
+    case 'DELETE /api/v1/alerts/rules/{id}':
+      return { url: url.replace(HOST, `rule-${phase}`) };
+    case 'POST /api/v1/alerts/channels':
+      return {
+        url,
+        payload: {
+          id: `ch-${phase}`,
+          name: phase,
+          kind: 'webhook',
+          settings: { url: 'http://127.0.0.1:9/h' },
+        },
+      };
+    case 'PATCH /api/v1/alerts/channels/{id}':
+      return { url, payload: { enabled: false } };
+    case 'POST /api/v1/alerts/{id}/action':
+    case 'POST /alerts/{id}/action':
+      return { url, payload: { action: 'ack', note: phase } };
+    case 'POST /api/v1/alerts/silences':
+      return {
+        url,
+        payload: {
+          matchers: [{ name: 'host', value: HOST }],
+          endsAt: Date.now() + 3_600_000,
+          comment: phase,
+        },
+      };
     case 'DELETE /api/v1/hosts/{id}':
       return { url: url.replace(HOST, 'doomed') };
     default:
@@ -187,6 +224,29 @@ describe('every route while Redis is away', () => {
         'GET /api/v1/redis/health/{type}',
         'GET /monitoring/redis/health',
         'GET /health/{type}',
+        'GET /api/v1/alerts',
+        'GET /api/v1/alerts/summary',
+        'GET /api/v1/alerts/history',
+        'GET /api/v1/alerts/{id}',
+        'POST /api/v1/alerts/{id}/action',
+        'GET /api/v1/alerts/silences',
+        'POST /api/v1/alerts/silences',
+        'DELETE /api/v1/alerts/silences/{id}',
+        'GET /monitoring/redis/alerts',
+        'GET /alerts/summary',
+        'POST /alerts/{id}/action',
+        'GET /api/v1/alerts/rules',
+        'POST /api/v1/alerts/rules',
+        'GET /api/v1/alerts/rules/{id}',
+        'PATCH /api/v1/alerts/rules/{id}',
+        'DELETE /api/v1/alerts/rules/{id}',
+        'GET /api/v1/alerts/rules/{id}/preview',
+        'POST /api/v1/alerts/rules/preview',
+        'GET /api/v1/alerts/channels',
+        'POST /api/v1/alerts/channels',
+        'PATCH /api/v1/alerts/channels/{id}',
+        'POST /api/v1/alerts/channels/{id}/test',
+        'GET /api/v1/alerts/deliveries',
       ]),
     );
   });

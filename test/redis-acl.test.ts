@@ -327,6 +327,76 @@ describe('Vitals as the least-privilege Redis user of docs/operations.md', () =>
     expect((await call('GET', '/metrics')).statusCode).toBe(200);
   });
 
+  it('manages alert rules: create, list, preview, change, delete', async () => {
+    const rule = { id: 'acl-rule', name: 'acl', selector: { metric: 'cpu' }, threshold: 50 };
+    expect((await call('POST', '/api/v1/alerts/rules', { payload: rule })).statusCode).toBe(201);
+    expect((await call('GET', '/api/v1/alerts/rules')).statusCode).toBe(200);
+    expect((await call('GET', '/api/v1/alerts/rules/acl-rule')).statusCode).toBe(200);
+    expect((await call('GET', '/api/v1/alerts/rules/acl-rule/preview')).statusCode).toBe(200);
+    expect((await call('POST', '/api/v1/alerts/rules/preview', { payload: rule })).statusCode).toBe(200);
+    expect(
+      (await call('PATCH', '/api/v1/alerts/rules/acl-rule', { payload: { enabled: false } })).statusCode,
+    ).toBe(200);
+    expect((await call('DELETE', '/api/v1/alerts/rules/acl-rule')).statusCode).toBe(204);
+  });
+
+  it('manages notification channels and lists deliveries', async () => {
+    const channel = {
+      id: 'acl-hook',
+      name: 'acl',
+      kind: 'webhook',
+      settings: { url: 'http://127.0.0.1:9/h' },
+    };
+    expect((await call('POST', '/api/v1/alerts/channels', { payload: channel })).statusCode).toBe(201);
+    expect((await call('GET', '/api/v1/alerts/channels')).statusCode).toBe(200);
+    expect((await call('GET', '/api/v1/alerts/channels/acl-hook')).statusCode).toBe(200);
+    expect(
+      (await call('PATCH', '/api/v1/alerts/channels/acl-hook', { payload: { enabled: false } })).statusCode,
+    ).toBe(200);
+    expect((await call('POST', '/api/v1/alerts/channels/acl-hook/test')).json()).toMatchObject({
+      delivered: false,
+    });
+    expect((await call('GET', '/api/v1/alerts/deliveries?limit=5')).statusCode).toBe(200);
+    expect((await call('DELETE', '/api/v1/alerts/channels/acl-hook')).statusCode).toBe(204);
+  });
+
+  it('keeps the alert lifecycle: apply, list, summary, history, actions, silences, tick', async () => {
+    const states = a.runtime.api.services.alertStates;
+    const now = Date.now();
+    const rule = {
+      ...{ id: 'acl-life', org: 'default', name: 'acl', enabled: true, kind: 'threshold' as const },
+      ...{
+        selector: { metric: 'cpu' },
+        reduction: 'avg' as const,
+        windowMs: 60_000,
+        comparison: '>' as const,
+      },
+      ...{ threshold: 50, forMs: 0, severity: 'warning' as const, labels: {}, annotations: { summary: 's' } },
+      ...{ createdAt: now, updatedAt: now },
+    };
+    const observation = { ruleId: rule.id, instance: 'web-1|cpu', host: 'web-1', labels: { host: 'web-1' } };
+    await states.apply(rule, [{ ...observation, value: 99, state: 'breaching', at: now }], now);
+    const [alert] = (await call('GET', '/api/v1/alerts?host=web-1')).json().alerts;
+    expect(alert.status).toBe('firing');
+    expect((await call('GET', `/api/v1/alerts/${alert.id}`)).statusCode).toBe(200);
+    expect((await call('GET', '/api/v1/alerts/summary')).statusCode).toBe(200);
+    expect((await call('GET', '/api/v1/alerts/history')).json().transitions.length).toBeGreaterThan(0);
+    const ack = { payload: { action: 'ack', note: 'acl' } };
+    expect((await call('POST', `/api/v1/alerts/${alert.id}/action`, ack)).statusCode).toBe(200);
+    const silence = {
+      matchers: [{ name: 'host', value: 'web-.*', isRegex: true }],
+      endsAt: now + 60_000,
+      comment: 'acl',
+    };
+    const made = await call('POST', '/api/v1/alerts/silences', { payload: silence });
+    expect(made.statusCode).toBe(201);
+    expect((await call('GET', '/api/v1/alerts/silences')).statusCode).toBe(200);
+    expect((await call('DELETE', `/api/v1/alerts/silences/${made.json().id}`)).statusCode).toBe(200);
+    await states.tick('default', Date.now());
+    await states.apply(rule, [{ ...observation, value: 1, state: 'ok', at: Date.now() }], Date.now());
+    expect((await call('GET', '/api/v1/alerts?status=resolved')).json().alerts).toHaveLength(1);
+  });
+
   it('passes /health, and no command was refused: no 5xx, no NOPERM in any log, an empty ACL LOG', async () => {
     const health = await a.runtime.app.inject({ url: '/health' });
     expect(health.json()).toMatchObject({ status: 'pass' });

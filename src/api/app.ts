@@ -8,6 +8,9 @@ import { installDeadline } from './deadline.ts';
 import { frameworkErrors, installErrorHandling } from './error-handler.ts';
 import { installRateLimit } from './rate-limit.ts';
 import { installRouteTable } from './route-table.ts';
+import { alertChannelRoutes } from './routes/alert-channels.ts';
+import { alertRuleRoutes } from './routes/alert-rules.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { collectRoutes } from './routes/collect.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -123,9 +126,12 @@ export async function buildApp(services: ApiServices, config: AppConfig): Promis
   });
   overviewRoutes(app, services);
   collectRoutes(app, services);
+  alertChannelRoutes(app, services);
   prometheusRoutes(app, { telemetry: services.telemetry, org: DEFAULT_ORG });
   redisPerformanceRoutes(app, services);
   redisHealthRoutes(app, services);
+  alertRuleRoutes(app, services);
+  alertRoutes(app, services);
   exportRoutes(app, services);
   liveRoutes(app, {
     live: services.live,

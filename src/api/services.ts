@@ -1,3 +1,4 @@
+import type { AlertStates } from '../alerts/index.ts';
 import type { Cache } from '../cache/index.ts';
 import type { CollectControl } from '../collect/index.ts';
 import type { ApiConfig, Logger } from '../config/index.ts';
@@ -13,6 +14,8 @@ import type {
 import type { Keys, RedisClient } from '../redis/index.ts';
 import type { Tenancy } from '../tenancy/index.ts';
 import type { Tsdb } from '../tsdb/index.ts';
+import type { AlertChannelServices } from './routes/alert-channels.ts';
+import type { AlertRuleServices } from './routes/alert-rules.ts';
 
 /** What a host needs to be shown in an overview or accepted by a query. */
 export interface HostSummary {
@@ -67,8 +70,14 @@ export interface ApiServices {
   /** The built dashboard (`web/dist`). */
   readonly webDir: string;
   readonly liveStreams?: LiveStreamOptions;
+  /** Notification channels and deliveries (`/api/v1/alerts/channels`, `/api/v1/alerts/deliveries`). */
+  readonly alertChannels: AlertChannelServices;
   /** The process' own figures: `/metrics` and HTTP durations (absent: neither). */
   readonly telemetry?: Telemetry;
+  /** Alert rules of each org and the evaluator behind rule previews (`/api/v1/alerts/rules`). */
+  readonly alertRules: AlertRuleServices;
+  /** The alert lifecycle and silences (`/api/v1/alerts`, `/api/v1/alerts/silences`, aliases). */
+  readonly alertStates: AlertStates;
 }
 
 /** The settings the HTTP app reads. */

@@ -1,3 +1,11 @@
+import {
+  type AlertStateMachine,
+  AlertStates,
+  deliveryCheck,
+  Notifier,
+  RuleEvaluator,
+  RuleStore,
+} from '../alerts/index.ts';
 import type { ApiServices, HostDirectory, HostSummary, LiveStreamOptions } from '../api/index.ts';
 import { invalidateAfterWrite } from '../api/index.ts';
 import { Cache } from '../cache/index.ts';
@@ -15,7 +23,7 @@ import {
   SelfMonitor,
 } from '../monitor/index.ts';
 import { type CommandTimings, createRedis, type Keys, type RedisClient } from '../redis/index.ts';
-import { type Host, RedisTenancy } from '../tenancy/index.ts';
+import { type Host, RedisTenancy, SecretSeal } from '../tenancy/index.ts';
 import type { Tsdb } from '../tsdb/index.ts';
 
 export interface ApiWiring {
@@ -26,6 +34,12 @@ export interface ApiWiring {
   readonly idempotency: IdempotencyStore;
   /** Own-Redis INFO as series of host `vitals-redis`; `runtime` starts it when VITALS_SELF_MONITOR is on. */
   readonly selfMonitor: SelfMonitor;
+  /** Alert rules and their evaluator; `runtime` runs the evaluation loop over them (VITALS_ALERTS). */
+  readonly alertRules: { readonly store: RuleStore; readonly evaluator: RuleEvaluator };
+  /** The alert lifecycle the evaluation loop hands observations to (filled by the lifecycle's wiring). */
+  readonly alertStates?: AlertStateMachine;
+  /** Notification channels and delivery (queue + workers); `runtime` starts its worker and closes it. */
+  readonly notifier: Notifier;
 }
 
 function summary(host: Host): HostSummary {
@@ -139,6 +153,14 @@ export function createApiServices(deps: ApiServiceDeps): ApiWiring {
     if (event.status === 'ok') live.publish(event.org, [event.host]);
   });
   registerChecks(deps, tsdb, cache, idempotency, redis);
+  const notifier = createNotifier(deps);
+  // The lifecycle: the evaluation loop applies observations to it; actions' notifications go to the notifier.
+  const alertStates = new AlertStates({
+    redis,
+    keys,
+    sink: notifier,
+    logger: logger.child({ component: 'alert-states' }),
+  });
   const selfMonitor = new SelfMonitor({
     redis,
     keys,
@@ -147,6 +169,12 @@ export function createApiServices(deps: ApiServiceDeps): ApiWiring {
     hosts: tenancy,
     ingest,
   });
+  const alertRules = {
+    store: new RuleStore({ redis, keys, hosts: tenancy, thresholds: config.redisHealth }, (org, field, err) =>
+      logger.warn({ err, org, field }, 'stored alert rule does not fit the rule schema; left out'),
+    ),
+    evaluator: new RuleEvaluator({ ctx: tsdb.ctx, hosts: tenancy }),
+  };
   const performance = new RedisPerformance({ redis, tsdb: tsdb.ctx, timings: deps.timings, hosts: tenancy });
   const services: ApiServices = {
     logger,
@@ -164,11 +192,36 @@ export function createApiServices(deps: ApiServiceDeps): ApiWiring {
     redisMonitor: { performance, selfMonitor },
     redisHealth: redisHealthOf(deps),
     redisThresholds: config.redisHealth,
+    alertChannels: notifier,
     live,
     webDir: deps.webDir,
     liveStreams: deps.liveStreams,
+    alertRules,
+    alertStates,
   };
-  return { services, tenancy, collection, live, idempotency, selfMonitor };
+  return { services, tenancy, collection, live, idempotency, selfMonitor, alertRules, alertStates, notifier };
+}
+
+/** Channels and delivery of notifications; its figures are `alerts:delivery` in `/health`. */
+function createNotifier(deps: ApiServiceDeps): Notifier {
+  const { config, logger } = deps;
+  const notifier = new Notifier(
+    {
+      connection: { config: config.redis, logger, timings: deps.timings },
+      keys: deps.keys,
+      sealer: new SecretSeal(deps.secretKeys),
+      logger,
+    },
+    config.alertDelivery,
+  );
+  deps.health.register(
+    'alerts:delivery',
+    deliveryCheck(
+      () => notifier.figures(),
+      () => notifier.counts(),
+    ),
+  );
+  return notifier;
 }
 
 /** The Redis health checks of Vitals' own Redis and monitored ones; `redis:*` in `/health`. */

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { startLocalAgent } from '../agent/index.ts';
+import { type AlertStateMachine, EvaluationLoop, type NotificationSink } from '../alerts/index.ts';
 import { buildApp, type LiveStreamOptions } from '../api/index.ts';
 import { COLLECT_QUEUE } from '../collect/index.ts';
 import { type Config, type Logger, loadSecretKeys } from '../config/index.ts';
@@ -44,6 +45,8 @@ export interface Runtime {
   readonly lifecycle: Lifecycle;
   /** The managed redis-server, when Vitals started one. */
   readonly managed: ManagedRedis | undefined;
+  /** The alert evaluation loop (started when VITALS_ALERTS is on); absent without a state machine and a sink. */
+  readonly alertEvaluation: EvaluationLoop | undefined;
   /** Address the HTTP server listens on, once `listen()` resolved. */
   url(): string;
   listen(): Promise<string>;
@@ -94,6 +97,11 @@ export interface RuntimeOptions {
   readonly bootstrap?: boolean;
   /** Locates redis-server for the managed mode. @defaultValue a PATH lookup */
   readonly findRedisServer?: () => Promise<string | undefined>;
+  /**
+   * The alert lifecycle and notification sink the evaluation loop hands its observations to.
+   * @defaultValue the composition's own (`ApiWiring.alertStates`, `ApiWiring.notifier`)
+   */
+  readonly alerting?: { readonly states?: AlertStateMachine; readonly sink?: NotificationSink };
 }
 
 /** The server's own host, collected in-process and pushed through the ingest service (org `default`). */
@@ -160,6 +168,34 @@ function wireTelemetry(
   };
 }
 
+/**
+ * The alert evaluation loop over the org's rules, handing observations to the lifecycle and what it
+ * returns to the notifier. Without either (a composition that has none) there is no loop.
+ */
+function alertLoop(
+  config: Config,
+  logger: Logger,
+  parts: { redis: RedisClient; keys: Keys; api: ApiWiring },
+  options: RuntimeOptions,
+): EvaluationLoop | undefined {
+  const { api } = parts;
+  const states = options.alerting?.states ?? api.alertStates;
+  // The production state machine queues its notifications itself (through its outbox).
+  const sink = options.alerting?.sink;
+  if (!states) return undefined;
+  return new EvaluationLoop({
+    redis: parts.redis,
+    keys: parts.keys,
+    logger: logger.child({ component: 'alert-evaluation' }),
+    intervalMs: config.alertEval.intervalMs,
+    orgs: async () => (await api.tenancy.listOrgs()).map((o) => o.id),
+    rules: api.alertRules.store,
+    evaluator: api.alertRules.evaluator,
+    states,
+    ...(sink && { sink }),
+  });
+}
+
 /** The keys sealing collector secrets; a generated key file is announced (its path, never the key). */
 function secretKeys(config: Config, logger: Logger): readonly Buffer[] {
   const loaded = loadSecretKeys(config.server);
@@ -219,6 +255,8 @@ export async function createRuntime(
   lifecycle.add('timers', () => api.tenancy.close());
   lifecycle.add('workers', () => api.collection.closeWorkers());
   lifecycle.add('queues', () => api.collection.close());
+  lifecycle.add('workers', () => api.notifier.closeWorkers());
+  lifecycle.add('queues', () => api.notifier.close());
   const telemetry = wireTelemetry(config, logger, { redis, keys, tsdb, timings, api });
   lifecycle.add('timers', () => telemetry.close());
   const app = await buildApp({ ...api.services, telemetry: telemetry.telemetry }, config.api);
@@ -226,9 +264,13 @@ export async function createRuntime(
   if (options.bootstrap !== false) bootstrapWhenReady(api.tenancy, redis, config.api.adminToken, logger);
   // Waits at most REDIS_CONNECT_TIMEOUT for Redis, then carries on degraded and reconciles later.
   await api.collection.start();
+  api.notifier.start();
   if (config.localAgent.enabled) startBuiltInAgent(config, logger, api, lifecycle);
   // Ticks skip while Redis is away; `/monitoring/start` may start it later even when configured off.
   if (config.selfMonitor.enabled) api.selfMonitor.start();
+  const alertEvaluation = alertLoop(config, logger, { redis, keys, api }, options);
+  if (alertEvaluation && config.alertEval.enabled) alertEvaluation.start();
+  lifecycle.add('timers', () => alertEvaluation?.stop());
   lifecycle.add('timers', () => api.selfMonitor.stop());
 
   let address = '';
@@ -243,6 +285,7 @@ export async function createRuntime(
     api,
     lifecycle,
     managed,
+    alertEvaluation,
     url: () => address,
     async listen() {
       address = await app.listen({ port: config.server.port, host: config.server.host });

@@ -1,4 +1,5 @@
 export {
+  type AlertDeliveryConfig,
   type ApiConfig,
   allVars,
   type CollectConfig,

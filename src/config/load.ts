@@ -3,6 +3,8 @@ import { isSecretName, MASK, redactText } from '../contract/index.ts';
 import { type TlsPem, tlsProblems } from './tls.ts';
 import {
   agentVars,
+  alertDeliveryVars,
+  alertEvalVars,
   apiVars,
   collectVars,
   redisVars,
@@ -20,6 +22,8 @@ export const allVars = {
   ...collectVars,
   ...agentVars,
   ...telemetryVars,
+  ...alertEvalVars,
+  ...alertDeliveryVars,
 } as const satisfies Record<string, VarSpec>;
 
 type Vars = typeof allVars;
@@ -162,8 +166,23 @@ export interface RedisHealthConfig {
   readonly perfWindowMs: number;
 }
 
+/** Notification delivery (`alertDeliveryVars`). */
+export interface AlertDeliveryConfig {
+  readonly runWorkers: boolean;
+  readonly concurrency: number;
+  readonly attempts: number;
+  readonly backoffMs: number;
+  readonly timeoutMs: number;
+  /** Base of links back to the dashboard in notifications. */
+  readonly linkBase: string;
+}
+
 export interface Config {
   readonly telemetry: TelemetryConfig;
+  /** Alert rule evaluation (`VITALS_ALERTS*`). */
+  readonly alertEval: { readonly enabled: boolean; readonly intervalMs: number };
+  /** Notification delivery (`VITALS_ALERT_DELIVERY_*`, `VITALS_PUBLIC_URL`). */
+  readonly alertDelivery: AlertDeliveryConfig;
   readonly localAgent: { readonly enabled: boolean; readonly intervalMs: number };
   /** INFO of Vitals' own Redis as series of host `vitals-redis` (`VITALS_SELF_MONITOR*`). */
   readonly selfMonitor: { readonly enabled: boolean; readonly intervalMs: number };
@@ -241,6 +260,15 @@ function toConfig(v: Parsed): Config {
     localAgent: { enabled: v.VITALS_LOCAL_AGENT, intervalMs: v.VITALS_LOCAL_AGENT_INTERVAL },
     selfMonitor: { enabled: v.VITALS_SELF_MONITOR, intervalMs: v.VITALS_SELF_MONITOR_INTERVAL },
     redisHealth: toRedisHealth(v),
+    alertEval: { enabled: v.VITALS_ALERTS, intervalMs: v.VITALS_ALERTS_INTERVAL },
+    alertDelivery: {
+      runWorkers: v.VITALS_ALERT_DELIVERY_WORKERS,
+      concurrency: v.VITALS_ALERT_DELIVERY_CONCURRENCY,
+      attempts: v.VITALS_ALERT_DELIVERY_ATTEMPTS,
+      backoffMs: v.VITALS_ALERT_DELIVERY_BACKOFF,
+      timeoutMs: v.VITALS_ALERT_DELIVERY_TIMEOUT,
+      linkBase: v.VITALS_PUBLIC_URL ?? `http://localhost:${v.PORT}`,
+    },
     telemetry: {
       selfMetrics: v.VITALS_SELF_METRICS,
       // One interval for every self-observation series (shared with the own-Redis INFO series).

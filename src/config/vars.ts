@@ -563,6 +563,56 @@ export const agentVars = {
   },
 } as const satisfies Record<string, VarSpec>;
 
+/** Alert rule evaluation (docs/alerts.md "Evaluation"). */
+export const alertEvalVars = {
+  VITALS_ALERTS: {
+    schema: bool.default(true),
+    description:
+      'Evaluate alert rules every VITALS_ALERTS_INTERVAL, one server process at a time (docs/alerts.md).',
+    group: 'server',
+  },
+  VITALS_ALERTS_INTERVAL: {
+    schema: duration(100).default(15_000),
+    description: 'Interval of alert rule evaluation.',
+    group: 'server',
+  },
+} as const satisfies Record<string, VarSpec>;
+
+/** Notification delivery (docs/alerts.md "Channels", "Exactly once"). */
+export const alertDeliveryVars = {
+  VITALS_ALERT_DELIVERY_WORKERS: {
+    schema: bool.default(true),
+    description: 'Run notification delivery workers in this process (queueing works either way).',
+    group: 'server',
+  },
+  VITALS_ALERT_DELIVERY_CONCURRENCY: {
+    schema: int(1, 1000).default(5),
+    description: 'Notifications sent at once per process.',
+    group: 'server',
+  },
+  VITALS_ALERT_DELIVERY_ATTEMPTS: {
+    schema: int(1, 50).default(8),
+    description: 'Attempts per notification and channel, the first included.',
+    group: 'server',
+  },
+  VITALS_ALERT_DELIVERY_BACKOFF: {
+    schema: duration(10).default(5000),
+    description: 'First delivery retry delay; doubles for each further retry.',
+    group: 'server',
+  },
+  VITALS_ALERT_DELIVERY_TIMEOUT: {
+    schema: duration(100).default(10_000),
+    description: 'Time limit of one delivery attempt (HTTP request or SMTP conversation).',
+    group: 'server',
+  },
+  VITALS_PUBLIC_URL: {
+    schema: z.url({ protocol: /^https?$/, message: 'expected http(s)://host[:port][/path]' }).optional(),
+    description:
+      'Address users reach the dashboard at, for links in notifications (Alertmanager `generatorURL`). Default: `http://localhost:<PORT>`.',
+    group: 'server',
+  },
+} as const satisfies Record<string, VarSpec>;
+
 /** Self-observability: the process' own figures as series, `/metrics` and the OpenTelemetry export. */
 export const telemetryVars = {
   VITALS_SELF_METRICS: {

@@ -159,6 +159,26 @@ export class Keys {
     return `${this.prefix}monitor:lock:${task}:${slot}`;
   }
 
+  /**
+   * Base of one org's alerting keys (hash tag `{alerts:<org>}`, so an org's rules, states and history
+   * can change together in one script or transaction on a Cluster). The alerting modules add fixed
+   * suffixes: `rules` (HASH id → rule JSON), `state` (HASH alert id → state JSON), `history` (STREAM or
+   * ZSET of transitions), `silences`, `channels`, `delivered:<key>` (one notification's marker).
+   */
+  alerts(org: string): string {
+    return `${this.prefix}{alerts:${org}}:`;
+  }
+
+  /** SET: the orgs that have alerting keys (the evaluator walks them). */
+  alertOrgs(): string {
+    return `${this.prefix}alerts:orgs`;
+  }
+
+  /** STRING: the evaluator's lock for one interval slot (SET NX PX): one evaluation per interval. */
+  alertEvalLock(slot: number): string {
+    return `${this.prefix}alerts:eval:${slot}`;
+  }
+
   /** Name of a BullMQ queue under `bullPrefix()`: wrapped in braces, the hash tag that keeps it in one slot. */
   bullQueue(name: string): string {
     return `{${name}}`;

@@ -15,6 +15,7 @@ export {
   TokenCreate,
   TokenInfo,
 } from './schema.ts';
+export { SecretSeal } from './secret-seal.ts';
 export { MASK, maskHost } from './secrets.ts';
 export {
   type AuthContext,

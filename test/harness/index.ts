@@ -1,6 +1,13 @@
 // The test harness: real redis-server processes (standalone, Cluster, Sentinel), a fault-injecting TCP
 // proxy, unique key prefixes and a polling helper. Tests never mock Redis.
 export {
+  ALERTMANAGER_BIN,
+  type AmAlert,
+  type AmGroup,
+  startAlertmanager,
+  type TestAlertmanager,
+} from './alertmanager.ts';
+export {
   CLUSTER_NODE_TIMEOUT_MS,
   type ClusterNode,
   type NodeRole,
@@ -32,6 +39,7 @@ export {
   startSentinel,
   type TestSentinel,
 } from './sentinel.ts';
+export { type ReceivedMail, startSmtp, type TestSmtp } from './smtp.ts';
 export { SSHD_BIN, sshdAvailable, startSshd, type TestSshd } from './sshd.ts';
 export { makeTestPki, opensslAvailable, type TestPki } from './tls.ts';
 export { useRedis } from './use-redis.ts';

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { live, useLiveStatus } from './api/live.ts';
+import { NavAlertBadge } from './components/alert-badges.tsx';
 import { Link } from './components/link.tsx';
 import { getToken, onSessionChange, signOut } from './lib/session.ts';
 import { setTheme, type ThemeChoice, themeChoice } from './lib/theme.ts';
@@ -44,6 +45,7 @@ function Header({ path }: { readonly path: string }) {
         {navPages().map((p) => (
           <Link key={p.id} href={p.path} current={p.path === path}>
             {p.nav?.label ?? p.id}
+            {p.id === 'alerts' && <NavAlertBadge />}
           </Link>
         ))}
       </nav>

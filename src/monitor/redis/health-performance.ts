@@ -25,6 +25,13 @@ interface SubFigure {
   readonly output: string;
 }
 
+/**
+ * Calls a window must hold before its latency and error rate are judged: a handful of commands (a
+ * process starting: its connections' ready checks, the first INFO, while the event loop is still busy
+ * loading) make a p95 of noise.
+ */
+const MIN_CALLS = 100;
+
 function latencyFigure(c: CommandFigures, t: RedisHealthThresholds): SubFigure {
   const thresholds = t.latencyMs;
   if (c.latencyMs === undefined)
@@ -36,6 +43,14 @@ function latencyFigure(c: CommandFigures, t: RedisHealthThresholds): SubFigure {
       output: `no command latency known (${c.latencyOf})`,
     };
   const ms = round2(c.latencyMs);
+  if (c.calls !== undefined && c.calls < MIN_CALLS)
+    return {
+      value: ms,
+      unit: 'ms',
+      status: 'pass',
+      thresholds,
+      output: `command latency ${ms} ms, not judged before ${MIN_CALLS} calls (${c.calls} so far, ${c.latencyOf})`,
+    };
   const slowest = c.slowest
     ? ` (slowest: ${c.slowest.command.toUpperCase()} ${round2(c.slowest.ms)} ms)`
     : '';
@@ -88,6 +103,14 @@ function errorRateFigure(c: CommandFigures, t: RedisHealthThresholds): SubFigure
   if (c.calls === undefined || c.errors === undefined || c.calls === 0)
     return { value: undefined, unit: '%', status: 'pass', thresholds, output: 'no calls to judge errors by' };
   const pct = round2((100 * c.errors) / c.calls);
+  if (c.calls < MIN_CALLS)
+    return {
+      value: pct,
+      unit: '%',
+      status: 'pass',
+      thresholds,
+      output: `error rate ${pct} %, not judged before ${MIN_CALLS} calls (${c.calls} so far)`,
+    };
   return {
     value: pct,
     unit: '%',

@@ -1,6 +1,7 @@
 import type { OverviewHost } from '../api/types.ts';
 import { formatAgo, formatDateTime } from '../lib/format.ts';
 import type { Sparks } from '../lib/sparks.ts';
+import { HostAlertBadges } from './alert-badges.tsx';
 import { Link } from './link.tsx';
 import { Sparkline } from './sparkline.tsx';
 import { Meter, StatusBadge } from './status.tsx';
@@ -34,6 +35,7 @@ export function HostTable({ hosts, sparks, now }: HostTableProps) {
               <tr key={host.id} data-host={host.id}>
                 <th scope="row">
                   <Link href={`/hosts/${encodeURIComponent(host.id)}`}>{host.name}</Link>
+                  <HostAlertBadges host={host.id} name={host.name} />
                   {(host.collector === 'redis' || host.id === 'vitals-redis') && (
                     <>
                       {' '}

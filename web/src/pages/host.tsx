@@ -6,6 +6,7 @@ import { alignedFor } from '../charts/fold.ts';
 import { isRangeId, type RangeId, rangeMs, type TimeWindow } from '../charts/ranges.ts';
 import { chartSpecs } from '../charts/specs.ts';
 import { useHostSeries } from '../charts/use-host-series.ts';
+import { HostAlertBadges } from '../components/alert-badges.tsx';
 import { Link } from '../components/link.tsx';
 import { Notice } from '../components/notice.tsx';
 import { RangePicker } from '../components/range-picker.tsx';
@@ -94,6 +95,7 @@ export function HostPage({ params, query }: PageProps) {
     <>
       <div class="page-head">
         <h1 tabIndex={-1}>{name}</h1>
+        <HostAlertBadges host={id} name={name} />
         <p class="muted">
           {host.data ? `${collectorText(host.data)} · ` : ''}
           {formatDateTime(window.from)} – {window.rolling ? 'now (live)' : formatDateTime(window.to)}

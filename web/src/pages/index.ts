@@ -1,9 +1,12 @@
+import { AlertRulePage, AlertRulesPage } from './alert-rules.tsx';
+import { AlertsPage } from './alerts.tsx';
 import { HostPage } from './host.tsx';
 import { HostsPage } from './hosts.tsx';
 import { OverviewPage } from './overview.tsx';
 import { QueuePage } from './queue.tsx';
 import { RedisPage } from './redis.tsx';
 import { registerPage } from './registry.ts';
+import { SilencesPage } from './silences.tsx';
 import { SystemPage } from './system.tsx';
 import { TokensPage } from './tokens.tsx';
 
@@ -25,6 +28,34 @@ export function registerPages(): void {
     path: '/redis/:id',
     title: (p) => `Redis · ${p.id ?? ''}`,
     component: RedisPage,
+  });
+  registerPage({
+    id: 'alerts',
+    path: '/alerts',
+    title: 'Alerts',
+    nav: { label: 'Alerts', order: 30 },
+    component: AlertsPage,
+  });
+  registerPage({ id: 'alert-rules', path: '/alerts/rules', title: 'Alert rules', component: AlertRulesPage });
+  // Before `/alerts/rules/:id`, which would match it too.
+  registerPage({
+    id: 'alert-rule-new',
+    path: '/alerts/rules/new',
+    title: 'New rule',
+    component: AlertRulePage,
+  });
+  registerPage({
+    id: 'alert-rule',
+    path: '/alerts/rules/:id',
+    title: (p) => `Rule · ${p.id ?? ''}`,
+    component: AlertRulePage,
+  });
+  registerPage({
+    id: 'silences',
+    path: '/silences',
+    title: 'Silences',
+    nav: { label: 'Silences', order: 35 },
+    component: SilencesPage,
   });
   registerPage({
     id: 'system',
