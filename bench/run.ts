@@ -5,6 +5,7 @@ import { cpus } from 'node:os';
 import { agentBench } from './agent.ts';
 import { type Figure, markdown, meets } from './report.ts';
 import { alertsBench } from './sections/alerts.ts';
+import { eventsBench } from './sections/events.ts';
 import { fairnessBench } from './sections/fairness.ts';
 import { httpBench } from './sections/http.ts';
 import { infoOverheadBench } from './sections/info-overhead.ts';
@@ -66,6 +67,7 @@ try {
 
 await run(timingOverheadBench({ hosts: quick ? 50 : 200, minutes: 15, rounds: quick ? 4 : 10, seed }));
 await run(alertsBench(quick ? { hosts: 100 } : {}));
+await run(eventsBench(quick ? { events: 20_000 } : {}));
 await run(infoOverheadBench({ collections: quick ? 10 : 40, intervalSec: 15 }));
 await run(httpBench({ seconds: quick ? 4 : 10 }));
 if (!quick) await run(fairnessBench());

@@ -252,6 +252,8 @@ describe('query, export, federate and overview routes', () => {
         },
         'PATCH /api/v1/alerts/channels/:id': { payload: { enabled: false } },
         'POST /api/v1/alerts/:id/action': { payload: { action: 'ack' } },
+        'POST /api/v1/events': { payload: { type: 'custom.auth', status: 'ok' } },
+        'GET /api/v1/events/series': { payload: undefined, query: 'type=custom.auth' },
         'POST /api/v1/alerts/silences': {
           payload: {
             matchers: [{ name: 'host', value: 'b-host' }],

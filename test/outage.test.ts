@@ -111,6 +111,10 @@ function requestFor(
       };
     case 'DELETE /api/v1/hosts/{id}':
       return { url: url.replace(HOST, 'doomed') };
+    case 'POST /api/v1/events':
+      return { url, payload: { type: 'custom.outage', status: 'ok', message: phase } };
+    case 'GET /api/v1/events/series':
+      return { url: `${url}?type=custom.outage` };
     default:
       return { url };
   }
@@ -247,6 +251,10 @@ describe('every route while Redis is away', () => {
         'PATCH /api/v1/alerts/channels/{id}',
         'POST /api/v1/alerts/channels/{id}/test',
         'GET /api/v1/alerts/deliveries',
+        'POST /api/v1/events',
+        'GET /api/v1/events',
+        'GET /api/v1/events/stats',
+        'GET /api/v1/events/series',
       ]),
     );
   });
@@ -301,6 +309,10 @@ describe('every route while Redis is away', () => {
       expect(by('GET /dashboard/export')?.status).toBe(200);
       // The process' own figures, and Redis figures from memory.
       expect(by('GET /metrics')?.status).toBe(200);
+      // Connection events are recorded and answered from memory.
+      expect(by('POST /api/v1/events')?.status).toBe(202);
+      for (const route of ['GET /api/v1/events', 'GET /api/v1/events/stats', 'GET /api/v1/events/series'])
+        expect(by(route)?.status, route).toBe(200);
       // Back to normal once Redis answers: the same route without `partial`.
       await waitFor(
         async () => {

@@ -20,6 +20,7 @@ import {
 } from './harness/index.ts';
 import { ADMIN_TOKEN } from './support/api.ts';
 import { testConfig } from './support/config.ts';
+import { expectHealthy } from './support/health.ts';
 
 /**
  * The least-privilege ACL user of docs/operations.md, read from the doc itself so the two cannot drift:
@@ -231,6 +232,24 @@ describe('Vitals as the least-privilege Redis user of docs/operations.md', () =>
     expect((await call('GET', '/api/v1/metrics/federate')).statusCode).toBe(200);
   });
 
+  it('records connection events and reads them back from Redis, in the other process too', async () => {
+    const posted = await call('POST', '/api/v1/events', { payload: { type: 'custom.acl', status: 'ok' } });
+    expect(posted.statusCode).toBe(202);
+    await a.runtime.api.events.flush();
+    for (const url of [
+      '/api/v1/events?type=custom.acl',
+      '/api/v1/events/stats',
+      '/api/v1/events/series?type=custom.acl',
+    ])
+      expect((await call('GET', url)).statusCode, url).toBe(200);
+    const other = await b.runtime.app.inject({
+      method: 'GET',
+      url: '/api/v1/events?type=custom.acl',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(other.json().events).toHaveLength(1);
+  });
+
   it('streams live updates from one process to another through Redis pub/sub, with a ticket', async () => {
     const ticket = await call('POST', '/api/v1/live/ticket');
     expect(ticket.statusCode).toBe(201);
@@ -399,7 +418,7 @@ describe('Vitals as the least-privilege Redis user of docs/operations.md', () =>
 
   it('passes /health, and no command was refused: no 5xx, no NOPERM in any log, an empty ACL LOG', async () => {
     const health = await a.runtime.app.inject({ url: '/health' });
-    expect(health.json()).toMatchObject({ status: 'pass' });
+    expectHealthy(health.json());
     for (const path of ['/livez', '/readyz']) {
       expect((await a.runtime.app.inject({ url: path })).statusCode).toBe(200);
     }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedis, uniquePrefix, waitFor } from './harness/index.ts';
+import { expectHealthy } from './support/health.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -47,7 +48,7 @@ describe('vitals server process', () => {
     });
     const res = await fetch(`${server.address}/health`);
     expect(res.headers.get('content-type')).toContain('application/health+json');
-    expect(((await res.json()) as { status: string }).status).toBe('pass');
+    expectHealthy((await res.json()) as Parameters<typeof expectHealthy>[0]);
     server.child.kill('SIGTERM');
     const [code] = await once(server.child, 'exit');
     expect(code).toBe(0);

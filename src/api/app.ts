@@ -12,6 +12,7 @@ import { alertChannelRoutes } from './routes/alert-channels.ts';
 import { alertRuleRoutes } from './routes/alert-rules.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { collectRoutes } from './routes/collect.ts';
+import { eventRoutes, installPushEvents } from './routes/events.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { healthRoutes } from './routes/health.ts';
 import { hostRoutes } from './routes/hosts.ts';
@@ -117,6 +118,7 @@ export async function buildApp(services: ApiServices, config: AppConfig): Promis
   });
   tokenRoutes(app, services);
   hostRoutes(app, services);
+  installPushEvents(app, services.events);
   ingestRoutes(app, services);
   metricsRoutes(app, services, {
     exports: new Shares(config.exports, EXPORT_SHARES, 10),
@@ -133,7 +135,9 @@ export async function buildApp(services: ApiServices, config: AppConfig): Promis
   alertRuleRoutes(app, services);
   alertRoutes(app, services);
   exportRoutes(app, services);
+  eventRoutes(app, { log: services.events, recorder: services.events });
   liveRoutes(app, {
+    events: services.events,
     live: services.live,
     tenancy: services.tenancy,
     streams: new Shares(config.liveStreams, LIVE_SHARES),

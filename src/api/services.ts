@@ -2,6 +2,7 @@ import type { AlertStates } from '../alerts/index.ts';
 import type { Cache } from '../cache/index.ts';
 import type { CollectControl } from '../collect/index.ts';
 import type { ApiConfig, Logger } from '../config/index.ts';
+import type { EventLog } from '../events/index.ts';
 import type { IngestService } from '../ingest/index.ts';
 import type { Live, SseOptions } from '../live/index.ts';
 import type {
@@ -78,6 +79,8 @@ export interface ApiServices {
   readonly alertRules: AlertRuleServices;
   /** The alert lifecycle and silences (`/api/v1/alerts`, `/api/v1/alerts/silences`, aliases). */
   readonly alertStates: AlertStates;
+  /** Connection events: the recorder every part records through, and the queries behind `/api/v1/events`. */
+  readonly events: EventLog;
 }
 
 /** The settings the HTTP app reads. */

@@ -11,6 +11,8 @@ import { invalidateAfterWrite } from '../api/index.ts';
 import { Cache } from '../cache/index.ts';
 import { type Collection, createCollection } from '../collect/index.ts';
 import type { Config, Logger } from '../config/index.ts';
+import { EventLog, type EventRecorder } from '../events/index.ts';
+import { LiveEventFeed, recordCollections, timedSender, watchRedisEvents } from '../events/instrument.ts';
 import { IdempotencyStore, IngestRejectedError, IngestService } from '../ingest/index.ts';
 import { createLive, type Live } from '../live/index.ts';
 import {
@@ -22,7 +24,13 @@ import {
   RedisPerformance,
   SelfMonitor,
 } from '../monitor/index.ts';
-import { type CommandTimings, createRedis, type Keys, type RedisClient } from '../redis/index.ts';
+import {
+  type CommandTimings,
+  type ConnectionDeps,
+  createRedis,
+  type Keys,
+  type RedisClient,
+} from '../redis/index.ts';
 import { type Host, RedisTenancy, SecretSeal } from '../tenancy/index.ts';
 import type { Tsdb } from '../tsdb/index.ts';
 
@@ -40,6 +48,10 @@ export interface ApiWiring {
   readonly alertStates?: AlertStateMachine;
   /** Notification channels and delivery (queue + workers); `runtime` starts its worker and closes it. */
   readonly notifier: Notifier;
+  /** Connection events; `runtime` reloads them at start and flushes them in the 'flush' stage. */
+  readonly events: EventLog;
+  /** Streams recorded events to live clients (`events` messages); `runtime` closes it. */
+  readonly eventFeed: LiveEventFeed;
 }
 
 function summary(host: Host): HostSummary {
@@ -77,6 +89,17 @@ export interface ApiServiceDeps {
 /** Tenancy, caches, idempotency, ingest, collection and live updates: the services the HTTP app serves. */
 export function createApiServices(deps: ApiServiceDeps): ApiWiring {
   const { config, redis, keys, tsdb, logger } = deps;
+  // Shares the sample writer's breaker: while it is open, events stay queued rather than try Redis.
+  const events = new EventLog({
+    redis,
+    keys,
+    logger: logger.child({ component: 'events' }),
+    options: config.events,
+    breaker: () => tsdb.writer.stats().breaker,
+  });
+  // Every connection below records its connects, errors and reconnects as `redis` events.
+  const watch = (client: RedisClient, name: string) => watchRedisEvents(client, events, { role: name });
+  watch(redis, 'request');
   const tenancy = new RedisTenancy({
     redis,
     keys,
@@ -84,7 +107,7 @@ export function createApiServices(deps: ApiServiceDeps): ApiWiring {
     hosts: { autoRegister: config.api.autoRegisterHosts },
     // The sync subscribes again itself on every reconnect (ioredis' own re-subscription leaves its
     // promise unhandled when the connection closes meanwhile).
-    subscriber: createRedis({ config: config.redis, logger }, 'subscriber', 'tenancy-sync', {
+    subscriber: createRedis({ config: config.redis, logger, watch }, 'subscriber', 'tenancy-sync', {
       autoResubscribe: false,
     }),
     adminToken: config.api.adminToken,
@@ -97,6 +120,8 @@ export function createApiServices(deps: ApiServiceDeps): ApiWiring {
     newest: tsdb.ctx.hot,
     logger,
   });
+  const eventFeed = new LiveEventFeed((org, list) => live.events(org, list));
+  events.subscribe((event) => eventFeed.add(event));
   const cache = new Cache(redis, keys.cache(config.api.cachePrefix), config.api.cacheTtlMs);
   const idempotency = new IdempotencyStore(
     redis,
@@ -139,7 +164,7 @@ export function createApiServices(deps: ApiServiceDeps): ApiWiring {
   });
   const collection = createCollection(
     {
-      connection: { config: config.redis, logger, timings: deps.timings },
+      connection: { config: config.redis, logger, timings: deps.timings, watch },
       keys,
       hosts: tenancy,
       writer: tsdb.writer,
@@ -152,8 +177,9 @@ export function createApiServices(deps: ApiServiceDeps): ApiWiring {
   collection.onCollection((event) => {
     if (event.status === 'ok') live.publish(event.org, [event.host]);
   });
+  collection.onCollection(recordCollections(events));
   registerChecks(deps, tsdb, cache, idempotency, redis);
-  const notifier = createNotifier(deps);
+  const notifier = createNotifier(deps, events, watch);
   // The lifecycle: the evaluation loop applies observations to it; actions' notifications go to the notifier.
   const alertStates = new AlertStates({
     redis,
@@ -198,19 +224,38 @@ export function createApiServices(deps: ApiServiceDeps): ApiWiring {
     liveStreams: deps.liveStreams,
     alertRules,
     alertStates,
+    events,
   };
-  return { services, tenancy, collection, live, idempotency, selfMonitor, alertRules, alertStates, notifier };
+  return {
+    services,
+    tenancy,
+    collection,
+    live,
+    idempotency,
+    selfMonitor,
+    alertRules,
+    alertStates,
+    notifier,
+    events,
+    eventFeed,
+  };
 }
 
 /** Channels and delivery of notifications; its figures are `alerts:delivery` in `/health`. */
-function createNotifier(deps: ApiServiceDeps): Notifier {
+function createNotifier(
+  deps: ApiServiceDeps,
+  events: EventRecorder,
+  watch: ConnectionDeps['watch'],
+): Notifier {
   const { config, logger } = deps;
   const notifier = new Notifier(
     {
-      connection: { config: config.redis, logger, timings: deps.timings },
+      connection: { config: config.redis, logger, timings: deps.timings, watch },
       keys: deps.keys,
       sealer: new SecretSeal(deps.secretKeys),
       logger,
+      // Every delivery attempt (a channel test too) is a `webhook` or `smtp` event.
+      wrapSend: (sender) => timedSender(events, sender),
     },
     config.alertDelivery,
   );

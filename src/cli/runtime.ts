@@ -7,6 +7,7 @@ import { buildApp, type LiveStreamOptions } from '../api/index.ts';
 import { COLLECT_QUEUE } from '../collect/index.ts';
 import { type Config, type Logger, loadSecretKeys } from '../config/index.ts';
 import { VitalsError } from '../contract/index.ts';
+import { EventFigures } from '../events/index.ts';
 import { IngestRejectedError } from '../ingest/index.ts';
 import {
   HealthRegistry,
@@ -25,6 +26,7 @@ import {
   ManagedRedis,
   portAnswers,
   type RedisClient,
+  whenReady,
 } from '../redis/index.ts';
 import { DEFAULT_ORG } from '../tenancy/index.ts';
 import { openTsdb, type Tsdb } from '../tsdb/index.ts';
@@ -196,6 +198,37 @@ function alertLoop(
   });
 }
 
+/**
+ * Connection events: the last retention period reloaded into memory once Redis answers (at once when
+ * it does), figures as series of host `vitals` every VITALS_SELF_MONITOR_INTERVAL (with
+ * VITALS_SELF_METRICS), and pending events written in the 'flush' stage, before Redis closes.
+ */
+function startEvents(
+  config: Config,
+  logger: Logger,
+  parts: { redis: RedisClient; keys: Keys; api: ApiWiring },
+  lifecycle: Lifecycle,
+): void {
+  const { redis, keys, api } = parts;
+  const events = api.events;
+  whenReady(redis).then(
+    () => events.reload(),
+    () => undefined,
+  );
+  lifecycle.add('flush', () => events.close());
+  if (!config.telemetry.selfMetrics) return;
+  const figures = new EventFigures({
+    log: events,
+    redis,
+    keys,
+    logger: logger.child({ component: 'event-figures' }),
+    intervalMs: config.selfMonitor.intervalMs,
+    push: (org, request) => api.services.ingest.pushJson(org, request),
+  });
+  figures.start();
+  lifecycle.add('timers', () => figures.stop());
+}
+
 /** The keys sealing collector secrets; a generated key file is announced (its path, never the key). */
 function secretKeys(config: Config, logger: Logger): readonly Buffer[] {
   const loaded = loadSecretKeys(config.server);
@@ -252,6 +285,7 @@ export async function createRuntime(
     liveStreams: options.liveStreams,
   });
   lifecycle.add('timers', () => api.live.close());
+  lifecycle.add('timers', () => api.eventFeed.close());
   lifecycle.add('timers', () => api.tenancy.close());
   lifecycle.add('workers', () => api.collection.closeWorkers());
   lifecycle.add('queues', () => api.collection.close());
@@ -272,6 +306,7 @@ export async function createRuntime(
   if (alertEvaluation && config.alertEval.enabled) alertEvaluation.start();
   lifecycle.add('timers', () => alertEvaluation?.stop());
   lifecycle.add('timers', () => api.selfMonitor.stop());
+  startEvents(config, logger, { redis, keys, api }, lifecycle);
 
   let address = '';
   return {

@@ -5,6 +5,7 @@ export {
   type CollectConfig,
   type Config,
   ConfigError,
+  type EventsConfig,
   type HostPort,
   loadConfig,
   type RedisConfig,

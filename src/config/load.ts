@@ -7,6 +7,7 @@ import {
   alertEvalVars,
   apiVars,
   collectVars,
+  eventsVars,
   redisVars,
   serverVars,
   storageVars,
@@ -24,6 +25,7 @@ export const allVars = {
   ...telemetryVars,
   ...alertEvalVars,
   ...alertDeliveryVars,
+  ...eventsVars,
 } as const satisfies Record<string, VarSpec>;
 
 type Vars = typeof allVars;
@@ -177,6 +179,16 @@ export interface AlertDeliveryConfig {
   readonly linkBase: string;
 }
 
+/** The connection-event store (`VITALS_EVENTS_*`); field meanings in src/events/options.ts. */
+export interface EventsConfig {
+  readonly persistence: boolean;
+  readonly memorySize: number;
+  readonly queueSize: number;
+  readonly batchSize: number;
+  readonly flushIntervalMs: number;
+  readonly retentionMs: number;
+}
+
 export interface Config {
   readonly telemetry: TelemetryConfig;
   /** Alert rule evaluation (`VITALS_ALERTS*`). */
@@ -186,6 +198,8 @@ export interface Config {
   readonly localAgent: { readonly enabled: boolean; readonly intervalMs: number };
   /** INFO of Vitals' own Redis as series of host `vitals-redis` (`VITALS_SELF_MONITOR*`). */
   readonly selfMonitor: { readonly enabled: boolean; readonly intervalMs: number };
+  /** The connection-event store (`VITALS_EVENTS_*`; docs/events.md). */
+  readonly events: EventsConfig;
   /** Thresholds of the Redis health checks (`VITALS_REDIS_*`; docs/operations.md "Health checks"). */
   readonly redisHealth: RedisHealthConfig;
   readonly collect: CollectConfig;
@@ -259,6 +273,14 @@ function toConfig(v: Parsed): Config {
     },
     localAgent: { enabled: v.VITALS_LOCAL_AGENT, intervalMs: v.VITALS_LOCAL_AGENT_INTERVAL },
     selfMonitor: { enabled: v.VITALS_SELF_MONITOR, intervalMs: v.VITALS_SELF_MONITOR_INTERVAL },
+    events: {
+      persistence: v.VITALS_EVENTS_PERSISTENCE,
+      memorySize: v.VITALS_EVENTS_MEMORY_SIZE,
+      queueSize: v.VITALS_EVENTS_QUEUE_SIZE,
+      batchSize: v.VITALS_EVENTS_BATCH_SIZE,
+      flushIntervalMs: v.VITALS_EVENTS_FLUSH_INTERVAL,
+      retentionMs: v.VITALS_EVENTS_RETENTION_HOURS * 3_600_000,
+    },
     redisHealth: toRedisHealth(v),
     alertEval: { enabled: v.VITALS_ALERTS, intervalMs: v.VITALS_ALERTS_INTERVAL },
     alertDelivery: {

@@ -563,6 +563,45 @@ export const agentVars = {
   },
 } as const satisfies Record<string, VarSpec>;
 
+/** The connection-event store (docs/events.md); the seed's names are given beside each. */
+export const eventsVars = {
+  VITALS_EVENTS_PERSISTENCE: {
+    schema: bool.default(true),
+    description:
+      "Persist connection events to Redis in batches; off keeps them in memory only, lost at restart (the seed's EVENT_PERSISTENCE).",
+    group: 'server',
+  },
+  VITALS_EVENTS_MEMORY_SIZE: {
+    schema: int(100, 1_000_000).default(10_000),
+    description: 'Connection events kept in memory per org and type (a ring: the oldest go first).',
+    group: 'server',
+  },
+  VITALS_EVENTS_QUEUE_SIZE: {
+    schema: int(1, 1_000_000).default(1000),
+    description:
+      "Connection events waiting for Redis at most; past it new ones stay in memory only and are counted as dropped (the seed's EVENT_QUEUE_SIZE).",
+    group: 'server',
+  },
+  VITALS_EVENTS_BATCH_SIZE: {
+    schema: int(1, 100_000).default(100),
+    description:
+      "Connection events per write to Redis; a queue this long is written at once (the seed's EVENT_BATCH_SIZE).",
+    group: 'server',
+  },
+  VITALS_EVENTS_FLUSH_INTERVAL: {
+    schema: duration(10).default(5000),
+    description:
+      "The longest a connection event waits before it is written to Redis (the seed's EVENT_FLUSH_INTERVAL).",
+    group: 'server',
+  },
+  VITALS_EVENTS_RETENTION_HOURS: {
+    schema: int(1, 24 * 366).default(24),
+    description:
+      "Hours connection events are kept, in Redis and in memory, and reloaded at start (the seed's EVENT_RETENTION_HOURS).",
+    group: 'server',
+  },
+} as const satisfies Record<string, VarSpec>;
+
 /** Alert rule evaluation (docs/alerts.md "Evaluation"). */
 export const alertEvalVars = {
   VITALS_ALERTS: {

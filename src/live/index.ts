@@ -4,6 +4,7 @@ export { LiveHub, type LiveListener } from './hub.ts';
 export { createLive, type Live, type LiveDeps } from './live.ts';
 export {
   type HostChangeKind,
+  LiveConnectionEvent,
   LiveEvent,
   LiveSample,
   liveChannel,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger, RedisConfig } from '../config/index.ts';
 import { createRedis, type RedisClient } from '../redis/index.ts';
 import { LiveHub } from './hub.ts';
-import type { HostChangeKind } from './message.ts';
+import type { HostChangeKind, LiveEvent } from './message.ts';
 import { LivePublisher, type NewestSource } from './publisher.ts';
 import { LiveTickets } from './tickets.ts';
 
@@ -31,6 +31,8 @@ export interface Live {
   publish(org: string, hosts: readonly string[]): void;
   /** Call after a host was created, changed or deleted. */
   hostChanged(org: string, host: string, change: HostChangeKind): void;
+  /** Connection events of an org (the event log's live feed batches them). Never throws, never waits. */
+  events(org: string, events: Extract<LiveEvent, { type: 'events' }>['events']): void;
   /** Stops publishing and closes the subscriber connection. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -61,6 +63,7 @@ export function createLive(deps: LiveDeps): Live {
     tickets,
     publish: (org, hosts) => publisher.publish(org, hosts),
     hostChanged: (org, host, change) => publisher.hostChanged(org, host, change),
+    events: (org, events) => publisher.events(org, events),
     async close() {
       publisher.close();
       await hub.close();

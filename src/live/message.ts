@@ -6,9 +6,22 @@ import { SampleValue } from '../contract/index.ts';
 export const LiveSample = Type.Tuple([Type.Integer({ minimum: 0 }), SampleValue]);
 export type LiveSample = Static<typeof LiveSample>;
 
+/** A connection event as live clients get it (docs/events.md "Live"): ms and ISO time. */
+export const LiveConnectionEvent = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  status: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
+  at: Type.Integer(),
+  time: Type.Union([Type.String(), Type.Null()]),
+  latencyMs: Type.Optional(Type.Number()),
+  message: Type.Optional(Type.String()),
+  meta: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]))),
+});
+
 /**
  * What a live client is told. `samples`: the newest points of a host's series (series key → point),
- * at most about once a second per host. `host`: a host was created, changed or deleted.
+ * at most about once a second per host. `host`: a host was created, changed or deleted. `events`:
+ * connection events recorded since the last such message (for clients that asked with `?events=true`).
  */
 export const LiveEvent = Type.Union([
   Type.Object({
@@ -21,6 +34,7 @@ export const LiveEvent = Type.Union([
     host: Type.String(),
     change: Type.Union([Type.Literal('created'), Type.Literal('updated'), Type.Literal('deleted')]),
   }),
+  Type.Object({ type: Type.Literal('events'), events: Type.Array(LiveConnectionEvent) }),
 ]);
 export type LiveEvent = Static<typeof LiveEvent>;
 export type HostChangeKind = Extract<LiveEvent, { type: 'host' }>['change'];

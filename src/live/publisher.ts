@@ -72,6 +72,11 @@ export class LivePublisher {
     this.send(org, { type: 'host', host, change });
   }
 
+  /** Connection events of the org recorded here (batched by the caller), to every process' clients. */
+  events(org: string, events: Extract<LiveEvent, { type: 'events' }>['events']): void {
+    this.send(org, { type: 'events', events });
+  }
+
   close(): void {
     this.throttle.close();
   }

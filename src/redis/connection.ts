@@ -18,6 +18,8 @@ export interface ConnectionDeps {
   readonly config: RedisConfig;
   readonly logger: Logger;
   readonly timings?: CommandTimings;
+  /** Told of every connection made with these deps (the connection-event monitor listens to it). */
+  readonly watch?: (client: RedisClient, name: string) => void;
 }
 
 /** Jittered exponential reconnect delay, capped at 2 s so a returning Redis is found quickly. */
@@ -103,6 +105,7 @@ export function createRedis(
   // From the first moment, so a health check created later still knows why the client is not ready.
   watchConnection(client, config);
   if (deps.timings) timeCommands(client, deps.timings);
+  deps.watch?.(client, name);
   return client;
 }
 

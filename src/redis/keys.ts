@@ -179,6 +179,34 @@ export class Keys {
     return `${this.prefix}alerts:eval:${slot}`;
   }
 
+  /**
+   * Base of one org's connection events of one type (hash tag `{ev:<org>:<type>}`, so its blocks and
+   * stats hash share a Cluster slot for the append script). Types never contain `{`, `}` or `:`.
+   */
+  eventsOf(org: string, type: string): string {
+    return `${this.prefix}{ev:${org}:${type}}:`;
+  }
+
+  /** STRING: packed event batches of one hour window (src/events/codec.ts); expires with retention. */
+  eventBlock(org: string, type: string, windowStart: number): string {
+    return `${this.eventsOf(org, type)}b:${windowStart}`;
+  }
+
+  /** HASH: per-window event and error counts, newest event and error, each writer's applied mark. */
+  eventStats(org: string, type: string): string {
+    return `${this.eventsOf(org, type)}stats`;
+  }
+
+  /** SET: the event types an org has stored. */
+  eventTypes(org: string): string {
+    return `${this.prefix}events:types:${org}`;
+  }
+
+  /** SET: the orgs with stored events. */
+  eventOrgs(): string {
+    return `${this.prefix}events:orgs`;
+  }
+
   /** Name of a BullMQ queue under `bullPrefix()`: wrapped in braces, the hash tag that keeps it in one slot. */
   bullQueue(name: string): string {
     return `{${name}}`;

@@ -13,6 +13,8 @@ export interface DeliverDeps {
   readonly log: DeliveryLog;
   readonly options: DeliveryOptions;
   readonly now: () => number;
+  /** @defaultValue the senders' own (`send`); the notifier passes its timed one */
+  readonly send?: typeof send;
 }
 
 export interface Attempt {
@@ -48,7 +50,7 @@ export async function deliver(
   }
   await deps.log.update(org, key, { attempts: attempt.number }, deps.now());
   try {
-    await send(channel, {
+    await (deps.send ?? send)(channel, {
       org,
       key,
       notification: data.notification,

@@ -37,6 +37,8 @@ export interface NotifierDeps {
   readonly logger: Logger;
   /** @defaultValue `Date.now` */
   readonly now?: () => number;
+  /** Wraps every send, queued or a channel test (the connection-event monitor times them). */
+  readonly wrapSend?: (sender: typeof send) => typeof send;
 }
 
 /**
@@ -52,6 +54,7 @@ export class Notifier implements NotificationSink {
   private readonly redis: RedisClient;
   private readonly logger: Logger;
   private readonly now: () => number;
+  private readonly send: typeof send;
   private readonly counters: DeliveryCounters = { delivered: 0, retried: 0, failed: 0 };
   private worker: { worker: Worker; connection: RedisClient } | undefined;
   private closingWorkers: Promise<void> | undefined;
@@ -64,6 +67,7 @@ export class Notifier implements NotificationSink {
     this.options = deliveryOptions(overrides);
     this.logger = deps.logger.child({ component: 'alerts-notify' });
     this.now = deps.now ?? Date.now;
+    this.send = deps.wrapSend?.(send) ?? send;
     this.redis = createRedis(deps.connection, 'request', 'alerts-notify');
     this.channels = new ChannelStore(this.redis, deps.keys, deps.sealer, this.now);
     this.deliveries = new DeliveryLog(this.redis, deps.keys);
@@ -128,7 +132,7 @@ export class Notifier implements NotificationSink {
     const now = this.now();
     const n = testNotification(org, channel.id, now);
     try {
-      await send(channel, {
+      await this.send(channel, {
         org,
         key: deliveryKey(n, channel.id),
         notification: n,
@@ -162,7 +166,13 @@ export class Notifier implements NotificationSink {
       options: this.options,
       logger: this.logger,
       counters: this.counters,
-      deliver: { channels: this.channels, log: this.deliveries, options: this.options, now: this.now },
+      deliver: {
+        channels: this.channels,
+        log: this.deliveries,
+        options: this.options,
+        now: this.now,
+        send: this.send,
+      },
     });
   }
 

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import type { EventRecorder } from '../../events/index.ts';
+import { liveClientOpened } from '../../events/instrument.ts';
 import type { Live, SseOptions, TicketHolder } from '../../live/index.ts';
 import { SseStream } from '../../live/index.ts';
 import { grants, type Tenancy } from '../../tenancy/index.ts';
@@ -16,6 +18,8 @@ export interface LiveRouteDeps {
   readonly streams: Shares;
   /** How often an open stream checks that its token was not revoked. @defaultValue 60000 */
   readonly recheckMs?: number;
+  /** Where each stream's opening and closing is recorded (`live-client` events). */
+  readonly events?: EventRecorder;
 }
 
 const BEARER = /^(?:Bearer|Token)[ \t]+(\S+)[ \t]*$/i;
@@ -25,6 +29,9 @@ const LiveQuery = Type.Object({
   ),
   hosts: Type.Optional(
     Type.String({ maxLength: 4096, description: 'comma-separated host ids; default: every host' }),
+  ),
+  events: Type.Optional(
+    Type.Boolean({ description: 'also connection events (`events` messages); default false' }),
   ),
 });
 
@@ -49,7 +56,8 @@ async function holderOf(
 /**
  * `POST /api/v1/live/ticket` (read scope) answers a one-time ticket valid for a minute;
  * `GET /api/v1/live?ticket=…` (or with an Authorization header) streams the org's live events as
- * server-sent events: `hello`, `samples`, `host`, `ping` every 15 s, `bye` on shutdown, `revoked`.
+ * server-sent events: `hello`, `samples`, `host`, `ping` every 15 s, `bye` on shutdown, `revoked`, and
+ * with `?events=true` `events` (connection events, docs/events.md).
  */
 export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
   const streams = new Set<SseStream>();
@@ -68,7 +76,7 @@ export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
     },
   );
 
-  app.get<{ Querystring: { ticket?: string; hosts?: string } }>(
+  app.get<{ Querystring: { ticket?: string; hosts?: string; events?: boolean } }>(
     '/api/v1/live',
     {
       // Authenticates by itself: EventSource cannot send an Authorization header.
@@ -90,9 +98,13 @@ export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
       const stream = new SseStream(reply.raw, deps.sse);
       streams.add(stream);
       stream.send('hello', { org: holder.org, heartbeatMs: deps.sse?.heartbeatMs ?? 15_000 });
+      const withEvents = request.query.events === true;
       const unsubscribe = hub.subscribe(holder.org, (event) => {
-        if (!only || only.has(event.host)) stream.send(event.type, event);
+        if (event.type === 'events') {
+          if (withEvents) stream.send(event.type, event);
+        } else if (!only || only.has(event.host)) stream.send(event.type, event);
       });
+      const closed = deps.events && liveClientOpened(deps.events, holder.org, { transport: 'sse' });
       const recheck = setInterval(() => void endIfRevoked(stream, holder, deps), deps.recheckMs ?? 60_000);
       recheck.unref();
       stream.onEnd(() => {
@@ -100,6 +112,7 @@ export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
         unsubscribe();
         clearInterval(recheck);
         streams.delete(stream);
+        closed?.();
       });
     },
   );

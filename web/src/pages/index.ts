@@ -1,5 +1,6 @@
 import { AlertRulePage, AlertRulesPage } from './alert-rules.tsx';
 import { AlertsPage } from './alerts.tsx';
+import { ConnectionsPage } from './connections.tsx';
 import { HostPage } from './host.tsx';
 import { HostsPage } from './hosts.tsx';
 import { OverviewPage } from './overview.tsx';
@@ -56,6 +57,13 @@ export function registerPages(): void {
     title: 'Silences',
     nav: { label: 'Silences', order: 35 },
     component: SilencesPage,
+  });
+  registerPage({
+    id: 'connections',
+    path: '/connections',
+    title: 'Connections',
+    nav: { label: 'Connections', order: 55 },
+    component: ConnectionsPage,
   });
   registerPage({
     id: 'system',
