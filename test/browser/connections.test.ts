@@ -1,7 +1,15 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../harness/index.ts';
-import { expectNoInvalidText, type Fixture, inPage, shoot, startFixture } from './fixture.ts';
+import {
+  expectNoInvalidText,
+  type Fixture,
+  inPage,
+  type PageWatch,
+  shoot,
+  startFixture,
+  watchPage,
+} from './fixture.ts';
 import { ADMIN_TOKEN, auth } from './server.ts';
 
 interface StatsWire {
@@ -26,22 +34,7 @@ async function postEvents(f: Fixture, token: string, events: unknown[]): Promise
   if (res.status >= 300) throw new Error(`POST /api/v1/events answered ${res.status}: ${await res.text()}`);
 }
 
-interface Watch {
-  /** Every answer of 400 or more the page received, as `status path`. */
-  readonly failed: string[];
-  /** Where this page's console problems start in `f.browser.problems`. */
-  readonly since: number;
-}
-
-function watch(f: Fixture, page: Page): Watch {
-  const failed: string[] = [];
-  page.on('response', (res) => {
-    if (res.status() >= 400) failed.push(`${res.status()} ${new URL(res.url()).pathname}`);
-  });
-  return { failed, since: f.browser.problems.length };
-}
-
-function expectClean(f: Fixture, w: Watch): void {
+function expectClean(f: Fixture, w: PageWatch): void {
   expect(w.failed).toEqual([]);
   expect(f.browser.problems.slice(w.since)).toEqual([]);
 }
@@ -107,7 +100,7 @@ describe('dashboard in Chromium: the Connections page', () => {
 
   it('does show every type with its stats, a chart per type and the errors with their messages', async () => {
     const page = await f.signedIn('/');
-    const w = watch(f, page);
+    const w = watchPage(f, page);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Connections' }).click();
     await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
     const backup = page.locator('table.event-stats tr[data-type="custom.backup"]');
@@ -148,7 +141,7 @@ describe('dashboard in Chromium: the Connections page', () => {
 
   it('does update by itself when a new event is posted', async () => {
     const page = await f.signedIn('/connections?range=15m');
-    const w = watch(f, page);
+    const w = watchPage(f, page);
     await page.locator('table.event-stats tr[data-type="custom.backup"]').waitFor();
     expect(await page.locator('tr[data-type="custom.deploy"]').count()).toBe(0);
     await postEvents(f, ingest, [
@@ -174,7 +167,7 @@ describe('dashboard in Chromium: the Connections page', () => {
 
   it('does show real dates when an answer gives times in seconds, as ISO strings or not at all', async () => {
     const page = await f.browser.page();
-    const w = watch(f, page);
+    const w = watchPage(f, page);
     // The API answers ms (and ISO); the page must not trust that: the real answers, times rewritten.
     const rewrite = (rows: Array<Record<string, unknown>>, key: string) =>
       rows.forEach((row, i) => {
@@ -225,7 +218,7 @@ describe('dashboard in Chromium: the Connections page', () => {
 
   it('does keep the range in the address and filters the errors by type', async () => {
     const page = await f.signedIn('/connections');
-    const w = watch(f, page);
+    const w = watchPage(f, page);
     await page.locator('table.event-errors').waitFor();
     await page.getByRole('radio', { name: '6 h' }).check();
     await page.waitForURL(/\/connections\?range=6h$/);
@@ -245,7 +238,7 @@ describe('dashboard in Chromium: the Connections page', () => {
 
   it('does draw in the dark theme', async () => {
     const page = await f.signedIn('/connections');
-    const w = watch(f, page);
+    const w = watchPage(f, page);
     await page.emulateMedia({ colorScheme: 'dark' });
     await expect.poll(() => inPage(page, 'document.documentElement.dataset.theme')).toBe('dark');
     await page.locator('.event-type[data-type="custom.backup"] canvas').waitFor();
@@ -264,7 +257,7 @@ describe('dashboard in Chromium: the Connections page', () => {
     // A dashboard's own live stream is an event of its org (`live-client`): kept closed here, so the org
     // really has none. Its ticket is refused as while Redis is away; nothing else may fail.
     const page = await f.browser.page();
-    const w = watch(f, page);
+    const w = watchPage(f, page);
     await page.route('**/api/v1/live/ticket', (route) =>
       route.fulfill({ status: 503, headers: { 'retry-after': '60' }, body: '{}' }),
     );

@@ -76,3 +76,19 @@ export async function expectNoInvalidText(page: Page): Promise<void> {
 export function inPage<T = unknown>(page: Page, expression: string): Promise<T> {
   return page.evaluate<T>(expression);
 }
+
+/** What a page received and logged since it was watched: for "no failed request, no console error". */
+export interface PageWatch {
+  /** Every answer of 400 or more the page received, as `status path`. */
+  readonly failed: string[];
+  /** Where this page's console problems start in `f.browser.problems`. */
+  readonly since: number;
+}
+
+export function watchPage(f: Fixture, page: Page): PageWatch {
+  const failed: string[] = [];
+  page.on('response', (res) => {
+    if (res.status() >= 400) failed.push(`${res.status()} ${new URL(res.url()).pathname}`);
+  });
+  return { failed, since: f.browser.problems.length };
+}

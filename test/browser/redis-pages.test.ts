@@ -1,7 +1,15 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command, type RedisServer, startRedis, waitFor, withConnection } from '../harness/index.ts';
-import { expectNoInvalidText, type Fixture, inPage, shoot, startFixture } from './fixture.ts';
+import {
+  expectNoInvalidText,
+  type Fixture,
+  inPage,
+  type PageWatch,
+  shoot,
+  startFixture,
+  watchPage,
+} from './fixture.ts';
 import { auth } from './server.ts';
 
 /** Newest series keys of a host through the API (empty while it has none or does not exist). */
@@ -18,26 +26,11 @@ async function healthStatus(f: Fixture, host?: string): Promise<number> {
   return (await fetch(`${f.server.url}/api/v1/redis/health${q}`, { headers: auth() })).status;
 }
 
-interface Watch {
-  /** Every answer of 400 or more the page received, as `status path`. */
-  readonly failed: string[];
-  /** Where this page's console problems start in `f.browser.problems`. */
-  readonly since: number;
-}
-
-function watch(f: Fixture, page: Page): Watch {
-  const failed: string[] = [];
-  page.on('response', (res) => {
-    if (res.status() >= 400) failed.push(`${res.status()} ${new URL(res.url()).pathname}`);
-  });
-  return { failed, since: f.browser.problems.length };
-}
-
 /**
  * The health routes answer 503 while a check fails (like /health), which Chromium logs as a failed
  * resource: those are expected exactly when the API says so; nothing else may fail or log an error.
  */
-async function expectClean(f: Fixture, w: Watch, host?: string): Promise<void> {
+async function expectClean(f: Fixture, w: PageWatch, host?: string): Promise<void> {
   const failing = (await healthStatus(f, host)) === 503;
   const isHealth = (r: string): boolean => r === '503 /api/v1/redis/health';
   const health = w.failed.filter(isHealth);
@@ -113,7 +106,7 @@ describe('dashboard in Chromium: Redis page of a monitored Redis and the System 
 
   it('does show memory, hit rate, per-command latency, health badges and insights of a monitored Redis', async () => {
     const page = await f.signedIn('/redis/cache-1');
-    const w = watch(f, page);
+    const w = watchPage(f, page);
     await page.getByRole('heading', { name: 'Redis · Cache 1' }).waitFor();
     await expect.poll(() => figure(page, 'memory').textContent()).toMatch(/\d+(\.\d)? (B|KiB|MiB)$/);
     // Used vs max, with the percentage.
@@ -162,7 +155,7 @@ describe('dashboard in Chromium: Redis page of a monitored Redis and the System 
 
   it("does show Vitals' own Redis, the queue, ingest and client command timings on the System page", async () => {
     const page = await f.signedIn('/');
-    const w = watch(f, page);
+    const w = watchPage(f, page);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'System' }).click();
     await page.getByRole('heading', { name: 'System', level: 1 }).waitFor();
     const own = page.locator('.redis-view[data-redis="self"]');
@@ -189,7 +182,7 @@ describe('dashboard in Chromium: Redis page of a monitored Redis and the System 
 
   it('does render the Redis page in the dark theme', async () => {
     const page = await f.signedIn('/redis/cache-1');
-    const w = watch(f, page);
+    const w = watchPage(f, page);
     await page.getByLabel('Theme').selectOption('dark');
     expect(await inPage(page, 'document.documentElement.dataset.theme')).toBe('dark');
     await page.locator('.check[data-check="memory"]').waitFor();
