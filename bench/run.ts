@@ -14,10 +14,16 @@ import { latestFigures, queryBench } from './sections/query.ts';
 import { storageBench } from './sections/storage.ts';
 import { timingOverheadBench } from './sections/timing-overhead.ts';
 
-/** The dashboard's figures are measured by the browser tests (npm test) in Chromium; they are shown here too. */
+/**
+ * The dashboard's figures are measured by the browser tests in Chromium; they are shown here too: from
+ * the last test run (.artifacts/screenshots), else from the committed ones (`npm run screenshots`).
+ */
 function dashboardFigures(): Figure[] {
-  const file = new URL('../docs/screenshots/figures.json', import.meta.url);
-  if (!existsSync(file)) return [];
+  const file = [
+    new URL('../.artifacts/screenshots/figures.json', import.meta.url),
+    new URL('../docs/screenshots/figures.json', import.meta.url),
+  ].find((f) => existsSync(f));
+  if (!file) return [];
   const { measuredAt, figures: measured } = JSON.parse(readFileSync(file, 'utf8')) as {
     measuredAt: string;
     figures: Figure[];

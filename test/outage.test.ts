@@ -57,7 +57,9 @@ function requestFor(
         sample: { t, v },
       };
     }
-    case 'POST /api/v1/write': {
+    case 'POST /api/v1/write':
+    case 'POST /write':
+    case 'POST /api/v2/write': {
       const { t, v } = sample();
       return {
         url: `${url}?precision=ms&host=${HOST}`,
@@ -208,6 +210,9 @@ describe('every route while Redis is away', () => {
     expect(routes).toEqual(
       expect.arrayContaining([
         'POST /api/v1/ingest',
+        'POST /api/v1/write',
+        'POST /write',
+        'POST /api/v2/write',
         'GET /api/v1/overview',
         'GET /api/v1/hosts/{id}/metrics/range',
         'GET /api/v1/hosts/{id}/export',
@@ -285,6 +290,8 @@ describe('every route while Redis is away', () => {
       // Pushes are taken into the spool, for a known host and a new one alike.
       expect(by('POST /api/v1/ingest')?.status).toBe(200);
       expect(by('POST /api/v1/write')?.status).toBe(204);
+      expect(by('POST /write')?.status).toBe(204);
+      expect(by('POST /api/v2/write')?.status).toBe(204);
       // Newest values come from the hot tier, marked partial.
       for (const route of [
         'GET /api/v1/overview',

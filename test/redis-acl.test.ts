@@ -208,6 +208,11 @@ describe('Vitals as the least-privilege Redis user of docs/operations.md', () =>
       headers: { 'content-type': 'text/plain' },
     });
     expect(write.statusCode).toBe(204);
+    const v2 = await call('POST', '/api/v2/write?bucket=b&org=o&precision=ms', {
+      payload: `mem,host=telegraf-2 used_percent=41 ${Date.now() - 1000}`,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+    });
+    expect(v2.statusCode).toBe(204);
   });
 
   it('answers latest, recent, range, aggregate, every export format, the overview and federation', async () => {

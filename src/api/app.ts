@@ -16,6 +16,7 @@ import { eventRoutes, installPushEvents } from './routes/events.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { healthRoutes } from './routes/health.ts';
 import { hostRoutes } from './routes/hosts.ts';
+import { influxWriteRoutes } from './routes/influx-compat.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { liveRoutes } from './routes/live.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -120,6 +121,8 @@ export async function buildApp(services: ApiServices, config: AppConfig): Promis
   hostRoutes(app, services);
   installPushEvents(app, services.events);
   ingestRoutes(app, services);
+  // Its own plugin scope: these paths read any Content-Type as line protocol.
+  await app.register(async (scope) => influxWriteRoutes(scope, services));
   metricsRoutes(app, services, {
     exports: new Shares(config.exports, EXPORT_SHARES, 10),
     exportTimeoutMs: config.exportTimeoutMs,

@@ -7,6 +7,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Scope the route requires (`admin` implies every scope), or `public` for no token at all. */
     scope?: Scope | 'public';
+    /**
+     * `influx`: the token may also come as the password of HTTP Basic auth or as `?p=`, as InfluxDB
+     * 1.x clients send credentials (Telegraf's `outputs.influxdb` `password`); the user name is ignored.
+     */
+    credentials?: 'influx';
   }
   interface FastifyRequest {
     /** Who the bearer token speaks for; set on every route with a `config.scope`. */
@@ -20,6 +25,7 @@ export interface AuthOptions {
 }
 
 const BEARER = /^(?:Bearer|Token)[ \t]+(\S+)[ \t]*$/i;
+const BASIC = /^Basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/i;
 // One message for a missing, malformed, unknown or revoked token: it never says whether a token exists.
 const UNAUTHORIZED = 'missing or invalid bearer token';
 
@@ -41,7 +47,7 @@ export function installAuth(app: FastifyInstance, tenancy: Tenancy, options: Aut
   app.addHook('onRequest', async (request, reply) => {
     const scope = request.routeOptions.config.scope;
     if (scope === undefined || scope === 'public') return;
-    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    const token = tokenOf(request);
     const auth = token === undefined ? undefined : await tenancy.authenticate(token);
     if (!auth) {
       reply.header('www-authenticate', 'Bearer realm="vitals"');
@@ -51,6 +57,22 @@ export function installAuth(app: FastifyInstance, tenancy: Tenancy, options: Aut
       throw new PublicError('forbidden', `this token lacks the "${scope}" scope`);
     request.auth = auth;
   });
+}
+
+/** The token a request carries: bearer, or on `credentials: 'influx'` routes Basic password or `?p=`. */
+function tokenOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization ?? '';
+  const bearer = BEARER.exec(header)?.[1];
+  if (bearer !== undefined || request.routeOptions.config.credentials !== 'influx') return bearer;
+  const basic = BASIC.exec(header)?.[1];
+  if (basic !== undefined) {
+    const decoded = Buffer.from(basic, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon < 0 ? undefined : decoded.slice(colon + 1) || undefined;
+  }
+  if (header !== '') return undefined;
+  const password = (request.query as Record<string, unknown> | undefined)?.p;
+  return typeof password === 'string' && password !== '' ? password : undefined;
 }
 
 /** The caller of an authenticated route (throws 401 on a route that declared no scope). */

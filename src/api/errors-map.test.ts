@@ -37,6 +37,7 @@ const samples: Record<string, VitalsError[]> = {
     new ingest.IngestRejectedError('limit_exceeded', 'limit'),
   ],
   IdempotencyConflictError: [new ingest.IdempotencyConflictError('in progress')],
+  IdempotencyKeyReusedError: [new ingest.IdempotencyKeyReusedError('reused')],
   RepeatedRejectionError: failureKinds.map((kind) => new ingest.RepeatedRejectionError(kind, kind)),
   TenancyError: (['invalid', 'conflict', 'not_found', 'unavailable'] as const).map(
     (reason) => new tenancy.TenancyError(reason, reason),
@@ -53,6 +54,7 @@ const expectedCode: Record<FailureKind, string> = {
   invalid: 'bad_request',
   not_found: 'not_found',
   conflict: 'conflict',
+  reused: 'idempotency_key_reused',
   limit: 'limit_exceeded',
   too_large: 'bad_request',
   forbidden: 'forbidden',

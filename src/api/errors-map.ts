@@ -12,6 +12,8 @@ export function codeOf(kind: FailureKind): ErrorCode {
       return 'not_found';
     case 'conflict':
       return 'conflict';
+    case 'reused':
+      return 'idempotency_key_reused';
     case 'limit':
       return 'limit_exceeded';
     case 'too_large':

@@ -12,6 +12,7 @@ export const errorCodes = [
   'payload_too_large',
   'unsupported_media_type',
   'limit_exceeded',
+  'idempotency_key_reused',
   'rate_limited',
   'unavailable',
   'internal',
@@ -38,6 +39,7 @@ export function httpStatus(code: ErrorCode): number {
     case 'unsupported_media_type':
       return 415;
     case 'limit_exceeded':
+    case 'idempotency_key_reused':
       return 422;
     case 'rate_limited':
       return 429;

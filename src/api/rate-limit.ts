@@ -13,7 +13,7 @@ export interface RateLimits {
 }
 
 /**
- * Per-token and per-org rate limits on `/api/…` (health, docs and the dashboard are not limited),
+ * Per-token and per-org rate limits on `/api/…` and `/write` (health, docs and the dashboard are not limited),
  * counted in Redis so every process shares the budgets. While Redis is down the limiters step aside
  * (`skipOnError`): an outage must not turn ingest into errors. Call after `installAuth`: the org
  * comes from the verified token.
@@ -28,7 +28,7 @@ export async function installRateLimit(
   // Runs after authentication (an instance hook added after it) and before the per-token limiter
   // (route hooks run after instance hooks).
   app.addHook('onRequest', async (request) => {
-    if (request.auth && request.url.startsWith('/api/')) await budget.spend(request.auth.org);
+    if (request.auth && limited(request.url)) await budget.spend(request.auth.org);
   });
   const perMinute = limits.perToken;
   await app.register(rateLimit, {
@@ -40,7 +40,7 @@ export async function installRateLimit(
     skipOnError: true,
     // Not counted: paths outside the API, and every request while the connection is not ready (the
     // count would only fail after the command deadline; skipOnError covers a Redis that freezes mid-way).
-    allowList: (request) => !request.url.startsWith('/api/') || redis.status !== 'ready',
+    allowList: (request) => !limited(request.url) || redis.status !== 'ready',
     // The token identifies the client; its hash keeps the secret out of Redis. No token: the address.
     keyGenerator: (request) => {
       const header = request.headers.authorization;
@@ -55,4 +55,9 @@ export async function installRateLimit(
         },
       ),
   });
+}
+
+/** The routes counted: the API, and InfluxDB 1.x's `/write` that Telegraf and curl push to. */
+function limited(url: string): boolean {
+  return url.startsWith('/api/') || url === '/write' || url.startsWith('/write?');
 }

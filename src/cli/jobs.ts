@@ -100,10 +100,7 @@ export function runExport(opts: ExportCliOptions): Promise<void> {
       from,
       to,
     });
-    for await (const line of lines) {
-      // Honour back-pressure so a huge export streams instead of piling up in memory.
-      if (!out.write(`${line}\n`)) await once(out, 'drain');
-    }
+    await writeLines(lines, out);
     if (opts.output)
       await new Promise<void>((resolve, reject) =>
         out.end((err?: Error | null) => (err ? reject(err) : resolve())),
@@ -112,11 +109,37 @@ export function runExport(opts: ExportCliOptions): Promise<void> {
   });
 }
 
+/**
+ * Writes lines with back-pressure, so a huge export streams instead of piling up in memory. A reader
+ * that went away (`vitals export … | head`) ends the export quietly; any other write error is thrown.
+ */
+export async function writeLines(lines: AsyncIterable<string>, out: Writable): Promise<void> {
+  const stopped = new AbortController();
+  let failure: unknown;
+  // Stays attached: a write still queued when the reader left reports EPIPE later, and must not crash.
+  out.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') failure ??= err;
+    stopped.abort();
+  });
+  for await (const line of lines) {
+    if (stopped.signal.aborted) break;
+    if (!out.write(`${line}\n`)) await once(out, 'drain', { signal: stopped.signal }).catch(() => undefined);
+  }
+  if (failure !== undefined) throw failure;
+}
+
+/** Maintenance figures as people read them: times as ISO 8601 (UTC) instead of ms since epoch. */
+export function readableMaintenance<T extends { lastRunAt: number }>(
+  figures: T,
+): Omit<T, 'lastRunAt'> & { lastRunAt: string } {
+  return { ...figures, lastRunAt: new Date(figures.lastRunAt).toISOString() };
+}
+
 export function runMaintenanceNow(): Promise<void> {
   return withStorage('maintenance', async (storage) => {
     const run = await runMaintenance(storage.tsdb.ctx);
     const { failureDetails, ...figures } = run;
-    process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(readableMaintenance(figures), null, 2)}\n`);
     for (const f of failureDetails) process.stderr.write(`failed: ${JSON.stringify(f)}\n`);
     return failureDetails.length > 0 ? 1 : 0;
   });
@@ -124,7 +147,8 @@ export function runMaintenanceNow(): Promise<void> {
 
 export function showMaintenance(): Promise<void> {
   return withStorage('maintenance', async (storage) => {
-    process.stdout.write(`${JSON.stringify((await lastMaintenance(storage.tsdb.ctx)) ?? null, null, 2)}\n`);
+    const last = await lastMaintenance(storage.tsdb.ctx);
+    process.stdout.write(`${JSON.stringify(last ? readableMaintenance(last) : null, null, 2)}\n`);
     return 0;
   });
 }

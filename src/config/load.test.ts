@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, configTable, loadConfig } from './index.ts';
@@ -88,6 +89,26 @@ describe('loadConfig', () => {
       'VITALS_KEY_PREFIX',
     ]) {
       expect(problems.some((p) => p.startsWith(`${name}=`))).toBe(true);
+    }
+  });
+
+  it('says how to make a token when VITALS_ADMIN_TOKEN is malformed, and both recipes make valid ones', () => {
+    const problems = problemsOf({ VITALS_ADMIN_TOKEN: 'vt_short' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('VITALS_ADMIN_TOKEN');
+    expect(problems[0]).toContain('base64url');
+    expect(problems[0]).not.toContain('vt_short');
+    const node = /node -e "([^"]+)"/.exec(problems[0] ?? '')?.[1];
+    const openssl = /echo (vt_\$\(openssl .+\))$/.exec(problems[0] ?? '')?.[1];
+    expect(node).toBeDefined();
+    expect(openssl).toBeDefined();
+    const made = [
+      execFileSync(process.execPath, ['-e', node ?? ''], { encoding: 'utf8' }).trim(),
+      execFileSync('sh', ['-c', `echo ${openssl}`], { encoding: 'utf8' }).trim(),
+    ];
+    for (const token of made) {
+      expect(token).toMatch(/^vt_[A-Za-z0-9_-]{43}$/);
+      expect(loadConfig({ VITALS_ADMIN_TOKEN: token }).api.adminToken).toBe(token);
     }
   });
 

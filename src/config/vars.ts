@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { TOKEN_FORMAT_HINT } from '../tenancy/token-format.ts';
 import { duration } from './duration.ts';
 import { parseSecretKey } from './secret-key.ts';
 
@@ -331,7 +332,7 @@ export const apiVars = {
   VITALS_ADMIN_TOKEN: {
     schema: z
       .string()
-      .regex(/^vt_[A-Za-z0-9_-]{20,}$/, 'expected a token starting with vt_')
+      .regex(/^vt_[A-Za-z0-9_-]{20,200}$/, TOKEN_FORMAT_HINT)
       .optional(),
     description:
       'Bootstrap admin token of the default org. Unset: one is generated at first start, printed once and stored hashed.',

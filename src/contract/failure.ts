@@ -10,6 +10,8 @@ export type FailureKind =
   | 'not_found'
   /** The state changed under the caller, or a request with the same key is still running. */
   | 'conflict'
+  /** An Idempotency-Key sent again with a different request (never retried, never replayed). */
+  | 'reused'
   /** A configured limit; the message names it and its value. */
   | 'limit'
   /** Too much work or data for one request. */
@@ -22,6 +24,7 @@ export const failureKinds: readonly FailureKind[] = [
   'invalid',
   'not_found',
   'conflict',
+  'reused',
   'limit',
   'too_large',
   'forbidden',

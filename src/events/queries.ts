@@ -121,7 +121,15 @@ export class EventQueries {
   }
 
   private async fromRedis(org: string, type: EventType, from: number, to: number): Promise<StoredEvent[]> {
-    const stored = await this.log.store.readWindows(org, type, from, Math.min(to, this.now() + WINDOW_MS));
+    // Nothing older than retention is kept: only those hours' blocks are read (a range from 0 would
+    // otherwise walk every hour since 1970).
+    const oldest = this.now() - this.log.options.retentionMs - WINDOW_MS;
+    const stored = await this.log.store.readWindows(
+      org,
+      type,
+      Math.max(from, oldest),
+      Math.min(to, this.now() + WINDOW_MS),
+    );
     const pending = this.log.writer?.pending() ?? [];
     const seen = new Set<string>();
     const out: StoredEvent[] = [];

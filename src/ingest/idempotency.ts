@@ -11,9 +11,19 @@ export type StoredResponse =
   | { readonly ok: true; readonly body: IngestResponse }
   | { readonly ok: false; readonly kind: FailureKind; readonly message: string };
 
-export type Claim = { state: 'new' } | { state: 'done'; response: StoredResponse } | { state: 'pending' };
+/** `reused`: the key was first used for a different request (another body, route or parameters). */
+export type Claim =
+  | { state: 'new' }
+  | { state: 'done'; response: StoredResponse }
+  | { state: 'pending' }
+  | { state: 'reused' };
 
-const PENDING = '{"pending":true}';
+/** What a key holds: the request's fingerprint beside its outcome (absent while it runs). */
+interface KeyRecord {
+  readonly request?: string;
+  readonly pending?: true;
+}
+
 /** A claim whose request never finished (the process died) frees itself after this long. */
 const PENDING_TTL_SEC = 60;
 
@@ -22,6 +32,8 @@ export interface IdempotencyStats {
   readonly replays: number;
   readonly inProgress: number;
   readonly memoryFallbacks: number;
+  /** Keys sent again with a different request (answered 422 `idempotency_key_reused`). */
+  readonly reused: number;
 }
 
 /**
@@ -32,7 +44,7 @@ export interface IdempotencyStats {
  */
 export class IdempotencyStore {
   private readonly memory = new ExpiringMap<string>(100_000);
-  private counters = { claims: 0, replays: 0, inProgress: 0, memoryFallbacks: 0 };
+  private counters = { claims: 0, replays: 0, inProgress: 0, memoryFallbacks: 0, reused: 0 };
 
   constructor(
     private readonly redis: RedisClient,
@@ -50,32 +62,43 @@ export class IdempotencyStore {
     );
   }
 
-  async claim(org: string, idempotencyKey: string): Promise<Claim> {
+  /**
+   * Claims a key for a request, `request` being its fingerprint (see `requestFingerprint`): a key
+   * already used for another fingerprint is `reused`, as Stripe answers (records written without a
+   * fingerprint match any request).
+   */
+  async claim(org: string, idempotencyKey: string, request = ''): Promise<Claim> {
     this.counters.claims++;
     const key = this.key(org, idempotencyKey);
+    const pending = JSON.stringify({ pending: true, request });
     let previous: string | null | undefined;
     try {
       const ttl = String(Math.min(this.ttlSec, PENDING_TTL_SEC));
-      previous = (await this.redis.call('SET', key, PENDING, 'NX', 'EX', ttl, 'GET')) as string | null;
+      previous = (await this.redis.call('SET', key, pending, 'NX', 'EX', ttl, 'GET')) as string | null;
     } catch (err: unknown) {
       if (!isUnavailable(err)) throw err;
       this.counters.memoryFallbacks++;
       const ttlMs = Math.min(this.ttlSec, PENDING_TTL_SEC) * 1000;
-      previous = this.memory.setIfAbsent(key, PENDING, ttlMs) ? null : this.memory.get(key);
+      previous = this.memory.setIfAbsent(key, pending, ttlMs) ? null : this.memory.get(key);
     }
     if (previous == null) return { state: 'new' };
-    if (previous === PENDING) {
+    const record = JSON.parse(previous) as KeyRecord & StoredResponse;
+    if (request !== '' && record.request && record.request !== request) {
+      this.counters.reused++;
+      return { state: 'reused' };
+    }
+    if (record.pending) {
       this.counters.inProgress++;
       return { state: 'pending' };
     }
     this.counters.replays++;
-    return { state: 'done', response: JSON.parse(previous) as StoredResponse };
+    return { state: 'done', response: record };
   }
 
-  /** Stores the response for retries. */
-  async complete(org: string, idempotencyKey: string, response: StoredResponse): Promise<void> {
+  /** Stores the response for retries, with the fingerprint of the request it answers. */
+  async complete(org: string, idempotencyKey: string, response: StoredResponse, request = ''): Promise<void> {
     const key = this.key(org, idempotencyKey);
-    const text = JSON.stringify(response);
+    const text = JSON.stringify({ ...response, request });
     this.memory.set(key, text, this.ttlSec * 1000);
     try {
       await this.redis.set(key, text, 'EX', this.ttlSec);
@@ -101,4 +124,12 @@ export class IdempotencyStore {
   stats(): IdempotencyStats {
     return { ...this.counters };
   }
+}
+
+/**
+ * What makes two requests under one Idempotency-Key the same request: the operation (route and the
+ * parameters that change what is written) and the body, hashed (SHA-256).
+ */
+export function requestFingerprint(operation: string, body: string): string {
+  return createHash('sha256').update(operation).update('\n').update(body).digest('base64url');
 }

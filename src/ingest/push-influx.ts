@@ -35,7 +35,9 @@ export function batchesFromInflux(
   for (const item of iterateInflux(text, {
     precision: options.precision,
     defaultTimestamp: options.now,
-    stringFields: 'error',
+    // Vitals stores numbers: string fields (Telegraf's `uptime_format`, a `status="ok"`) are left out,
+    // as VictoriaMetrics does, so Telegraf's outputs work unchanged.
+    stringFields: 'skip',
   })) {
     if ('error' in item) {
       throw new IngestRejectedError('bad_request', `line ${item.error.line}: ${item.error.message}`);

@@ -6,7 +6,7 @@ import {
   VitalsError,
 } from '../contract/index.ts';
 import type { Ack, SampleWriter, WriteBatch } from '../tsdb/index.ts';
-import type { IdempotencyStore, StoredResponse } from './idempotency.ts';
+import { type IdempotencyStore, requestFingerprint, type StoredResponse } from './idempotency.ts';
 import type { IngestLimits } from './limits.ts';
 import { batchesFromInflux } from './push-influx.ts';
 import { batchesFromJson, type PushedHost } from './push-json.ts';
@@ -52,6 +52,12 @@ export class IdempotencyConflictError extends VitalsError {
   }
 }
 
+/** The Idempotency-Key was first sent with a different request: nothing is written or replayed. */
+export class IdempotencyKeyReusedError extends VitalsError {
+  override name = 'IdempotencyKeyReusedError';
+  readonly kind: FailureKind = 'reused';
+}
+
 /** A retry of a request that was refused: the same refusal, from the stored outcome. */
 export class RepeatedRejectionError extends VitalsError {
   override name = 'RepeatedRejectionError';
@@ -79,7 +85,8 @@ export class IngestService {
   }
 
   pushJson(org: string, body: IngestRequest, options: PushOptions = {}): Promise<IngestResponse> {
-    return this.once(org, options, () => batchesFromJson(org, body, this.deps.limits));
+    const request = () => requestFingerprint('json', JSON.stringify(body));
+    return this.once(org, options, request, () => batchesFromJson(org, body, this.deps.limits));
   }
 
   pushInflux(
@@ -90,7 +97,8 @@ export class IngestService {
     options: PushOptions = {},
   ): Promise<IngestResponse> {
     const now = (this.deps.now ?? Date.now)();
-    return this.once(org, options, () =>
+    const request = () => requestFingerprint(`influx ${precision} ${host ?? ''}`, text);
+    return this.once(org, options, request, () =>
       batchesFromInflux(org, text, { precision, host, now }, this.deps.limits),
     );
   }
@@ -98,11 +106,17 @@ export class IngestService {
   private async once(
     org: string,
     options: PushOptions,
+    fingerprint: () => string,
     parse: () => { batches: WriteBatch[]; hosts: PushedHost[] },
   ): Promise<IngestResponse> {
     const key = options.idempotencyKey;
     if (key === undefined) return this.store(org, parse, options.ack);
-    const claim = await this.deps.idempotency.claim(org, key);
+    const request = fingerprint();
+    const claim = await this.deps.idempotency.claim(org, key, request);
+    if (claim.state === 'reused')
+      throw new IdempotencyKeyReusedError(
+        'this Idempotency-Key was already used for a different request; use a new key for a new request',
+      );
     if (claim.state === 'done') return answerOf(claim.response);
     if (claim.state === 'pending')
       throw new IdempotencyConflictError(
@@ -110,11 +124,12 @@ export class IngestService {
       );
     try {
       const body = await this.store(org, parse, options.ack);
-      await this.deps.idempotency.complete(org, key, { ok: true, body });
+      await this.deps.idempotency.complete(org, key, { ok: true, body }, request);
       return body;
     } catch (err: unknown) {
       if (err instanceof VitalsError && !err.retryable) {
-        await this.deps.idempotency.complete(org, key, { ok: false, kind: err.kind, message: err.message });
+        const refusal: StoredResponse = { ok: false, kind: err.kind, message: err.message };
+        await this.deps.idempotency.complete(org, key, refusal, request);
       } else {
         await this.deps.idempotency.release(org, key);
       }

@@ -3,7 +3,13 @@ import { TenancyError } from './errors.ts';
 import type { RedisOrgs } from './redis-orgs.ts';
 import type { RedisTokens, StoredToken } from './redis-tokens.ts';
 import { type BootstrapOptions, type BootstrapResult, DEFAULT_ORG } from './tenancy.ts';
-import { generateToken, generateTokenId, hashToken, isTokenShaped } from './token-format.ts';
+import {
+  generateToken,
+  generateTokenId,
+  hashToken,
+  isTokenShaped,
+  TOKEN_FORMAT_HINT,
+} from './token-format.ts';
 
 /** The record id of the token registered from `VITALS_ADMIN_TOKEN` (one at a time). */
 export const ENV_ADMIN_TOKEN_ID = 'env-admin';
@@ -26,10 +32,7 @@ function adminRecord(id: string, name: string, hash: string, now: number): Store
  */
 async function registerEnvToken(deps: BootstrapDeps, token: string): Promise<void> {
   if (!isTokenShaped(token)) {
-    throw new TenancyError(
-      'invalid',
-      'VITALS_ADMIN_TOKEN: expected vt_ and at least 20 base64url characters',
-    );
+    throw new TenancyError('invalid', `VITALS_ADMIN_TOKEN: ${TOKEN_FORMAT_HINT}`);
   }
   const hash = hashToken(token);
   const existing = await deps.tokens.findByHash(hash);

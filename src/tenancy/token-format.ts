@@ -7,6 +7,12 @@ export const TOKEN_PREFIX = 'vt_';
 /** What a token can look like: generated ones are `vt_` + 43 base64url characters (256 bits). */
 const TOKEN_SHAPE = /^vt_[A-Za-z0-9_-]{20,200}$/;
 
+/** What a malformed token is told: the shape, and two ways to make one. */
+export const TOKEN_FORMAT_HINT =
+  'expected vt_ followed by 20 to 200 base64url characters (A-Z a-z 0-9 _ -); make one with ' +
+  `node -e "console.log('vt_' + require('crypto').randomBytes(32).toString('base64url'))" ` +
+  "or echo vt_$(openssl rand -base64 32 | tr '+/' '-_' | tr -d '=')";
+
 /** A new token: 256 random bits, base64url, with the recognisable prefix. */
 export function generateToken(): string {
   return `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;

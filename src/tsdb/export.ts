@@ -1,4 +1,5 @@
 import {
+  createExpositionFamilies,
   formatByFormat,
   formatCsvHeader,
   formatCsvRow,
@@ -99,19 +100,14 @@ function lineFormat(format: ExportFormat): LineFormat {
   if (format === 'influx') {
     return { head: [formatInfluxHeader()], body: (s) => rowLines(s, (x) => formatInfluxLine(x)), tail: [] };
   }
-  // The exposition formats want one `# TYPE` per metric and `# EOF` once at the end: series come sorted,
-  // so a metric's parts arrive together and repeated TYPE lines of the same metric are dropped.
-  let lastType = '';
+  // The exposition formats want one `# HELP` and `# TYPE` per metric and `# EOF` once at the end: one
+  // family table for the whole export writes each metric's header once, before its first batch.
+  const families = createExpositionFamilies();
   return {
     head: [],
     *body(samples) {
-      for (const line of formatByFormat(format, samples)) {
-        if (line === '# EOF') continue;
-        if (line.startsWith('# TYPE ')) {
-          if (line === lastType) continue;
-          lastType = line;
-        }
-        yield line;
+      for (const line of formatByFormat(format, samples, { families })) {
+        if (line !== '# EOF') yield line;
       }
     },
     tail: format === 'openmetrics' ? ['# EOF'] : [],

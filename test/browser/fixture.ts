@@ -6,7 +6,11 @@ import { buildBundle, launchBrowser, type TestBrowser } from './browser.ts';
 import { snapshot } from './samples.ts';
 import { ADMIN_TOKEN, type DashboardServer, startDashboardServer } from './server.ts';
 
-export const SCREENSHOTS = join(import.meta.dirname, '../../docs/screenshots');
+/**
+ * Where the browser tests write screenshots and figures.json: a git-ignored build folder, so `npm test`
+ * never rewrites tracked files. `npm run screenshots` refreshes the committed ones in docs/screenshots.
+ */
+export const SCREENSHOTS = join(import.meta.dirname, '../../.artifacts/screenshots');
 
 export interface Fixture {
   readonly server: DashboardServer;
@@ -60,7 +64,7 @@ export async function startFixture(): Promise<Fixture> {
   };
 }
 
-/** A full-page screenshot for docs/screenshots, after checking the page never shows "Invalid Date". */
+/** A full-page screenshot into SCREENSHOTS, after checking the page never shows "Invalid Date". */
 export async function shoot(page: Page, name: string): Promise<void> {
   await expectNoInvalidText(page);
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });

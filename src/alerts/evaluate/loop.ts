@@ -120,8 +120,12 @@ export class EvaluationLoop {
       return 'evaluated';
     } catch (err: unknown) {
       this.lastError = err instanceof Error ? err.message : String(err);
-      if (isUnavailable(err)) logger.debug({ err }, 'alert rules not evaluated this interval: Redis away');
-      else logger.warn({ err }, 'alert rules not evaluated this interval');
+      // Redis went away after the status check (the client notices a stopped server a moment late).
+      if (isUnavailable(err)) {
+        logger.debug({ err }, 'alert rules not evaluated this interval: Redis away');
+        return 'skipped';
+      }
+      logger.warn({ err }, 'alert rules not evaluated this interval');
       return 'failed';
     }
   }

@@ -19,16 +19,8 @@ const headers = Type.Object({
   ),
 });
 
-const ignored = (what: string) => Type.Optional(Type.String({ description: `${what}; accepted, ignored` }));
-/** What Telegraf's `outputs.influxdb` sends beside the lines, so the strict query schema lets it in. */
-const INFLUX_V1_PARAMS = {
-  db: ignored('InfluxDB 1.x database'),
-  rp: ignored('InfluxDB 1.x retention policy'),
-  consistency: ignored('InfluxDB 1.x write consistency'),
-};
-
 /**
- * Push ingestion: JSON batches and Influx line protocol. 2xx only once the batch is durable (or
+ * Push ingestion of JSON batches (Influx line protocol: `influx-compat.ts`). 2xx only once the batch is durable (or
  * `ack=buffered` accepted it); 429/503 carry Retry-After; other 4xx mean the batch can never succeed.
  */
 export function ingestRoutes(app: FastifyInstance, services: ApiServices): void {
@@ -56,45 +48,5 @@ export function ingestRoutes(app: FastifyInstance, services: ApiServices): void 
         idempotencyKey: request.headers['idempotency-key'],
         ack: request.query.ack,
       }),
-  );
-
-  app.post<{
-    Body: string;
-    Querystring: { precision?: 'ns' | 'us' | 'ms' | 's'; host?: string; ack?: 'durable' | 'buffered' };
-    Headers: { 'idempotency-key'?: string };
-  }>(
-    '/api/v1/write',
-    {
-      preParsing: gunzipBody,
-      config: { scope: 'ingest' },
-      schema: {
-        tags: ['ingest'],
-        summary: 'Push samples (Influx line protocol, Telegraf-compatible)',
-        consumes: ['text/plain'],
-        querystring: Type.Object({
-          precision: Type.Optional(
-            Type.Union([Type.Literal('ns'), Type.Literal('us'), Type.Literal('ms'), Type.Literal('s')]),
-          ),
-          host: Type.Optional(Type.String({ description: 'host of lines without a host tag' })),
-          ack: Ack,
-          ...INFLUX_V1_PARAMS,
-        }),
-        headers,
-      },
-    },
-    async (request, reply) => {
-      await ingest.pushInflux(
-        authOf(request).org,
-        String(request.body ?? ''),
-        request.query.precision ?? 'ns',
-        request.query.host,
-        {
-          idempotencyKey: request.headers['idempotency-key'],
-          ack: request.query.ack,
-        },
-      );
-      // Influx clients (Telegraf) expect 204 No Content on success.
-      return reply.status(204).send();
-    },
   );
 }

@@ -89,6 +89,13 @@ async function buildOverview(services: ApiServices, org: string): Promise<Overvi
   return { hosts: out, generatedAt: now, ...(answer.partial && { partial: true as const }) };
 }
 
+/**
+ * Series whose newest sample is older than this are left out of federation: Prometheus refuses samples
+ * older than its head ("too old") and counts each as an error, and its own staleness marks such series
+ * after 5 minutes anyway.
+ */
+export const FEDERATE_MAX_AGE_MS = 5 * 60_000;
+
 /** The overview (every host with status and newest values) and the Prometheus federation endpoint. */
 export function overviewRoutes(app: FastifyInstance, services: ApiServices): void {
   const { cache } = services;
@@ -116,7 +123,7 @@ export function overviewRoutes(app: FastifyInstance, services: ApiServices): voi
       config: { scope: 'read' },
       schema: {
         tags: ['metrics'],
-        summary: 'Newest value of every series of every host, Prometheus text format',
+        summary: 'Newest value of every series updated in the last 5 minutes, Prometheus text format',
       },
     },
     async (request, reply) => {
@@ -128,8 +135,10 @@ export function overviewRoutes(app: FastifyInstance, services: ApiServices): voi
         hosts.map((h) => h.id),
       );
       const samples: Sample[] = [];
+      const oldest = Date.now() - FEDERATE_MAX_AGE_MS;
       for (const [host, series] of values) {
         for (const [key, s] of series) {
+          if (s.timestamp < oldest) continue;
           const { name, labels } = parseSeriesKey(key);
           samples.push({ name, labels: { ...labels, host }, timestamp: s.timestamp, value: s.value });
         }

@@ -86,12 +86,14 @@ describe('formatByFormat', () => {
   it('does stream lines without line breaks for every format', () => {
     const sample = { name: 'cpu.usage', labels: { cpu: '0' }, timestamp: 1000, value: 1.5 };
     expect([...formatByFormat('prometheus', [sample])]).toEqual([
-      '# TYPE cpu:usage untyped',
-      'cpu:usage{cpu="0"} 1.5 1000',
+      '# HELP cpu_usage Vitals metric cpu.usage',
+      '# TYPE cpu_usage untyped',
+      'cpu_usage{cpu="0"} 1.5 1000',
     ]);
     expect([...formatByFormat('openmetrics', [sample])]).toEqual([
-      '# TYPE cpu:usage unknown',
-      'cpu:usage{cpu="0"} 1.5 1.000',
+      '# HELP cpu_usage Vitals metric cpu.usage',
+      '# TYPE cpu_usage unknown',
+      'cpu_usage{cpu="0"} 1.5 1.000',
       '# EOF',
     ]);
     expect([...formatByFormat('influx', [sample], { precision: 'ms' })]).toEqual([

@@ -41,6 +41,7 @@ export { linesOf, splitLines, type TextInput } from './lines.ts';
 export {
   createExpositionParser,
   type ExpositionFlavor,
+  type ExpositionNames,
   type ExpositionParseOptions,
   expositionFlavorFromContentType,
   iterateExposition,
@@ -48,12 +49,19 @@ export {
   parseExpositionLine,
 } from './openmetrics.ts';
 export {
+  createExpositionFamilies,
+  type ExpositionFamilies,
   type ExpositionFormatOptions,
   type ExpositionType,
   formatExposition,
   formatExpositionLines,
 } from './openmetrics-format.ts';
-export { prometheusNameFromVitals, vitalsNameFromPrometheus } from './prometheus-names.ts';
+export {
+  prometheusNameFromVitals,
+  vitalsHelpText,
+  vitalsNameFromHelp,
+  vitalsNameFromPrometheus,
+} from './prometheus-names.ts';
 export {
   FormatError,
   formatFloat,

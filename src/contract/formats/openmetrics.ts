@@ -6,13 +6,14 @@
  * so the flavor is an option (callers know it from the Content-Type); `parseExposition` on a whole text
  * picks OpenMetrics when the text ends with `# EOF`. Histogram and summary series (`_bucket{le}`, `_sum`,
  * `_count`, `{quantile}`) are kept as ordinary samples with their labels; exemplars are ignored.
- * Metric names are mapped to Vitals names as described in `prometheus-names.ts`.
+ * Metric names are mapped to Vitals names as described in `prometheus-names.ts`: a family whose `# HELP`
+ * says `Vitals metric <name>` (as Vitals writes it) gets that name back.
  */
 import { Cursor } from './cursor.ts';
 import { scaleToSafeInteger } from './decimal.ts';
 import { collect, runLineParser, type TextInput } from './lines.ts';
 import { parseLabelSet } from './openmetrics-labels.ts';
-import { isPrometheusMetricName, vitalsNameFromPrometheus } from './prometheus-names.ts';
+import { isPrometheusMetricName, vitalsNameFromHelp, vitalsNameFromPrometheus } from './prometheus-names.ts';
 import {
   errorItem,
   fail,
@@ -65,7 +66,16 @@ function readTimestamp(token: string, flavor: ExpositionFlavor): number {
   );
 }
 
-function readSample(text: string, options: ExpositionParseOptions): Sample {
+/** Prometheus family name → Vitals name, from the `# HELP` lines read so far. */
+export type ExpositionNames = Map<string, string>;
+
+/** A sample's Vitals name: from its family's HELP (an OpenMetrics counter's samples end in `_total`). */
+function vitalsName(name: string, names: ExpositionNames | undefined): string {
+  const named = names?.get(name) ?? (name.endsWith('_total') ? names?.get(name.slice(0, -6)) : undefined);
+  return named ?? vitalsNameFromPrometheus(name);
+}
+
+function readSample(text: string, options: ExpositionParseOptions, names?: ExpositionNames): Sample {
   const cursor = new Cursor(text);
   cursor.skipBlanks();
   const name = cursor.match(METRIC_NAME) ?? fail('invalid metric name');
@@ -86,33 +96,45 @@ function readSample(text: string, options: ExpositionParseOptions): Sample {
     timestampToken === undefined
       ? (options.defaultTimestamp ?? fail('missing timestamp and no default timestamp given'))
       : readTimestamp(timestampToken, options.flavor ?? 'prometheus');
-  return { name: vitalsNameFromPrometheus(name), labels, timestamp, value };
+  return { name: vitalsName(name, names), labels, timestamp, value };
 }
 
-/** Checks `# HELP` and `# TYPE` lines (Prometheus rejects malformed ones); other comments are free text. */
-function checkComment(text: string): void {
+const HELP_LINE = /^#[ \t]+HELP[ \t]+(\S+)[ \t]+(.*)$/;
+
+/**
+ * Checks `# HELP` and `# TYPE` lines (Prometheus rejects malformed ones); other comments are free text.
+ * A HELP line naming a Vitals metric goes into `names`.
+ */
+function readComment(text: string, names: ExpositionNames | undefined): void {
   const [, keyword, name, type] = text.trim().split(/[ \t]+/);
   if (keyword !== 'HELP' && keyword !== 'TYPE' && keyword !== 'UNIT') return;
   if (name === undefined || !isPrometheusMetricName(name)) fail(`invalid metric name in # ${keyword}`);
   if (keyword === 'TYPE' && (type === undefined || !METRIC_TYPES.has(type))) {
     fail(`unknown metric type "${type ?? ''}"`);
   }
+  const help = keyword === 'HELP' && names ? HELP_LINE.exec(text.trim()) : null;
+  const vitals = help ? vitalsNameFromHelp(name, help[2] ?? '') : undefined;
+  if (vitals !== undefined) names?.set(name, vitals);
 }
 
-/** Parses one line on its own: a sample, a comment (no item), a blank line (no item) or an error. */
+/**
+ * Parses one line: a sample, a comment (no item), a blank line (no item) or an error. `names` carries
+ * the Vitals names of `# HELP` lines from one line to the next.
+ */
 export function parseExpositionLine(
   text: string,
   line: number,
   options: ExpositionParseOptions = {},
+  names?: ExpositionNames,
 ): ParseItem | undefined {
   const first = text.trimStart().charAt(0);
   if (first === '') return undefined;
   const [item] = guardLine(line, text, () => {
     if (first === '#') {
-      checkComment(text);
+      readComment(text, names);
       return [];
     }
-    return [{ sample: readSample(text, options) }];
+    return [{ sample: readSample(text, options, names) }];
   });
   return item;
 }
@@ -125,6 +147,7 @@ function isEof(text: string): boolean {
 export function createExpositionParser(options: ExpositionParseOptions = {}): LineParser {
   let eofLine: number | undefined;
   let lastLine = 0;
+  const names: ExpositionNames = new Map();
   return {
     feed(text, line) {
       lastLine = line;
@@ -132,7 +155,7 @@ export function createExpositionParser(options: ExpositionParseOptions = {}): Li
         return text.trim() === '' ? [] : [errorItem(line, `text after # EOF (line ${eofLine})`, text)];
       }
       if (isEof(text)) eofLine = line;
-      const item = eofLine === undefined ? parseExpositionLine(text, line, options) : undefined;
+      const item = eofLine === undefined ? parseExpositionLine(text, line, options, names) : undefined;
       return item === undefined ? [] : [item];
     },
     end() {

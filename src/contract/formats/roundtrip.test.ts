@@ -34,7 +34,7 @@ const anyText = fc.string({
   unit: fc.oneof(tricky, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })),
   maxLength: 12,
 });
-const vitalsName = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_.]{0,24}$/);
+const vitalsName = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_.:-]{0,24}$/);
 const labelName = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,12}$/);
 const timestamp = fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER });
 

@@ -1,5 +1,6 @@
 import type { OverviewHost } from '../api/types.ts';
 import { formatAgo, formatDateTime } from '../lib/format.ts';
+import { displayNames } from '../lib/host-names.ts';
 import type { Sparks } from '../lib/sparks.ts';
 import { HostAlertBadges } from './alert-badges.tsx';
 import { Link } from './link.tsx';
@@ -14,6 +15,7 @@ export interface HostTableProps {
 
 /** Every host: status, CPU / RAM / disk against its thresholds, the last hour of CPU and RAM. */
 export function HostTable({ hosts, sparks, now }: HostTableProps) {
+  const names = displayNames(hosts);
   return (
     <div class="table-wrap">
       <table class="hosts">
@@ -31,24 +33,27 @@ export function HostTable({ hosts, sparks, now }: HostTableProps) {
         <tbody>
           {hosts.map((host) => {
             const spark = sparks.get(host.id);
+            const name = names.get(host.id) ?? host.name;
             return (
               <tr key={host.id} data-host={host.id}>
                 <th scope="row">
-                  <Link href={`/hosts/${encodeURIComponent(host.id)}`}>{host.name}</Link>
-                  <HostAlertBadges host={host.id} name={host.name} />
+                  <Link href={`/hosts/${encodeURIComponent(host.id)}`}>{name}</Link>
+                  <HostAlertBadges host={host.id} name={name} />
                   {(host.collector === 'redis' || host.id === 'vitals-redis') && (
                     <>
                       {' '}
                       <Link
                         href={`/redis/${encodeURIComponent(host.id)}`}
                         class="small"
-                        label={`Redis view of ${host.name}`}
+                        label={`Redis view of ${name}`}
                       >
                         Redis view
                       </Link>
                     </>
                   )}
-                  {host.name !== host.id && <span class="muted small block">{host.id}</span>}
+                  {name === host.name && host.name !== host.id && (
+                    <span class="muted small block">{host.id}</span>
+                  )}
                   <Labels labels={host.labels} />
                 </th>
                 <td>
@@ -56,19 +61,11 @@ export function HostTable({ hosts, sparks, now }: HostTableProps) {
                 </td>
                 <td>
                   <Meter label="CPU" value={host.latest.cpu} threshold={host.thresholds.cpu} />
-                  <Sparkline
-                    values={spark?.values.cpu ?? []}
-                    max={100}
-                    label={`${host.name} CPU, last hour`}
-                  />
+                  <Sparkline values={spark?.values.cpu ?? []} max={100} label={`${name} CPU, last hour`} />
                 </td>
                 <td>
                   <Meter label="RAM" value={host.latest.memory} threshold={host.thresholds.memory} />
-                  <Sparkline
-                    values={spark?.values.memory ?? []}
-                    max={100}
-                    label={`${host.name} RAM, last hour`}
-                  />
+                  <Sparkline values={spark?.values.memory ?? []} max={100} label={`${name} RAM, last hour`} />
                 </td>
                 <td>
                   <Meter label="Disk" value={host.latest.disk} threshold={host.thresholds.disk} />

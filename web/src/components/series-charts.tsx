@@ -85,6 +85,7 @@ export function SeriesCharts({ host, specs, spanMs, minStepMs = 0, refreshMs = 6
               data={aligned}
               format={spec.format}
               range={spec.range}
+              window={{ from: Date.now() - spanMs, to: Date.now(), rolling: true }}
               height={180}
             />
           ) : null;

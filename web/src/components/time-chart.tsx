@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { type XWindow, xRange, yAxisWidth } from '../charts/axes.ts';
 import { PALETTE } from '../charts/specs.ts';
 import { onThemeChange } from '../lib/theme.ts';
 
@@ -12,17 +13,32 @@ export interface TimeChartProps {
   readonly data: uPlot.AlignedData;
   readonly format: (value: unknown) => string;
   readonly range?: readonly [number, number];
+  /** The chosen time window: the x axis spans all of it, even where data starts later. */
+  readonly window?: XWindow;
   readonly height?: number;
+}
+
+/** The axes' font, set explicitly so the y axis can be sized to its widest label. */
+const AXIS_FONT = '12px system-ui, sans-serif';
+let measurer: CanvasRenderingContext2D | null | undefined;
+
+/** Width of `text` in the axis font, in CSS pixels. */
+function textWidth(text: string): number {
+  measurer ??= document.createElement('canvas').getContext('2d');
+  if (!measurer) return text.length * 8;
+  measurer.font = AXIS_FONT;
+  return measurer.measureText(text).width;
 }
 
 function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
 }
 
-function options(props: TimeChartProps, width: number): uPlot.Options {
+function options(current: { readonly current: TimeChartProps }, width: number): uPlot.Options {
+  const props = current.current;
   const axisColor = cssVar('--muted');
   const grid = { stroke: cssVar('--grid'), width: 1 };
-  const axis = { stroke: axisColor, grid, ticks: grid };
+  const axis = { stroke: axisColor, grid, ticks: grid, font: AXIS_FONT };
   const series: uPlot.Series[] = [{ label: 'Time' }];
   const bands: uPlot.Band[] = [];
   props.labels.forEach((label, i) => {
@@ -48,8 +64,24 @@ function options(props: TimeChartProps, width: number): uPlot.Options {
     ms: 1,
     series,
     bands,
-    axes: [axis, { ...axis, size: 70, values: (_u, ticks) => ticks.map((t) => props.format(t)) }],
+    axes: [
+      axis,
+      {
+        ...axis,
+        // As wide as the widest label (e.g. "12.5 MB/s"), so none is clipped at the left edge.
+        size: (_u, values) => yAxisWidth(values, textWidth),
+        values: (_u, ticks) => ticks.map((t) => props.format(t)),
+      },
+    ],
     scales: {
+      // Read at every rescale, so a new range or the clock moving on is followed.
+      x: {
+        time: true,
+        range: (_u, min, max) => {
+          const w = current.current.window;
+          return w ? xRange(w, min, max, Date.now()) : [min, max];
+        },
+      },
       y: lo !== undefined && hi !== undefined ? { range: (_u, _min, max) => [lo, Math.max(hi, max)] } : {},
     },
     legend: { live: true },
@@ -75,9 +107,9 @@ export function TimeChart(props: TimeChartProps) {
     const el = box.current;
     if (!el) return undefined;
     drawStart.current = performance.now();
-    const opts = options(propsRef.current, el.clientWidth || 600);
+    const opts = options(propsRef, el.clientWidth || 600);
     opts.hooks = {
-      draw: [() => measure(propsRef.current.id, drawStart)],
+      draw: [() => measure(propsRef.current.id, drawStart), (u) => showSpan(u, el)],
       ready: [showNewest],
       setData: [showNewest],
       setCursor: [showNewest],
@@ -112,6 +144,14 @@ export function TimeChart(props: TimeChartProps) {
 function showNewest(u: uPlot): void {
   const last = u.data[0].length - 1;
   if (u.cursor.idx == null && last >= 0) u.setLegend({ idx: last }, false);
+}
+
+/** The drawn x span as data attributes (ms), for the browser tests. */
+function showSpan(u: uPlot, el: HTMLElement): void {
+  const { min, max } = u.scales.x ?? {};
+  if (min == null || max == null) return;
+  el.dataset.xMin = String(Math.round(min));
+  el.dataset.xMax = String(Math.round(max));
 }
 
 /** Records the time from a creation or setData to the end of its draw (resizes are not measured). */

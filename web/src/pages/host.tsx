@@ -131,6 +131,7 @@ export function HostPage({ params, query }: PageProps) {
               data={aligned}
               format={spec.format}
               range={spec.range}
+              window={window}
             />
           ) : null;
         })}
