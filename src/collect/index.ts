@@ -47,6 +47,5 @@ export {
   COLLECT_QUEUE,
   type CollectionDeps,
   createCollection,
-  latestNamespace,
 } from './service.ts';
 export { SshCollector, SshSettings } from './ssh.ts';

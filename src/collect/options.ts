@@ -26,8 +26,6 @@ export interface CollectOptions {
   readonly cleanCompleted: KeepPolicy;
   /** What `clean` removes by default: failed older than 24 h beyond the newest 500 (`VITALS_COLLECT_CLEAN_FAILED_AGE`, `…_KEEP`). */
   readonly cleanFailed: KeepPolicy;
-  /** Lifetime of a host's cached latest values (`VITALS_COLLECT_LATEST_TTL`). @defaultValue 3 600 000 (1 h) */
-  readonly latestTtlMs: number;
   /** How often every process re-checks all schedules against the hosts (0 = only on changes and at start). @defaultValue 600 000 */
   readonly reconcileIntervalMs: number;
   /** Largest response a Prometheus target may send. @defaultValue 16 MiB */
@@ -46,7 +44,6 @@ export const DEFAULT_COLLECT_OPTIONS: CollectOptions = {
   keepFailed: { ageMs: 7 * 24 * 3_600_000, count: 5000 },
   cleanCompleted: { ageMs: 3_600_000, count: 100 },
   cleanFailed: { ageMs: 24 * 3_600_000, count: 500 },
-  latestTtlMs: 3_600_000,
   reconcileIntervalMs: 600_000,
   maxResponseBytes: 16 * 1024 * 1024,
   metricsMinutes: 1440,

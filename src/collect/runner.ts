@@ -28,8 +28,6 @@ export interface RunnerDeps {
   readonly now: () => number;
   /** Cache namespace of an org's overview, dropped after each collection. */
   readonly overviewNamespace: (org: string) => string;
-  /** Cache namespace of an org's latest values per host (id = host id). */
-  readonly latestNamespace: (org: string) => string;
 }
 
 /** Runs `work` with a signal that aborts after `ms` (or with `outer`); rejects at the deadline even if `work` ignores it. */
@@ -187,12 +185,7 @@ async function store(deps: RunnerDeps, org: string, hostId: string, set: SampleS
       throw storageError(err);
     }
   }
-  // The cache never fails its caller; a Redis outage only makes these no-ops.
-  await deps.cache.set(
-    deps.latestNamespace(org),
-    hostId,
-    { at: deps.now(), values: set.latest() },
-    deps.options.latestTtlMs,
-  );
+  // The cache never fails its caller; a Redis outage only makes this a no-op. The host's newest values
+  // need no cache of their own: the store keeps them per host (its `latest` hash and hot tier).
   await deps.cache.invalidate(deps.overviewNamespace(org), 'all');
 }

@@ -20,7 +20,6 @@ import { PausedOrgs } from './state.ts';
 
 /** Cache namespace of an org's overview (as `src/api/routes/overview.ts` names it). */
 /** Cache namespace of the latest collected values of an org's hosts (id = host id, value `{at, values}`). */
-export const latestNamespace = (org: string): string => `${org}:latest`;
 
 export const COLLECT_QUEUE = 'collect';
 
@@ -79,7 +78,7 @@ export function createCollection(deps: CollectionDeps, overrides: Partial<Collec
   const collectors = collectorMap(deps, options);
   const handler = collectHandler({
     ...deps,
-    ...{ paused, collectors, redis, events, options, logger, now, overviewNamespace, latestNamespace },
+    ...{ paused, collectors, redis, events, options, logger, now, overviewNamespace },
   });
   return new CollectionService({
     ...{ connection: deps.connection, hosts: deps.hosts, queue, queueName, prefix, redis },

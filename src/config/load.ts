@@ -131,7 +131,6 @@ export interface CollectConfig {
   readonly timeoutMs: number;
   readonly cleanCompleted: { readonly ageMs: number; readonly count: number };
   readonly cleanFailed: { readonly ageMs: number; readonly count: number };
-  readonly latestTtlMs: number;
   readonly reconcileIntervalMs: number;
 }
 
@@ -313,7 +312,6 @@ function toConfig(v: Parsed): Config {
         count: v.VITALS_COLLECT_CLEAN_COMPLETED_KEEP,
       },
       cleanFailed: { ageMs: v.VITALS_COLLECT_CLEAN_FAILED_AGE, count: v.VITALS_COLLECT_CLEAN_FAILED_KEEP },
-      latestTtlMs: v.VITALS_COLLECT_LATEST_TTL,
       reconcileIntervalMs: v.VITALS_COLLECT_RECONCILE_INTERVAL,
     },
     api: {

@@ -526,11 +526,6 @@ export const collectVars = {
     description: '…beyond the newest this many.',
     group: 'collect',
   },
-  VITALS_COLLECT_LATEST_TTL: {
-    schema: duration(1000).default(3_600_000),
-    description: "Lifetime of a host's cached latest values after a collection.",
-    group: 'collect',
-  },
   VITALS_COLLECT_RECONCILE_INTERVAL: {
     schema: duration(0).default(600_000),
     description:
