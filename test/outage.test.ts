@@ -260,6 +260,14 @@ describe('every route while Redis is away', () => {
         'GET /api/v1/events',
         'GET /api/v1/events/stats',
         'GET /api/v1/events/series',
+        'GET /api/hosts/{id}/metrics/range',
+        'GET /api/hosts/{id}/metrics/recent',
+        'POST /api/v1/servers/metrics/collect-all',
+        'GET /api/v1/servers/metrics/queue/stats',
+        'POST /api/v1/servers/metrics/queue/pause',
+        'POST /api/v1/servers/metrics/queue/resume',
+        'POST /api/v1/servers/metrics/queue/clean',
+        'GET /api/v1/servers/metrics/aggregate',
       ]),
     );
   });
@@ -297,10 +305,13 @@ describe('every route while Redis is away', () => {
         'GET /api/v1/overview',
         'GET /api/v1/hosts/{id}/metrics/latest',
         'GET /api/v1/hosts/{id}/metrics/recent',
+        'GET /api/hosts/{id}/metrics/recent',
+        'GET /api/v1/servers/metrics/aggregate',
       ]) {
         expect(by(route), route).toMatchObject({ status: 200, partial: true });
       }
       expect(by('GET /api/v1/hosts/{id}/metrics/range')?.status).toBe(503);
+      expect(by('GET /api/hosts/{id}/metrics/range')?.status).toBe(503);
       expect(by('GET /api/v1/hosts/{id}/export')?.status).toBe(503);
       expect(by('GET /health')?.status).toBe(200);
       // The Redis health checks fail (503 with Retry-After) while Redis does not answer.

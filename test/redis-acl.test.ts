@@ -235,6 +235,11 @@ describe('Vitals as the least-privilege Redis user of docs/operations.md', () =>
     const overview = (await call('GET', '/api/v1/overview')).json() as { hosts: Array<{ id: string }> };
     expect(overview.hosts.map((h) => h.id)).toContain('web-1');
     expect((await call('GET', '/api/v1/metrics/federate')).statusCode).toBe(200);
+    // The seed services' routes, aliases of the ones above.
+    expect((await call('GET', '/api/hosts/web-1/metrics/recent?count=3&metrics=cpu')).json().count).toBe(3);
+    const seedRange = `/api/hosts/web-1/metrics/range?startTime=${T0}&endTime=${T0 + 9 * 60_000}&metrics=cpu`;
+    expect((await call('GET', seedRange)).json().count).toBe(10);
+    expect((await call('GET', '/api/v1/servers/metrics/aggregate')).statusCode).toBe(200);
   });
 
   it('records connection events and reads them back from Redis, in the other process too', async () => {
@@ -291,6 +296,12 @@ describe('Vitals as the least-privilege Redis user of docs/operations.md', () =>
     expect((await call('POST', '/api/v1/collect')).statusCode).toBe(409);
     expect((await call('POST', '/api/v1/queues/collect/resume')).json()).toEqual({ paused: false });
     expect((await call('POST', '/api/v1/collect')).statusCode).toBe(202);
+    // The seed services' queue routes, aliases of the ones above.
+    expect((await call('POST', '/api/v1/servers/metrics/queue/pause')).json()).toEqual({ paused: true });
+    expect((await call('GET', '/api/v1/servers/metrics/queue/stats')).json().queues[0].paused).toBe(true);
+    expect((await call('POST', '/api/v1/servers/metrics/queue/resume')).json()).toEqual({ paused: false });
+    expect((await call('POST', '/api/v1/servers/metrics/collect-all')).statusCode).toBe(202);
+    expect((await call('POST', '/api/v1/servers/metrics/queue/clean')).statusCode).toBe(200);
 
     const dead = `http://${HOST}:${await freePort()}/metrics`;
     const host = {

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import type { CollectControl } from '../../collect/index.ts';
 import type { Scope } from '../../contract/index.ts';
 import { authOf } from '../auth.ts';
+import { withSeedAlias } from './seed-aliases.ts';
 
 export interface CollectRouteDeps {
   /** `createCollection(…).control`. */
@@ -77,14 +78,16 @@ export function collectRoutes(app: FastifyInstance, deps: CollectRouteDeps): voi
   const guard = (scope: Scope) => ({ config: { scope } });
   const orgOf = (request: FastifyRequest) => authOf(request).org;
 
-  api.post(
-    '/api/v1/collect',
-    {
-      ...guard('admin'),
-      schema: { summary: 'Collect every pulled host now', tags, response: { 202: CollectAll } },
-    },
-    async (request, reply) => reply.status(202).send(await collect.collectAll(orgOf(request))),
-  );
+  for (const url of withSeedAlias('/api/v1/collect')) {
+    api.post(
+      url,
+      {
+        ...guard('admin'),
+        schema: { summary: 'Collect every pulled host now', tags, response: { 202: CollectAll } },
+      },
+      async (request, reply) => reply.status(202).send(await collect.collectAll(orgOf(request))),
+    );
+  }
 
   api.post(
     '/api/v1/hosts/:id/collect',
@@ -96,63 +99,67 @@ export function collectRoutes(app: FastifyInstance, deps: CollectRouteDeps): voi
       reply.status(202).send(await collect.collectHost(orgOf(request), request.params.id)),
   );
 
-  api.get(
-    '/api/v1/queues',
-    {
-      ...guard('read'),
-      schema: {
-        summary: 'Job queues as the org sees them',
-        tags,
-        response: { 200: Type.Object({ queues: Type.Array(QueueFigures) }) },
-      },
-    },
-    async (request) => ({ queues: [await collect.figures(orgOf(request))] }),
-  );
-
-  for (const action of ['pause', 'resume'] as const) {
-    api.post(
-      `/api/v1/queues/collect/${action}`,
+  for (const url of withSeedAlias('/api/v1/queues')) {
+    api.get(
+      url,
       {
-        ...guard('admin'),
+        ...guard('read'),
         schema: {
-          summary: `${action === 'pause' ? 'Pause' : 'Resume'} collection for the org`,
+          summary: 'Job queues as the org sees them',
           tags,
-          response: { 200: Type.Object({ paused: Type.Boolean() }) },
+          response: { 200: Type.Object({ queues: Type.Array(QueueFigures) }) },
         },
       },
-      async (request) => {
-        await collect[action](orgOf(request));
-        return { paused: action === 'pause' };
-      },
+      async (request) => ({ queues: [await collect.figures(orgOf(request))] }),
     );
   }
 
-  api.post(
-    '/api/v1/queues/collect/clean',
-    {
-      ...guard('admin'),
-      schema: {
-        summary: "Remove the org's old finished jobs",
-        tags,
-        querystring: CleanQuery,
-        response: {
-          200: Type.Object({ removed: Type.Object({ completed: Type.Integer(), failed: Type.Integer() }) }),
+  for (const action of ['pause', 'resume'] as const) {
+    for (const url of withSeedAlias(`/api/v1/queues/collect/${action}`))
+      api.post(
+        url,
+        {
+          ...guard('admin'),
+          schema: {
+            summary: `${action === 'pause' ? 'Pause' : 'Resume'} collection for the org`,
+            tags,
+            response: { 200: Type.Object({ paused: Type.Boolean() }) },
+          },
+        },
+        async (request) => {
+          await collect[action](orgOf(request));
+          return { paused: action === 'pause' };
+        },
+      );
+  }
+
+  for (const url of withSeedAlias('/api/v1/queues/collect/clean'))
+    api.post(
+      url,
+      {
+        ...guard('admin'),
+        schema: {
+          summary: "Remove the org's old finished jobs",
+          tags,
+          querystring: CleanQuery,
+          response: {
+            200: Type.Object({ removed: Type.Object({ completed: Type.Integer(), failed: Type.Integer() }) }),
+          },
         },
       },
-    },
-    async (request) => {
-      const q = request.query;
-      const policy = (ageMs: number | undefined, count: number | undefined) =>
-        ageMs === undefined && count === undefined ? undefined : { ageMs: ageMs ?? 0, count: count ?? 0 };
-      const completed = policy(q.completedAgeMs, q.completedKeep);
-      const failed = policy(q.failedAgeMs, q.failedKeep);
-      const removed = await collect.clean(orgOf(request), {
-        ...(completed && { completed }),
-        ...(failed && { failed }),
-      });
-      return { removed };
-    },
-  );
+      async (request) => {
+        const q = request.query;
+        const policy = (ageMs: number | undefined, count: number | undefined) =>
+          ageMs === undefined && count === undefined ? undefined : { ageMs: ageMs ?? 0, count: count ?? 0 };
+        const completed = policy(q.completedAgeMs, q.completedKeep);
+        const failed = policy(q.failedAgeMs, q.failedKeep);
+        const removed = await collect.clean(orgOf(request), {
+          ...(completed && { completed }),
+          ...(failed && { failed }),
+        });
+        return { removed };
+      },
+    );
 
   api.get(
     '/api/v1/queues/collect/failed',

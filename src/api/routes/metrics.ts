@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { fromNumber } from '../../contract/index.ts';
 import {
@@ -33,8 +33,11 @@ import {
   TimeRange,
   timeRange,
 } from './params.ts';
+import { seedMetricsAlias } from './seed-aliases.ts';
 
 type Shape = 'rows' | 'columns';
+type RecentQuery = { count?: number; metrics?: string; shape?: Shape };
+type RangeQuery = { startTime?: number; endTime?: number; limit?: number; metrics?: string; shape?: Shape };
 
 function shaped(series: ReadonlyMap<string, Points>, shape: Shape | undefined) {
   if (shape === 'columns') {
@@ -111,7 +114,28 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices, limit
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: { count?: number; metrics?: string; shape?: Shape } }>(
+  const recentQuery = {
+    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    metrics: TimeRange.metrics,
+  };
+  const recentAnswer = async (
+    request: FastifyRequest<{ Params: { id: string }; Querystring: RecentQuery }>,
+  ) => {
+    const { org, host } = await hostOf(services, request);
+    const series = await seriesOfQuery(services, org, host.id, request.query.metrics);
+    const count = request.query.count ?? 100;
+    const answer = await orHot(
+      tsdb.ctx,
+      () => recent(tsdb.ctx, org, host.id, series.value, count),
+      () => hotRecent(tsdb.ctx, org, host.id, series.value, count),
+    );
+    return {
+      host: host.id,
+      ...partialMark(series.partial || answer.partial),
+      ...shaped(answer.value, request.query.shape),
+    };
+  };
+  app.get<{ Params: { id: string }; Querystring: RecentQuery }>(
     '/api/v1/hosts/:id/metrics/recent',
     {
       ...read,
@@ -119,34 +143,42 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices, limit
         tags: ['metrics'],
         summary: 'Last N points of each series',
         params: HostParams,
-        querystring: Type.Object({
-          count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-          metrics: TimeRange.metrics,
-          shape: TimeRange.shape,
-        }),
+        querystring: Type.Object({ ...recentQuery, shape: TimeRange.shape }),
       },
     },
-    async (request) => {
-      const { org, host } = await hostOf(services, request);
-      const series = await seriesOfQuery(services, org, host.id, request.query.metrics);
-      const count = request.query.count ?? 100;
-      const answer = await orHot(
-        tsdb.ctx,
-        () => recent(tsdb.ctx, org, host.id, series.value, count),
-        () => hotRecent(tsdb.ctx, org, host.id, series.value, count),
-      );
-      return {
-        host: host.id,
-        ...partialMark(series.partial || answer.partial),
-        ...shaped(answer.value, request.query.shape),
-      };
-    },
+    recentAnswer,
   );
 
-  app.get<{
-    Params: { id: string };
-    Querystring: { startTime?: number; endTime?: number; limit?: number; metrics?: string; shape?: Shape };
-  }>(
+  const rangeLimit = Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 }));
+  const rangeAnswer = async (
+    request: FastifyRequest<{ Params: { id: string }; Querystring: RangeQuery }>,
+  ) => {
+    const now = Date.now();
+    // Not refused for its span: `limit` bounds the points, and windows are read only where data is.
+    const { from, to } = timeRange(request.query, now);
+    const { org, host } = await hostOf(services, request);
+    const keys = await seriesNeeded(services, org, host.id, request.query.metrics);
+    const limit = request.query.limit ?? 1000;
+    const load = async () => {
+      const result = await range(tsdb.ctx, org, host.id, keys, from, to, limit);
+      const series = new Map([...result].map(([k, r]) => [k, r.points]));
+      const truncated = [...result.values()].some((r) => r.truncated);
+      return {
+        host: host.id,
+        startTime: from,
+        endTime: to,
+        truncated,
+        ...shaped(series, request.query.shape),
+      };
+    };
+    if (!cacheable(to, now)) return load();
+    return cache.getOrLoadGrouped(
+      queryGroup(org, host.id),
+      answerId(['range', keys, from, to, limit, request.query.shape]),
+      load,
+    );
+  };
+  app.get<{ Params: { id: string }; Querystring: RangeQuery }>(
     '/api/v1/hosts/:id/metrics/range',
     {
       ...read,
@@ -154,39 +186,14 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices, limit
         tags: ['metrics'],
         summary: 'Raw points in [startTime, endTime]',
         params: HostParams,
-        querystring: Type.Object({
-          ...TimeRange,
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 })),
-        }),
+        querystring: Type.Object({ ...TimeRange, limit: rangeLimit }),
       },
     },
-    async (request) => {
-      const now = Date.now();
-      // Not refused for its span: `limit` bounds the points, and windows are read only where data is.
-      const { from, to } = timeRange(request.query, now);
-      const { org, host } = await hostOf(services, request);
-      const keys = await seriesNeeded(services, org, host.id, request.query.metrics);
-      const limit = request.query.limit ?? 1000;
-      const load = async () => {
-        const result = await range(tsdb.ctx, org, host.id, keys, from, to, limit);
-        const series = new Map([...result].map(([k, r]) => [k, r.points]));
-        const truncated = [...result.values()].some((r) => r.truncated);
-        return {
-          host: host.id,
-          startTime: from,
-          endTime: to,
-          truncated,
-          ...shaped(series, request.query.shape),
-        };
-      };
-      if (!cacheable(to, now)) return load();
-      return cache.getOrLoadGrouped(
-        queryGroup(org, host.id),
-        answerId(['range', keys, from, to, limit, request.query.shape]),
-        load,
-      );
-    },
+    rangeAnswer,
   );
+  seedMetricsAlias(app, 'recent', recentQuery, recentAnswer);
+  const { startTime, endTime, metrics } = TimeRange;
+  seedMetricsAlias(app, 'range', { startTime, endTime, metrics, limit: rangeLimit }, rangeAnswer);
 
   app.get<{
     Params: { id: string };

@@ -11,6 +11,7 @@ import { hotLatestMany, latestMany, orHot } from '../../tsdb/index.ts';
 import { authOf } from '../auth.ts';
 import type { ApiServices, HostSummary } from '../services.ts';
 import { fieldOf } from '../shape.ts';
+import { withSeedAlias } from './seed-aliases.ts';
 
 export type HostStatus = 'up' | 'stale' | 'down';
 
@@ -99,23 +100,25 @@ export const FEDERATE_MAX_AGE_MS = 5 * 60_000;
 /** The overview (every host with status and newest values) and the Prometheus federation endpoint. */
 export function overviewRoutes(app: FastifyInstance, services: ApiServices): void {
   const { cache } = services;
-  app.get(
-    '/api/v1/overview',
-    {
-      config: { scope: 'read' },
-      schema: { tags: ['metrics'], summary: 'Every host: status, last seen, newest values' },
-    },
-    async (request) => {
-      const org = authOf(request).org;
-      // Cached for VITALS_CACHE_TTL and dropped whenever new data lands for the org; a partial
-      // overview (Redis away) is never cached.
-      const cached = await cache.get<Overview>(overviewNamespace(org), 'all');
-      if (cached) return cached;
-      const overview = await buildOverview(services, org);
-      if (!overview.partial) await cache.set(overviewNamespace(org), 'all', overview);
-      return overview;
-    },
-  );
+  for (const url of withSeedAlias('/api/v1/overview')) {
+    app.get(
+      url,
+      {
+        config: { scope: 'read' },
+        schema: { tags: ['metrics'], summary: 'Every host: status, last seen, newest values' },
+      },
+      async (request) => {
+        const org = authOf(request).org;
+        // Cached for VITALS_CACHE_TTL and dropped whenever new data lands for the org; a partial
+        // overview (Redis away) is never cached.
+        const cached = await cache.get<Overview>(overviewNamespace(org), 'all');
+        if (cached) return cached;
+        const overview = await buildOverview(services, org);
+        if (!overview.partial) await cache.set(overviewNamespace(org), 'all', overview);
+        return overview;
+      },
+    );
+  }
 
   app.get(
     '/api/v1/metrics/federate',
