@@ -47,7 +47,7 @@ export interface Runtime {
   readonly lifecycle: Lifecycle;
   /** The managed redis-server, when Vitals started one. */
   readonly managed: ManagedRedis | undefined;
-  /** The alert evaluation loop (started when VITALS_ALERTS is on); absent without a state machine and a sink. */
+  /** The alert evaluation loop (started when VITALS_ALERTS is on); absent without a state machine. */
   readonly alertEvaluation: EvaluationLoop | undefined;
   /** Address the HTTP server listens on, once `listen()` resolved. */
   url(): string;

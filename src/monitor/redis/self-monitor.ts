@@ -73,7 +73,6 @@ export class SelfMonitor {
     void this.tick();
   }
 
-  /** Stops the timer and waits for a collection in progress. Safe to call twice. */
   /**
    * Stops the timer. A collection in flight is not waited for: its push is acknowledged by the
    * shutdown's flush, which runs after the timers stop (waiting here would wait for ever).
