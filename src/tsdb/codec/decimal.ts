@@ -1,10 +1,15 @@
 import { INT_LIMIT } from './ints.ts';
 
-/** Largest number of decimals the decimal mode tries; agents report at most this many. */
-export const MAX_SCALE = 6;
+/**
+ * Largest number of decimals the decimal mode tries. Agents report at most 6; exporters print up to
+ * 9 (`go_gc_duration_seconds`, `node_pressure_*`) or shortest round-trip forms such as `1.2345e-05`,
+ * which need more. 15 keeps every 10^k an exact double; the scaled integers must still stay below
+ * INT_LIMIT, so large values with many decimals fall back to XOR as before.
+ */
+export const MAX_SCALE = 15;
 
 /** 10^k as exact doubles; the decoder divides by the same constants the encoder checked with. */
-export const POW10: readonly number[] = [1, 10, 100, 1e3, 1e4, 1e5, 1e6];
+export const POW10: readonly number[] = Array.from({ length: MAX_SCALE + 1 }, (_, k) => 10 ** k);
 
 export interface ScaledColumn {
   scale: number;

@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { BitWriter } from './bits.ts';
 import { CodecError } from './errors.ts';
+import { wordsOf } from './float-words.ts';
 import { decodeValues, encodeValues, ValueMode, valueModeOf } from './values.ts';
+import { writeXorFloats } from './xor.ts';
 
 /** Bit patterns of a Float64Array, so NaN payloads and -0 count. */
 function bitsOf(values: Float64Array): bigint[] {
@@ -83,6 +86,29 @@ describe('encodeValues / decodeValues', () => {
     const encoded = roundTrip(v);
     expect(valueModeOf(encoded)).toBe(ValueMode.decimal);
     expect((encoded[0] ?? 0) >> 3).toBe(6);
+  });
+
+  it('does code exporter-style 9-decimal and exponent values as wide decimals, smaller than XOR', () => {
+    // go_gc_duration_seconds and node_scrape_collector_duration_seconds print 9 decimals or forms
+    // such as 1.2345e-05: both are exact at some scale from 8 to 15.
+    const nine = Float64Array.from({ length: 720 }, (_, i) =>
+      Number((0.0001 + ((i * 7919) % 5000) * 1e-9).toFixed(9)),
+    );
+    const exp = Float64Array.from({ length: 720 }, (_, i) => Number(`${1000 + ((i * 31) % 997)}e-8`));
+    for (const column of [nine, exp]) {
+      const encoded = roundTrip(column);
+      expect(valueModeOf(encoded)).toBe(ValueMode.decimalWide);
+      const xor = new BitWriter(column.length * 2 + 16);
+      writeXorFloats(xor, wordsOf(column), column.length);
+      expect(encoded.length).toBeLessThan(xor.finish().length / 2);
+    }
+  });
+
+  it('does round-trip wide decimals with patches and keep the patched flag', () => {
+    const v = Float64Array.from({ length: 200 }, (_, i) => (i === 50 ? Number.NaN : Number(`${i + 1}e-12`)));
+    const encoded = roundTrip(v);
+    expect(valueModeOf(encoded)).toBe(ValueMode.decimalWide);
+    expect((encoded[0] ?? 0) & 0x40).toBe(0x40);
   });
 
   it('does leave the decimal mode when values almost look decimal but are not', () => {

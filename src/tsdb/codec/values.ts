@@ -20,6 +20,11 @@ export const ValueMode = {
   xor: 2,
   /** 8 raw little-endian bytes per value: the ceiling for data nothing else compresses. */
   raw: 3,
+  /**
+   * Format 2: the decimal mode for 8..15 decimals (scale − 8 in header bits 3..5; patched bit 6).
+   * Columns of format 1 never use it, so they read unchanged; a format-1 reader refuses these.
+   */
+  decimalWide: 4,
 } as const;
 export type ValueMode = (typeof ValueMode)[keyof typeof ValueMode];
 
@@ -45,7 +50,7 @@ export function encodeValues(values: Float64Array): Uint8Array {
 /** The mode a column was encoded with (for measurements). */
 export function valueModeOf(buf: Uint8Array): ValueMode {
   const mode = (buf[0] ?? 0) & 7;
-  if (mode > ValueMode.raw) throw new CodecError(`unknown value mode ${mode}`);
+  if (mode > ValueMode.decimalWide) throw new CodecError(`unknown value mode ${mode}`);
   return mode as ValueMode;
 }
 
@@ -54,7 +59,7 @@ export function decodeValues(buf: Uint8Array): Float64Array {
   const header = input.readByte();
   // Bit 7 is unassigned (kept for a future flag) and only decimal columns use bits 3..6: any other
   // header comes from a newer format or a corrupt buffer.
-  if ((header & 0x80) !== 0 || ((header & 7) !== ValueMode.decimal && header > 7)) {
+  if ((header & 0x80) !== 0 || (!isDecimal(header) && header > 7)) {
     throw new CodecError(`unknown value column header 0x${header.toString(16)}`);
   }
   const n = input.readVarint();
@@ -69,6 +74,7 @@ export function decodeValues(buf: Uint8Array): Float64Array {
       decodeConstant(input, out);
       break;
     case ValueMode.decimal:
+    case ValueMode.decimalWide:
       decodeDecimal(input, header, out);
       break;
     case ValueMode.xor:
@@ -94,7 +100,8 @@ function encodeDecimal(column: ScaledColumn, words: Uint32Array): Uint8Array {
   const hiAt = HI;
   const loAt = LO;
   const { scale, ints, patches } = column;
-  const out = start(ValueMode.decimal | (scale << 3) | (patches.length > 0 ? PATCHED : 0), ints.length);
+  const mode = scale < 8 ? ValueMode.decimal | (scale << 3) : ValueMode.decimalWide | ((scale - 8) << 3);
+  const out = start(mode | (patches.length > 0 ? PATCHED : 0), ints.length);
   if (patches.length > 0) {
     out.writeVarint(patches.length);
     let next = 0;
@@ -110,7 +117,7 @@ function encodeDecimal(column: ScaledColumn, words: Uint32Array): Uint8Array {
 }
 
 function decodeDecimal(input: ByteReader, header: number, out: Float64Array): void {
-  const scale = (header >> 3) & 7;
+  const scale = ((header >> 3) & 7) + ((header & 7) === ValueMode.decimalWide ? 8 : 0);
   const divisor = POW10[scale];
   if (divisor === undefined) throw new CodecError(`bad decimal scale ${scale}`);
   const patchCount = (header & PATCHED) !== 0 ? input.readVarint() : 0;
@@ -132,6 +139,11 @@ function decodeDecimal(input: ByteReader, header: number, out: Float64Array): vo
     words[2 * p + LO] = patches[3 * i + 1] ?? 0;
     words[2 * p + HI] = patches[3 * i + 2] ?? 0;
   }
+}
+
+function isDecimal(header: number): boolean {
+  const mode = header & 7;
+  return mode === ValueMode.decimal || mode === ValueMode.decimalWide;
 }
 
 function start(header: number, n: number): ByteWriter {
