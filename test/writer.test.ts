@@ -41,6 +41,22 @@ describe('SampleWriter', () => {
     }
   });
 
+  it('stores each series key once in the registry and still reads hashes that name ids both ways', async () => {
+    const prefix = uniquePrefix('registry');
+    const db = await testTsdb(redis.url, prefix);
+    const keys = new Keys(prefix);
+    try {
+      await db.writer.write([snapshot('h1', Date.now() - 10_000)]);
+      const hash = await redis.client().hgetall(keys.series(ORG, 'h1'));
+      expect(Object.keys(hash).sort()).toEqual(['n:cpu.usage', 'n:load.1', 'n:mem.used_pct', 'next']);
+      // A hash from before codec format 2 also holds `i:<id>` → key: readers take the `n:` side.
+      await redis.client().hset(keys.series(ORG, 'old'), 'n:disk.used', '1', 'i:1', 'disk.used', 'next', '1');
+      expect([...(await db.ctx.series.all(ORG, 'old'))]).toEqual([[1, 'disk.used']]);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('keeps every float64 exactly, NaN and -0 included', async () => {
     const prefix = uniquePrefix('exact');
     const db = await testTsdb(redis.url, prefix);

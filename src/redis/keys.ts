@@ -12,7 +12,10 @@ export class Keys {
     return `${this.prefix}{${org}:${host}}:`;
   }
 
-  /** HASH: `n:<seriesKey>` → id, `i:<id>` → seriesKey, `next` → last id handed out. */
+  /**
+   * HASH: `n:<seriesKey>` → id, `next` → last id handed out. Each key is stored once (readers invert
+   * the hash); hashes from before codec format 2 also hold `i:<id>` → seriesKey, which readers ignore.
+   */
   series(org: string, host: string): string {
     return `${this.host(org, host)}series`;
   }

@@ -126,7 +126,7 @@ export class SeriesRegistry {
     const entry = this.host(org, host);
     const fields = await this.redis.hgetall(this.keys.series(org, host));
     for (const [field, value] of Object.entries(fields)) {
-      if (field.startsWith('i:')) remember(entry, value, Number(field.slice(2)));
+      if (field.startsWith('n:')) remember(entry, field.slice(2), Number(value));
     }
     return new Map(entry.byId);
   }

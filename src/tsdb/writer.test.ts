@@ -51,13 +51,15 @@ function batch(host: string, t: number, names: readonly string[]): WriteBatch {
 
 /** Series key → timestamps of a host's heads, read straight from Redis. */
 async function headTimestamps(redis: Redis, keys: Keys, host: string): Promise<Map<string, number[]>> {
-  const names = await redis.hgetall(keys.series(ORG, host));
+  const names: Record<string, string> = {};
+  for (const [field, id] of Object.entries(await redis.hgetall(keys.series(ORG, host))))
+    if (field.startsWith('n:')) names[id] = field.slice(2);
   const out = new Map<string, number[]>();
   for (const w of await redis.zrange(keys.heads(ORG, host), 0, -1)) {
     const buf = await redis.getBuffer(keys.head(ORG, host, Number(w)));
     if (!buf) continue;
     for (const [id, points] of pointsBySeries(decodeHead(buf))) {
-      const key = names[`i:${id}`] ?? `#${id}`;
+      const key = names[id] ?? `#${id}`;
       out.set(key, [...(out.get(key) ?? []), ...points.timestamps]);
     }
   }

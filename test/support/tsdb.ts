@@ -57,12 +57,14 @@ export async function headPoints(
 ): Promise<Map<string, Points>> {
   const windows = await client.zrange(keys.heads(org, host), 0, -1);
   const bufs = await Promise.all(windows.map((w) => client.getBuffer(keys.head(org, host, Number(w)))));
-  const names = await client.hgetall(keys.series(org, host));
+  const names: Record<string, string> = {};
+  for (const [field, id] of Object.entries(await client.hgetall(keys.series(org, host))))
+    if (field.startsWith('n:')) names[id] = field.slice(2);
   const out = new Map<string, Points>();
   for (const buf of bufs) {
     if (!buf) continue;
     for (const [id, points] of pointsBySeries(decodeHead(buf))) {
-      const key = names[`i:${id}`] ?? `#${id}`;
+      const key = names[id] ?? `#${id}`;
       const prev = out.get(key);
       out.set(
         key,

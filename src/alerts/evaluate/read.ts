@@ -67,8 +67,7 @@ export async function readIndexes(
 
 function indexOf(series: Record<string, string>, latest: Record<string, Buffer>): HostIndex {
   const byId = new Map<string, string>();
-  for (const [field, key] of Object.entries(series))
-    if (field.startsWith('i:')) byId.set(field.slice(2), key);
+  for (const [field, id] of Object.entries(series)) if (field.startsWith('n:')) byId.set(id, field.slice(2));
   const newest = new Map<string, number>();
   let lastSeen: number | undefined;
   for (const [id, buf] of Object.entries(latest)) {
