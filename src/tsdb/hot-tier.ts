@@ -33,23 +33,36 @@ class Ring {
     else this.start = (this.start + 1) % cap;
   }
 
-  /** Out-of-order points are rare (late samples): rebuild the ring through a sorted merge. */
+  /**
+   * A point older than the newest, in place: concurrent batches of one host often arrive out of order,
+   * a few points late, so the slot is found scanning back from the newest and the points after it
+   * move up one (or, in a full ring, the points before it move down one and the oldest drops out). A
+   * point older than every point of a full ring is not kept.
+   */
   private insertOlder(t: number, v: number): void {
-    const points = this.points();
-    const oldest = points.timestamps[0] as number;
-    if (this.size === this.ts.length && t < oldest) return;
-    const idx = points.timestamps.findIndex((x) => x >= t);
-    const ts = Array.from(points.timestamps);
-    const vs = Array.from(points.values);
-    if (ts[idx] === t) vs[idx] = v;
-    else {
-      ts.splice(idx, 0, t);
-      vs.splice(idx, 0, v);
+    const cap = this.ts.length;
+    let i = this.size - 1;
+    while (i >= 0 && (this.ts[(this.start + i) % cap] as number) > t) i--;
+    if (i >= 0 && this.ts[(this.start + i) % cap] === t) {
+      this.vs[(this.start + i) % cap] = v;
+      return;
     }
-    this.start = 0;
-    this.size = 0;
-    const from = Math.max(0, ts.length - this.ts.length);
-    for (let i = from; i < ts.length; i++) this.add(ts[i] as number, vs[i] as number);
+    if (this.size === cap) {
+      if (i < 0) return;
+      for (let j = 0; j < i; j++) this.move((this.start + j + 1) % cap, (this.start + j) % cap);
+      this.ts[(this.start + i) % cap] = t;
+      this.vs[(this.start + i) % cap] = v;
+      return;
+    }
+    for (let j = this.size; j > i + 1; j--) this.move((this.start + j - 1) % cap, (this.start + j) % cap);
+    this.ts[(this.start + i + 1) % cap] = t;
+    this.vs[(this.start + i + 1) % cap] = v;
+    this.size++;
+  }
+
+  private move(from: number, to: number): void {
+    this.ts[to] = this.ts[from] as number;
+    this.vs[to] = this.vs[from] as number;
   }
 
   points(): Points {
