@@ -1,6 +1,7 @@
-import { ID_PATTERN, type InfluxPrecision, iterateInflux } from '../contract/index.ts';
+import { createInfluxParser, ID_PATTERN, type InfluxPrecision } from '../contract/index.ts';
 import type { WriteBatch } from '../tsdb/index.ts';
 import { IngestRejectedError } from './errors.ts';
+import { readFastLine } from './influx-lines.ts';
 import { checkSampleCount, checkSeries, type IngestLimits } from './limits.ts';
 import { BatchBuilder, type PushedHost } from './push-json.ts';
 
@@ -10,6 +11,9 @@ export interface InfluxOptions {
   readonly host?: string;
   readonly now: number;
 }
+
+/** Powers of ten from each precision to ms, as the general parser scales timestamps. */
+const PRECISION_SHIFT: Readonly<Record<InfluxPrecision, number>> = { ns: -6, us: -3, ms: 0, s: 3 };
 
 /** Host ids allow fewer characters than a `host` tag may hold (`web-1.example.com:9100` → `web-1.example.com_9100`). */
 function hostId(tag: string): string {
@@ -32,32 +36,61 @@ export function batchesFromInflux(
 ): { batches: WriteBatch[]; hosts: PushedHost[] } {
   const builders = new Map<string, BatchBuilder>();
   let count = 0;
-  for (const item of iterateInflux(text, {
-    precision: options.precision,
-    defaultTimestamp: options.now,
-    // Vitals stores numbers: string fields (Telegraf's `uptime_format`, a `status="ok"`) are left out,
-    // as VictoriaMetrics does, so Telegraf's outputs work unchanged.
-    stringFields: 'skip',
-  })) {
-    if ('error' in item) {
-      throw new IngestRejectedError('bad_request', `line ${item.error.line}: ${item.error.message}`);
-    }
-    const { host: tag, ...labels } = item.sample.labels;
-    const host = tag !== undefined ? hostId(tag) : options.host;
-    if (!host || !ID_PATTERN.test(host)) {
-      throw new IngestRejectedError(
-        'bad_request',
-        `${item.sample.name}: no valid host: add a host tag or the ?host= parameter`,
-      );
-    }
-    const key = checkSeries(item.sample.name, labels, limits);
+  const add = (host: string, key: string, timestamp: number, value: number): void => {
     let builder = builders.get(host);
     if (!builder) {
       builder = new BatchBuilder();
       builders.set(host, builder);
     }
-    builder.add(key, item.sample.timestamp, item.sample.value);
+    builder.add(key, timestamp, value);
     if (++count > limits.maxSamplesPerRequest) checkSampleCount(count, limits);
+  };
+  const sink = { sample: add };
+  const hostIds = new Map<string, string | undefined>();
+  const resolveHost = (tag: string | undefined): string | undefined => {
+    if (tag === undefined) return options.host && ID_PATTERN.test(options.host) ? options.host : undefined;
+    let id = hostIds.get(tag);
+    if (id === undefined && !hostIds.has(tag)) {
+      const candidate = hostId(tag);
+      id = candidate && ID_PATTERN.test(candidate) ? candidate : undefined;
+      hostIds.set(tag, id);
+    }
+    return id;
+  };
+  const shift = PRECISION_SHIFT[options.precision];
+  // The general parser reads what the fast path leaves (and keeps the escapes header's state).
+  const general = createInfluxParser({
+    precision: options.precision,
+    defaultTimestamp: options.now,
+    // Vitals stores numbers: string fields (Telegraf's `uptime_format`, a `status="ok"`) are left out,
+    // as VictoriaMetrics does, so Telegraf's outputs work unchanged.
+    stringFields: 'skip',
+  });
+  let lineNo = 0;
+  for (let start = 0; start < text.length; ) {
+    const end = text.indexOf('\n', start);
+    const stop = end < 0 ? text.length : end;
+    let line = text.slice(start, stop);
+    start = stop + 1;
+    lineNo += 1;
+    // As the general runner does: one trailing CR dropped, and a byte order mark before line 1.
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (lineNo === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+    if (readFastLine(line, shift, options.now, limits, resolveHost, sink)) continue;
+    for (const item of general.feed(line, lineNo)) {
+      if ('error' in item) {
+        throw new IngestRejectedError('bad_request', `line ${item.error.line}: ${item.error.message}`);
+      }
+      const { host: tag, ...labels } = item.sample.labels;
+      const host = tag !== undefined ? hostId(tag) : options.host;
+      if (!host || !ID_PATTERN.test(host)) {
+        throw new IngestRejectedError(
+          'bad_request',
+          `${item.sample.name}: no valid host: add a host tag or the ?host= parameter`,
+        );
+      }
+      add(host, checkSeries(item.sample.name, labels, limits), item.sample.timestamp, item.sample.value);
+    }
   }
   if (count === 0) throw new IngestRejectedError('bad_request', 'the body holds no samples');
   const batches = [...builders].map(([host, b]) => b.build(org, host));
