@@ -1,4 +1,12 @@
+import { ByteReader, ByteWriter } from './codec/bytes.ts';
 import { CodecError } from './codec/index.ts';
+import type { Points } from './points.ts';
+import {
+  decodeRawColumn,
+  decodeWindowTimestamps,
+  encodeRawColumn,
+  encodeWindowTimestamps,
+} from './window-format.ts';
 
 /**
  * Head records: what the writer APPENDs to a host's open window. One record holds groups of samples
@@ -8,8 +16,19 @@ import { CodecError } from './codec/index.ts';
  *
  * APPEND is atomic, so records of several writers interleave whole and never tear. A record appended
  * twice (a replayed command) decodes to the same (series, timestamp, value) twice; readers de-duplicate.
+ *
+ * A head may also hold compacted blocks (seal/compact.ts replaces a head's records with one, under the
+ * host's seal lock, while the window is open):
+ *
+ *   u8 0xA2 · varint payload length · payload
+ *   payload: varint n · encodeWindowTimestamps(every timestamp of the block) (n bytes)
+ *            · varint series · series × (varint id · varint len · encodeRawColumn (len bytes))
+ *
+ * the sealed windows' column format, so a block costs what a sealed window does. Its samples count as
+ * appended before the records that follow it (a later record still wins a repeated timestamp).
  */
 const MAGIC = 0xa1;
+const BLOCK = 0xa2;
 
 export class HeadRecordWriter {
   private buf: Uint8Array;
@@ -120,8 +139,26 @@ export function decodeHead(buf: Uint8Array, only?: ReadonlySet<number>): HeadSam
       mul *= 0x80;
     }
   };
+  const push = (id: number, timestamp: number, value: number): void => {
+    if (n + 1 > cap) {
+      cap = cap * 2;
+      ({ ids, ts, vals } = grow(ids, ts, vals, cap, n));
+    }
+    ids[n] = id;
+    ts[n] = timestamp;
+    vals[n] = value;
+    n++;
+  };
   while (pos < buf.length) {
-    if (buf[pos++] !== MAGIC) throw new CodecError(`bad head record marker at byte ${pos - 1}`);
+    const marker = buf[pos++];
+    if (marker === BLOCK) {
+      const length = varint();
+      if (pos + length > buf.length) throw new CodecError('head block truncated');
+      readBlock(buf.subarray(pos, pos + length), only, push);
+      pos += length;
+      continue;
+    }
+    if (marker !== MAGIC) throw new CodecError(`bad head record marker at byte ${pos - 1}`);
     const groups = varint();
     for (let g = 0; g < groups; g++) {
       const timestamp = varint();
@@ -146,6 +183,72 @@ export function decodeHead(buf: Uint8Array, only?: ReadonlySet<number>): HeadSam
     }
   }
   return { ids: ids.subarray(0, n), timestamps: ts.subarray(0, n), values: vals.subarray(0, n), length: n };
+}
+
+function readBlock(
+  payload: Uint8Array,
+  only: ReadonlySet<number> | undefined,
+  push: (id: number, timestamp: number, value: number) => void,
+): void {
+  const input = new ByteReader(payload);
+  const timestamps = decodeWindowTimestamps(input.readBytes(input.readVarint()));
+  const series = input.readVarint();
+  for (let s = 0; s < series; s++) {
+    const id = input.readVarint();
+    const column = input.readBytes(input.readVarint());
+    if (only && !only.has(id)) continue;
+    const points = decodeRawColumn(timestamps, column);
+    for (let i = 0; i < points.timestamps.length; i++)
+      push(id, points.timestamps[i] as number, points.values[i] as number);
+  }
+  if (input.offset !== payload.length) throw new CodecError('head block has trailing bytes');
+}
+
+/**
+ * One compacted block of the given points (per series id, sorted and de-duplicated, as
+ * `pointsBySeries` gives them): the records it replaces, at the sealed windows' density.
+ */
+export function encodeHeadBlock(series: ReadonlyMap<number, Points>): Buffer {
+  const all = new Set<number>();
+  for (const points of series.values()) for (const t of points.timestamps) all.add(t);
+  const timestamps = Float64Array.from(all).sort();
+  const payload = new ByteWriter(1024);
+  const t = encodeWindowTimestamps(timestamps);
+  payload.writeVarint(t.length);
+  payload.writeBytes(t);
+  const ids = [...series.keys()].sort((a, b) => a - b);
+  payload.writeVarint(ids.length);
+  for (const id of ids) {
+    const column = encodeRawColumn(timestamps, series.get(id) as Points);
+    payload.writeVarint(id);
+    payload.writeVarint(column.length);
+    payload.writeBytes(column);
+  }
+  const body = payload.finish();
+  const out = new ByteWriter(body.length + 8);
+  out.writeByte(BLOCK);
+  out.writeVarint(body.length);
+  out.writeBytes(body);
+  const bytes = out.finish();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Bytes of the compacted block a head starts with (0 when it starts with a record), from its first
+ * bytes (16 suffice); undefined when they are not a head's.
+ */
+export function leadingBlockBytes(prefix: Uint8Array): number | undefined {
+  if (prefix.length === 0 || prefix[0] === MAGIC) return 0;
+  if (prefix[0] !== BLOCK) return undefined;
+  let length = 0;
+  let mul = 1;
+  for (let i = 1; i < prefix.length; i++) {
+    const b = prefix[i] as number;
+    length += (b & 0x7f) * mul;
+    if (b < 0x80) return i + 1 + length;
+    mul *= 0x80;
+  }
+  return undefined;
 }
 
 function grow(ids: Uint32Array, ts: Float64Array, vals: Float64Array, cap: number, n: number) {

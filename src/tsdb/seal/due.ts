@@ -1,5 +1,6 @@
 import { WINDOW_MS } from '../layout.ts';
 import type { TsdbContext } from '../options.ts';
+import { compactHead, headsToCompact } from './compact.ts';
 import { SealLockLostError } from './errors.ts';
 import { listHosts, mapLimit } from './hosts.ts';
 import { lockHost, type SealLock, tryLockHost } from './lock.ts';
@@ -15,6 +16,10 @@ export interface HostSealSummary {
   readonly samples: number;
   readonly discarded: number;
   readonly bytes: number;
+  /** Open-window heads compacted (seal/compact.ts). */
+  readonly compacted: number;
+  /** Bytes those heads shrank by. */
+  readonly compactedBytes: number;
   /** Windows (or whole hosts) that failed; the next run tries them again. */
   readonly failures: readonly HostFailure[];
 }
@@ -38,7 +43,16 @@ export interface RunOptions {
   readonly concurrency?: number;
 }
 
-const EMPTY: HostSealSummary = { windows: 0, cleared: 0, samples: 0, discarded: 0, bytes: 0, failures: [] };
+const EMPTY: HostSealSummary = {
+  windows: 0,
+  cleared: 0,
+  samples: 0,
+  discarded: 0,
+  bytes: 0,
+  compacted: 0,
+  compactedBytes: 0,
+  failures: [],
+};
 export const DEFAULT_CONCURRENCY = 4;
 
 /**
@@ -102,15 +116,18 @@ export async function sealDue(ctx: TsdbContext, options: RunOptions = {}): Promi
   let skipped = 0;
   const results = await mapLimit(hosts, options.concurrency ?? DEFAULT_CONCURRENCY, async ({ org, host }) => {
     try {
-      // One cheap read per idle host; the lock is only taken when there is something to seal.
-      if ((await ctx.redis.zcount(ctx.keys.heads(org, host), '-inf', lastStart)) === 0) return EMPTY;
+      // Cheap reads per idle host; the lock is only taken when there is something to seal or compact.
+      const due = await ctx.redis.zcount(ctx.keys.heads(org, host), '-inf', lastStart);
+      const compact = await headsToCompact(ctx, org, host, lastStart + 1);
+      if (due === 0 && compact.length === 0) return EMPTY;
       const lock = await tryLockHost(ctx, org, host);
       if (!lock) {
         skipped++;
         return EMPTY;
       }
       try {
-        return await sealHeads(ctx, org, host, lastStart, lock);
+        const sealed = due > 0 ? await sealHeads(ctx, org, host, lastStart, lock) : EMPTY;
+        return add(sealed, await compactHeads(ctx, org, host, compact, lock));
       } finally {
         await lock.release();
       }
@@ -121,8 +138,32 @@ export async function sealDue(ctx: TsdbContext, options: RunOptions = {}): Promi
   return { ...results.reduce(add, EMPTY), hosts: hosts.length, hostsSkipped: skipped };
 }
 
+/** Compacts the given open heads of a host under its lock; a failed head is reported, not fatal. */
+async function compactHeads(
+  ctx: TsdbContext,
+  org: string,
+  host: string,
+  starts: readonly number[],
+  lock: SealLock,
+): Promise<HostSealSummary> {
+  let summary = EMPTY;
+  for (const start of starts) {
+    try {
+      const r = await compactHead(ctx, org, host, start, lock);
+      if (r.compacted)
+        summary = add(summary, { ...EMPTY, compacted: 1, compactedBytes: r.bytesBefore - r.bytesAfter });
+    } catch (error: unknown) {
+      if (error instanceof SealLockLostError) throw error;
+      summary = add(summary, { ...EMPTY, failures: [{ org, host, windowStart: start, error }] });
+    }
+  }
+  return summary;
+}
+
 function add(a: HostSealSummary, b: HostSealSummary): HostSealSummary {
   return {
+    compacted: a.compacted + b.compacted,
+    compactedBytes: a.compactedBytes + b.compactedBytes,
     windows: a.windows + b.windows,
     cleared: a.cleared + b.cleared,
     samples: a.samples + b.samples,
@@ -134,6 +175,7 @@ function add(a: HostSealSummary, b: HostSealSummary): HostSealSummary {
 
 function summaryOf(r: SealResult): HostSealSummary {
   return {
+    ...EMPTY,
     windows: r.sealed ? 1 : 0,
     cleared: r.sealed ? 0 : 1,
     samples: r.sealed ? r.headSamples : 0,
