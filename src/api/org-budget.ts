@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Keys, RedisClient } from '../redis/index.ts';
 import { PublicError } from './errors.ts';
 
 const budgetTake = readFileSync(new URL('./lua/budget-take-1.lua', import.meta.url), 'utf8');
+const budgetTakeSha = createHash('sha1').update(budgetTake).digest('hex');
 
 /** Requests an org may send at once, in seconds of its budget: a dashboard loading, agents catching up. */
 const BURST_SEC = 1;
@@ -59,7 +61,13 @@ export class OrgBudget {
   private async take(org: string): Promise<number> {
     try {
       const key = this.keys.orgRateLimit(org);
-      return Number(await this.redis.eval(budgetTake, 1, key, this.intervalMs, this.burst));
+      // By SHA: the script's text is sent only when Redis does not know it yet (after a restart).
+      try {
+        return Number(await this.redis.evalsha(budgetTakeSha, 1, key, this.intervalMs, this.burst));
+      } catch (err: unknown) {
+        if (!(err instanceof Error && err.message.startsWith('NOSCRIPT'))) throw err;
+        return Number(await this.redis.eval(budgetTake, 1, key, this.intervalMs, this.burst));
+      }
     } catch {
       return 0; // skipped like the per-token limit: Redis trouble must not refuse requests
     }

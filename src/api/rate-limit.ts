@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Keys, RedisClient } from '../redis/index.ts';
 import { PublicError } from './errors.ts';
 import { OrgBudget } from './org-budget.ts';
+import { sharedCountStore } from './shared-count-store.ts';
 
 export interface RateLimits {
   /** Requests per token per minute (VITALS_RATE_LIMIT). */
@@ -14,7 +15,8 @@ export interface RateLimits {
 
 /**
  * Per-token and per-org rate limits on `/api/…` and `/write` (health, docs and the dashboard are not limited),
- * counted in Redis so every process shares the budgets. While Redis is down the limiters step aside
+ * counted in Redis so every process shares the budgets, in the background: a request within its budgets
+ * waits for no Redis command, and one past them is refused from memory. While Redis is down the limiters step aside
  * (`skipOnError`): an outage must not turn ingest into errors. Call after `installAuth`: the org
  * comes from the verified token.
  */
@@ -35,8 +37,8 @@ export async function installRateLimit(
     global: true,
     max: perMinute,
     timeWindow: 60_000,
-    redis: redis as never,
-    nameSpace: keys.rateLimit(),
+    // Shared in Redis, counted without a round trip on the request's path (shared-count-store.ts).
+    store: sharedCountStore(redis, keys.rateLimit()) as never,
     skipOnError: true,
     // Not counted: paths outside the API, and every request while the connection is not ready (the
     // count would only fail after the command deadline; skipOnError covers a Redis that freezes mid-way).

@@ -1,0 +1,76 @@
+import type { RedisClient } from '../redis/index.ts';
+
+/** What @fastify/rate-limit asks a store for on every counted request. */
+type IncrCallback = (err: Error | null, result: { current: number; ttl: number }) => void;
+
+interface Window {
+  count: number;
+  resetAt: number;
+}
+
+/** Local windows kept at most; expired ones are dropped past this (tokens that stopped calling). */
+const MAX_WINDOWS = 10_000;
+
+/**
+ * A @fastify/rate-limit store that counts in Redis, so every process shares a token's budget, without
+ * making the request wait for Redis: each request is counted in this process at once (answered from
+ * memory) and in Redis in the background (`INCR`, `PEXPIRE NX`, `PTTL` pipelined); each reply raises
+ * the local count to the shared one and adopts the shared window's end. So a token within its budget
+ * pays no round trip, and a token past it is refused from memory. The price, as for the org budget:
+ * the requests other processes count within one round trip may go ahead past the limit, once. A token
+ * already refused is not counted in Redis again until its window ends (hammering costs Redis nothing).
+ * While Redis is not ready, counting is local only.
+ */
+export function sharedCountStore(redis: RedisClient, namespace: string, now: () => number = Date.now) {
+  return class SharedCountStore {
+    private readonly windows = new Map<string, Window>();
+
+    constructor(
+      _params?: unknown,
+      private readonly prefix = namespace,
+    ) {}
+
+    incr(key: string, cb: IncrCallback, timeWindow: number, max: number): void {
+      const t = now();
+      let window = this.windows.get(key);
+      if (!window || t >= window.resetAt) {
+        if (this.windows.size >= MAX_WINDOWS) this.prune(t);
+        window = { count: 0, resetAt: t + timeWindow };
+        this.windows.set(key, window);
+      }
+      window.count += 1;
+      if (window.count <= max + 1 && redis.status === 'ready') this.share(key, window, timeWindow, t);
+      cb(null, { current: window.count, ttl: Math.max(0, window.resetAt - t) });
+    }
+
+    child(routeOptions: { routeInfo: { method: string; url: string } }): SharedCountStore {
+      const { method, url } = routeOptions.routeInfo;
+      return new SharedCountStore(undefined, `${this.prefix}${method}${url}-`);
+    }
+
+    private share(key: string, window: Window, timeWindow: number, sentAt: number): void {
+      const redisKey = this.prefix + key;
+      redis
+        .pipeline()
+        .incr(redisKey)
+        .pexpire(redisKey, timeWindow, 'NX')
+        .pttl(redisKey)
+        .exec()
+        .then((replies) => {
+          const current = Number(replies?.[0]?.[1]);
+          const ttl = Number(replies?.[2]?.[1]);
+          if (!Number.isFinite(current) || !Number.isFinite(ttl) || ttl <= 0) return;
+          // The shared window wins: every process then opens and closes it at the same time.
+          window.resetAt = sentAt + ttl;
+          window.count = Math.max(window.count, current);
+        })
+        .catch(() => {
+          // Counting steps aside while Redis fails: an outage must not refuse requests.
+        });
+    }
+
+    private prune(t: number): void {
+      for (const [key, window] of this.windows) if (t >= window.resetAt) this.windows.delete(key);
+    }
+  };
+}
