@@ -43,22 +43,44 @@ export function markdown(figures: readonly Figure[], meta: Record<string, string
     ...Object.entries(meta).map(([k, v]) => `- ${k}: ${v}`),
     '',
   ];
-  for (const section of sections) {
-    lines.push(
-      `## ${section}`,
-      '',
-      '| figure | Vitals | baseline | ratio | target | met |',
-      '| --- | --- | --- | --- | --- | --- |',
-    );
-    for (const f of figures.filter((x) => x.section === section)) {
-      const met = meets(f);
-      lines.push(
-        `| ${f.name}${f.note ? ` (${f.note})` : ''} | ${fmt(f.value)} ${f.unit} | ${f.baseline === undefined ? '—' : `${fmt(f.baseline)} ${f.unit}`} | ${ratio(f) || '—'} | ${f.target ? `${f.target.op} ${fmt(f.target.value)}` : '—'} | ${met === undefined ? '—' : met ? 'yes' : '**no**'} |`,
-      );
-    }
-    lines.push('');
-  }
+  for (const section of sections) lines.push(...sectionLines(section, figures));
   return lines.join('\n');
+}
+
+/** One section's heading and table; `measured` says when it was measured apart from the rest. */
+function sectionLines(section: string, figures: readonly Figure[], measured?: string): string[] {
+  const lines = [
+    `## ${section}${measured ? ` (measured ${measured})` : ''}`,
+    '',
+    '| figure | Vitals | baseline | ratio | target | met |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const f of figures.filter((x) => x.section === section)) {
+    const met = meets(f);
+    lines.push(
+      `| ${f.name}${f.note ? ` (${f.note})` : ''} | ${fmt(f.value)} ${f.unit} | ${f.baseline === undefined ? '—' : `${fmt(f.baseline)} ${f.unit}`} | ${ratio(f) || '—'} | ${f.target ? `${f.target.op} ${fmt(f.target.value)}` : '—'} | ${met === undefined ? '—' : met ? 'yes' : '**no**'} |`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
+/**
+ * `doc` (docs/BENCHMARKS.md) with the sections of `figures` written anew, each headed as `measured`
+ * apart from the full run the rest of the page comes from: in place of the same section, else before
+ * the browser-measured dashboard, else at the end.
+ */
+export function replaceSections(doc: string, figures: readonly Figure[], measured: string): string {
+  let blocks = doc.split(/\n(?=## )/);
+  for (const section of new Set(figures.map((f) => f.section))) {
+    const block = sectionLines(section, figures, measured).join('\n');
+    const heading = (b: string) => b.startsWith(`## ${section}\n`) || b.startsWith(`## ${section} (`);
+    const at = blocks.findIndex(heading);
+    const dashboard = blocks.findIndex((b) => b.startsWith('## Dashboard'));
+    if (at >= 0) blocks[at] = block;
+    else blocks = blocks.toSpliced(dashboard >= 0 ? dashboard : blocks.length, 0, block);
+  }
+  return `${blocks.map((b) => b.replace(/\n+$/, '')).join('\n\n')}\n`;
 }
 
 export function percentile(values: readonly number[], q: number): number {

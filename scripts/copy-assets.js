@@ -1,16 +1,18 @@
-// Copies the non-TypeScript files the server reads at run time (Lua scripts) from src/ into dist/,
-// keeping their paths, so the compiled server finds them where the sources do.
+// The non-TypeScript files the server reads at run time: every Lua script of src/ (read beside the module
+// that loads it, `new URL('./lua/…', import.meta.url)`), copied into the compiled output at the same paths.
 import { cpSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const root = new URL('..', import.meta.url).pathname;
-const src = join(root, 'src');
-const dist = join(root, 'dist');
-let copied = 0;
-for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
-  if (!entry.isFile() || !entry.name.endsWith('.lua')) continue;
-  const from = join(entry.parentPath, entry.name);
-  cpSync(from, join(dist, relative(src, from)));
-  copied++;
+const ASSET = /\.lua$/;
+
+/** Copies src/**\/*.lua into `outDir`; returns how many files it copied. */
+export function copyAssets(srcDir, outDir) {
+  let copied = 0;
+  for (const entry of readdirSync(srcDir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !ASSET.test(entry.name)) continue;
+    const from = join(entry.parentPath, entry.name);
+    cpSync(from, join(outDir, relative(srcDir, from)));
+    copied++;
+  }
+  return copied;
 }
-process.stdout.write(`copied ${copied} Lua scripts into dist/\n`);

@@ -1,5 +1,6 @@
 // System packages the tests need, found on PATH or installed with apt-get when we can (root + apt-get).
-// `node scripts/system-deps.js` installs what is missing or exits non-zero naming the command to run.
+// `node scripts/system-deps.js` installs what is missing or exits non-zero naming the command to run;
+// `--peers`: the same for the systems `npm run bench -- --peers` compares Vitals with.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -20,6 +21,9 @@ export const systemDeps = [
   { binary: 'sshd', pkg: 'openssh-server' },
   // Optional: the Prometheus collector's tests scrape it when present and say they skipped otherwise.
   { binary: 'prometheus-node-exporter', pkg: 'prometheus-node-exporter', optional: true },
+  // Only for `npm run bench -- --peers` (`ensurePeerDeps`), never for the tests: the systems compared with.
+  { binary: 'victoria-metrics', pkg: 'victoria-metrics', peers: true },
+  { binary: 'influxd', pkg: 'influxdb', peers: true },
 ];
 
 function onPath(binary) {
@@ -34,9 +38,30 @@ function onPath(binary) {
   });
 }
 
-/** Missing packages; optional ones only when `withOptional`. */
+/** Missing packages of the tests; optional ones only when `withOptional`. */
 export function missingDeps(withOptional = false) {
-  return systemDeps.filter((d) => (withOptional || !d.optional) && !onPath(d.binary));
+  return systemDeps.filter((d) => !d.peers && (withOptional || !d.optional) && !onPath(d.binary));
+}
+
+/** The peer benchmark's systems: installed when missing and we can, else the command is named. */
+export function ensurePeerDeps() {
+  const pkgs = systemDeps.filter((d) => d.peers && !onPath(d.binary)).map((d) => d.pkg);
+  if (pkgs.length === 0) return true;
+  if (process.getuid?.() === 0 && onPath('apt-get')) {
+    process.stderr.write(`installing the peer benchmark's systems: ${pkgs.join(', ')}\n`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], {
+      stdio: 'inherit',
+      env,
+    });
+  }
+  const still = systemDeps.filter((d) => d.peers && !onPath(d.binary)).map((d) => d.pkg);
+  if (still.length > 0)
+    process.stderr.write(
+      `missing: ${still.join(', ')}. Install them with: sudo apt-get install -y ${still.join(' ')}\n`,
+    );
+  return still.length === 0;
 }
 
 export function ensureSystemDeps() {
@@ -63,5 +88,5 @@ export function ensureSystemDeps() {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  process.exit(ensureSystemDeps() ? 0 : 1);
+  process.exit((process.argv.includes('--peers') ? ensurePeerDeps() : ensureSystemDeps()) ? 0 : 1);
 }

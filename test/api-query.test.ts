@@ -248,6 +248,8 @@ describe('query, export, federate and overview routes', () => {
         'PATCH /api/v1/hosts/:id': { payload: { name: 'x' } },
         'POST /api/v1/hosts': { payload: { id: 'b-made' } },
         'POST /api/v1/tokens': { payload: { name: 'b', scopes: ['read'] } },
+        // Operator routes: org A's admin is refused them (403); no other org holds the scope.
+        'POST /api/v1/orgs': { payload: { id: 'b-org', name: 'b' } },
         'POST /api/v1/alerts/rules': { payload: { name: 'b', selector: { metric: 'x' }, threshold: 1 } },
         'POST /api/v1/alerts/rules/preview': {
           payload: { name: 'b', selector: { metric: 'x' }, threshold: 1 },
@@ -260,6 +262,7 @@ describe('query, export, federate and overview routes', () => {
         'POST /api/v1/alerts/:id/action': { payload: { action: 'ack' } },
         'POST /api/v1/events': { payload: { type: 'custom.auth', status: 'ok' } },
         'GET /api/v1/events/series': { payload: undefined, query: 'type=custom.auth' },
+        'GET /api/v1/hosts/:id/series': { payload: undefined, query: 'match=cpu&limit=5' },
         'POST /api/v1/alerts/silences': {
           payload: {
             matchers: [{ name: 'host', value: 'b-host' }],

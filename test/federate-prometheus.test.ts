@@ -145,7 +145,8 @@ describe('Prometheus conventions on federation and exports', () => {
       expect(res.statusCode).toBe(200);
       const check = format === 'prometheus' ? promtoolCheck : promtoolCheckOpenMetrics;
       expect(await check(res.body)).toEqual({ code: 0, output: '' });
-      const parsed = parseExposition(res.body, { flavor: format });
+      const parsed = parseExposition(res.body, { flavor: format, hostLabel: true });
+      expect(new Set(parsed.samples.map((s) => s.host))).toEqual(new Set(['web-1']));
       expect(parsed.errors).toEqual([]);
       const key = (s: Sample) => `${s.name}${JSON.stringify(s.labels)}@${s.timestamp}=${s.value}`;
       expect(parsed.samples.map(key).sort()).toEqual(

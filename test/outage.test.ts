@@ -74,6 +74,10 @@ function requestFor(
       return { url, payload: { name: `renamed ${phase}` } };
     case 'POST /api/v1/tokens':
       return { url, payload: { name: `made ${phase}`, scopes: ['read'] } };
+    case 'POST /api/v1/orgs':
+      return { url, payload: { id: `org-${phase}`, name: phase } };
+    case 'DELETE /api/v1/orgs/{id}':
+      return { url: url.replace(HOST, 'doomed-org') };
     case 'POST /api/v1/alerts/rules':
     case 'POST /api/v1/alerts/rules/preview':
       return {
@@ -182,6 +186,8 @@ describe('every route while Redis is away', () => {
     expect(push.statusCode).toBe(200);
     acked.set(nextTimestamp, 0);
     expect((await env.call('POST', '/api/v1/hosts', { payload: { id: 'doomed' } })).statusCode).toBe(201);
+    const org = { id: 'doomed-org', name: 'Doomed' };
+    expect((await env.call('POST', '/api/v1/orgs', { payload: org })).statusCode).toBe(201);
     // Served once with Redis up, as a dashboard would have: tokens and hosts are then cached.
     expect((await env.call('GET', '/api/v1/hosts')).statusCode).toBe(200);
     expect((await env.call('GET', `/api/v1/hosts/${HOST}`)).statusCode).toBe(200);
@@ -213,8 +219,13 @@ describe('every route while Redis is away', () => {
         'POST /api/v1/write',
         'POST /write',
         'POST /api/v2/write',
+        'GET /api/v1/orgs',
+        'POST /api/v1/orgs',
+        'DELETE /api/v1/orgs/{id}',
+        'GET /api/v1/me',
         'GET /api/v1/overview',
         'GET /api/v1/hosts/{id}/metrics/range',
+        'GET /api/v1/hosts/{id}/series',
         'GET /api/v1/hosts/{id}/export',
         'POST /api/v1/queues/collect/pause',
         'GET /metrics',
@@ -305,6 +316,7 @@ describe('every route while Redis is away', () => {
         'GET /api/v1/overview',
         'GET /api/v1/hosts/{id}/metrics/latest',
         'GET /api/v1/hosts/{id}/metrics/recent',
+        'GET /api/v1/hosts/{id}/series',
         'GET /api/hosts/{id}/metrics/recent',
         'GET /api/v1/servers/metrics/aggregate',
       ]) {

@@ -23,9 +23,9 @@ describe('read after write through the query cache', () => {
   beforeAll(async () => {
     redis = await startRedis();
     const prefix = uniquePrefix('raw');
-    // Two server processes on one Redis.
-    a = await apiEnv(redis.url, prefix);
-    b = await apiEnv(redis.url, prefix);
+    // Two server processes on one Redis, caching every closed-range answer however cheap.
+    a = await apiEnv(redis.url, prefix, { VITALS_CACHE_MIN_LOAD: '0' });
+    b = await apiEnv(redis.url, prefix, { VITALS_CACHE_MIN_LOAD: '0' });
     expect((await push(a, base, 1)).json()).toMatchObject({ stored: 'redis' });
   });
   afterAll(async () => {
@@ -58,5 +58,29 @@ describe('read after write through the query cache', () => {
     const hits = b.runtime.api.services.cache.stats().hits;
     expect((await b.call('GET', range)).json().count).toBe(2);
     expect(b.runtime.api.services.cache.stats().hits).toBe(hits + 1);
+  });
+});
+
+describe('answers cheaper to recompute than to store', () => {
+  it('does not cache a closed-range answer that loaded faster than VITALS_CACHE_MIN_LOAD', async () => {
+    const redis = await startRedis();
+    const env = await apiEnv(redis.url, uniquePrefix('cheap'), { VITALS_CACHE_MIN_LOAD: '10s' });
+    try {
+      const t = Date.now() - 30 * 60_000;
+      await env.call('POST', '/api/v1/ingest', {
+        payload: { hosts: [{ host: 'c', snapshots: [{ timestamp: t, metrics: { v: 1 } }] }] },
+      });
+      const url = `/api/v1/hosts/c/metrics/range?startTime=${t - 60_000}&endTime=${t + 60_000}`;
+      const { cache } = env.runtime.api.services;
+      const before = cache.stats();
+      for (let i = 0; i < 3; i++) expect((await env.call('GET', url)).json().count).toBe(1);
+      // Never stored, so never found: the first load asked Redis once, the next ones not at all.
+      expect(cache.stats().hits).toBe(before.hits);
+      const stored = await redis.client().keys('*');
+      expect(stored.filter((k) => k.includes(':g:')).length).toBe(0);
+    } finally {
+      await env.close();
+      await redis.close();
+    }
   });
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeTable } from '../src/api/index.ts';
 import { createRuntime, type Runtime } from '../src/cli/runtime.ts';
 import { closeRedis, createRedis, Keys, type RedisClient, type Role } from '../src/redis/index.ts';
-import { lastMaintenance, runMaintenance } from '../src/tsdb/index.ts';
+import { lastMaintenance, runMaintenance, sealHost } from '../src/tsdb/index.ts';
 import { openSse } from './browser/sse-client.ts';
 import {
   freeClusterPort,
@@ -221,6 +221,12 @@ describe('Vitals as the least-privilege Redis user of docs/operations.md', () =>
     ]);
     const recent = (await call('GET', '/api/v1/hosts/web-1/metrics/recent?count=3&metrics=cpu')).json();
     expect(recent.rows.map((r: { cpu: number }) => r.cpu)).toEqual([17, 18, 19]);
+    const listed = (await call('GET', '/api/v1/hosts/web-1/series?match=cpu')).json();
+    expect(listed.series).toContainEqual({
+      key: 'cpu.usage',
+      name: 'cpu.usage',
+      lastTimestamp: T0 + 119 * 60_000,
+    });
     const range = `/api/v1/hosts/web-1/metrics/range?startTime=${T0}&endTime=${T0 + 9 * 60_000}&metrics=cpu`;
     expect((await call('GET', range)).json().count).toBe(10);
     const agg = `/api/v1/hosts/web-1/metrics/aggregate?startTime=${T0}&endTime=${T0 + 3_600_000 - 1}&step=600000&fn=max&metrics=cpu`;
@@ -430,6 +436,36 @@ describe('Vitals as the least-privilege Redis user of docs/operations.md', () =>
     await states.tick('default', Date.now());
     await states.apply(rule, [{ ...observation, value: 1, state: 'ok', at: Date.now() }], Date.now());
     expect((await call('GET', '/api/v1/alerts?status=resolved')).json().alerts).toHaveLength(1);
+  });
+
+  it('manages orgs: creates one with its admin token, lists, deletes it with its data', async () => {
+    const me = (await call('GET', '/api/v1/me')).json();
+    expect(me).toMatchObject({ org: 'default', scopes: ['admin', 'operator'] });
+    const created = await call('POST', '/api/v1/orgs', { payload: { id: 'acl-org', name: 'ACL' } });
+    expect(created.statusCode).toBe(201);
+    const token = (created.json() as { token: { token: string } }).token.token;
+    const snapshots = [{ timestamp: T0, metrics: { 'cpu.usage': 1 } }];
+    const push = await call('POST', '/api/v1/ingest', {
+      token,
+      payload: { hosts: [{ host: 'acl-web', snapshots }] },
+      headers: { 'idempotency-key': 'acl-org-1' },
+    });
+    expect(push.statusCode).toBe(200);
+    await sealHost(a.runtime.tsdb.ctx, 'acl-org', 'acl-web', { upTo: Date.now() });
+    const rule = { id: 'acl-org-rule', name: 'acl', selector: { metric: 'cpu' }, threshold: 50 };
+    expect((await call('POST', '/api/v1/alerts/rules', { token, payload: rule })).statusCode).toBe(201);
+    expect(
+      (await call('POST', '/api/v1/events', { token, payload: { type: 'custom.org', status: 'ok' } }))
+        .statusCode,
+    ).toBe(202);
+    await a.runtime.api.events.flush();
+    const listed = (await call('GET', '/api/v1/orgs')).json() as { orgs: Array<{ id: string }> };
+    expect(listed.orgs).toContainEqual(expect.objectContaining({ id: 'acl-org', hosts: 1 }));
+    expect((await call('DELETE', '/api/v1/orgs/acl-org')).statusCode).toBe(204);
+    expect((await call('GET', '/api/v1/hosts', { token })).statusCode).toBe(401);
+    // Found through the indexes, not a SCAN (refused to this user): only the idempotency record is left.
+    const left = await redis.client().keys('vitals:*acl-org*');
+    expect(left).toEqual([expect.stringMatching(/^vitals:idem:acl-org:/)]);
   });
 
   it('passes /health, and no command was refused: no 5xx, no NOPERM in any log, an empty ACL LOG', async () => {

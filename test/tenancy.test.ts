@@ -142,7 +142,9 @@ describe('tenancy tokens and bootstrap against a real Redis', () => {
     expect(first.generatedAdminToken).toMatch(/^vt_/);
     const again = await startProcess(prefix);
     expect(await again.bootstrap()).toEqual({});
-    expect(await again.authenticate(first.generatedAdminToken ?? '')).toMatchObject({ scopes: ['admin'] });
+    expect(await again.authenticate(first.generatedAdminToken ?? '')).toMatchObject({
+      scopes: ['admin', 'operator'],
+    });
     expect(await again.getOrg(DEFAULT_ORG)).toMatchObject({ id: DEFAULT_ORG });
   });
 
@@ -163,15 +165,47 @@ describe('tenancy tokens and bootstrap against a real Redis', () => {
     expect((await tenancy.listTokens(DEFAULT_ORG)).map((t) => t.id)).toEqual([ENV_ADMIN_TOKEN_ID]);
     expect(await tenancy.authenticate(envToken)).toMatchObject({
       tokenId: ENV_ADMIN_TOKEN_ID,
-      scopes: ['admin'],
+      scopes: ['admin', 'operator'],
     });
 
     const rotated = `vt_${'r'.repeat(43)}`;
     await (await startProcess(prefix)).bootstrap({ adminToken: rotated });
     const fresh = await startProcess(prefix);
     expect(await fresh.authenticate(envToken)).toBeUndefined();
-    expect(await fresh.authenticate(rotated)).toMatchObject({ scopes: ['admin'] });
+    expect(await fresh.authenticate(rotated)).toMatchObject({ scopes: ['admin', 'operator'] });
     expect(await fresh.listTokens(DEFAULT_ORG)).toHaveLength(1);
+  });
+
+  it('gives operator to the bootstrap tokens an earlier version stored, once, and to no other', async () => {
+    const prefix = uniquePrefix('boot-upgrade');
+    const keys = new Keys(prefix);
+    const client = await connect();
+    const envToken = `vt_${'e'.repeat(43)}`;
+    const generated = `vt_${'g'.repeat(43)}`;
+    const lookalike = `vt_${'l'.repeat(43)}`;
+    // As an earlier version stored them: admin only, the generated one oldest under its name.
+    const store = async (id: string, token: string, name: string, createdAt: number) => {
+      const hash = createHash('sha256').update(token).digest('hex');
+      const record = JSON.stringify({ id, org: DEFAULT_ORG, name, scopes: ['admin'], createdAt, hash });
+      await client.set(keys.tokenByHash(hash), record);
+      await client.hset(keys.orgTokens(DEFAULT_ORG), id, record);
+    };
+    await store(ENV_ADMIN_TOKEN_ID, envToken, 'admin (VITALS_ADMIN_TOKEN)', 1000);
+    await store('tok_generated', generated, 'admin (generated at first start)', 2000);
+    await store('tok_lookalike', lookalike, 'admin (generated at first start)', 3000);
+    await (await startProcess(prefix)).bootstrap({ adminToken: envToken });
+    // A process without VITALS_ADMIN_TOKEN reads the env token's record from Redis too.
+    const tenancy = await startProcess(prefix);
+    expect(await tenancy.authenticate(envToken)).toMatchObject({ scopes: ['admin', 'operator'] });
+    expect(await tenancy.authenticate(generated)).toMatchObject({ scopes: ['admin', 'operator'] });
+    expect(await tenancy.authenticate(lookalike)).toMatchObject({ scopes: ['admin'] });
+    // Once only: a token named so later does not gain it at the next start.
+    const later = await tenancy.createToken(DEFAULT_ORG, {
+      name: 'admin (generated at first start)',
+      scopes: ['admin'],
+    });
+    await (await startProcess(prefix)).bootstrap();
+    expect(await (await startProcess(prefix)).authenticate(later.token)).toMatchObject({ scopes: ['admin'] });
   });
 
   it('refuses a VITALS_ADMIN_TOKEN without the vt_ prefix', async () => {
@@ -192,6 +226,10 @@ describe('tenancy tokens and bootstrap against a real Redis', () => {
     await expect(bad({ name: 'x', scopes: ['read'], org: 'other' })).rejects.toThrow(
       /^org: is not a known field/,
     );
+    await tenancy.createOrg({ id: 'other', name: 'Other' });
+    await expect(tenancy.createToken('other', { name: 'x', scopes: ['operator'] })).rejects.toThrow(
+      /^scopes: "operator" is only for tokens of the "default" org/,
+    );
   });
 });
 
@@ -207,7 +245,7 @@ describe('tenancy while Redis is unreachable', () => {
       expect(await tenancy.authenticate(admin)).toBeDefined();
       await server.stop();
       now += 60_000; // past the fresh lifetime, within the stale window
-      expect(await tenancy.authenticate(admin)).toMatchObject({ scopes: ['admin'] });
+      expect(await tenancy.authenticate(admin)).toMatchObject({ scopes: ['admin', 'operator'] });
       await expect(tenancy.authenticate(other.token)).rejects.toMatchObject({ reason: 'unavailable' });
     } finally {
       client.disconnect();

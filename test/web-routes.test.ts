@@ -39,6 +39,7 @@ describe('the dashboard route', () => {
     writeFileSync(join(dist, 'index.html'), INDEX);
     writeFileSync(join(dist, 'assets', 'index-abc123.js'), SCRIPT);
     writeFileSync(join(dist, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+    writeFileSync(join(dist, '.vitals-build.json'), '{"stamp":"x"}\n');
     app = await appWith(dist);
   });
   afterAll(async () => {
@@ -89,8 +90,14 @@ describe('the dashboard route', () => {
     }
   });
 
-  it('does answer the JSON 404 for missing files and unknown API paths, never the page', async () => {
-    for (const url of ['/assets/missing.js', '/api/v1/nope', '/api', '/docs/nothing-here.png']) {
+  it('does answer the JSON 404 for missing files, dot-files and unknown API paths, never the page', async () => {
+    for (const url of [
+      '/assets/missing.js',
+      '/.vitals-build.json',
+      '/api/v1/nope',
+      '/api',
+      '/docs/nothing-here.png',
+    ]) {
       const res = await app.inject({ url });
       expect(res.statusCode, url).toBe(404);
       expect(res.json().error.code).toBe('not_found');

@@ -16,17 +16,20 @@ export {
   ChannelError,
   type ChannelKind,
   ChannelPatch,
+  DELIVER_QUEUE,
   DELIVERY_STATUSES,
   type DeliveryFigures,
   type DeliveryOptions,
   type DeliveryRecord,
   type DeliveryStatus,
   deliveryCheck,
+  isDeliveryJobOf,
   maskChannel,
   Notifier,
   type NotifierDeps,
   type Sealer,
 } from './notify/index.ts';
+export { alertDataKeys } from './org-keys.ts';
 export {
   AlertRuleError,
   builtInRules,

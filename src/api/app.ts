@@ -20,11 +20,13 @@ import { influxWriteRoutes } from './routes/influx-compat.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { liveRoutes } from './routes/live.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { orgRoutes } from './routes/orgs.ts';
 import { overviewRoutes } from './routes/overview.ts';
 import { querySpans } from './routes/params.ts';
 import { installHttpMetrics, prometheusRoutes } from './routes/prometheus.ts';
 import { redisHealthRoutes } from './routes/redis-health.ts';
 import { redisPerformanceRoutes } from './routes/redis-performance.ts';
+import { seriesRoutes } from './routes/series.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { webRoutes } from './routes/web.ts';
 import type { ApiServices, AppConfig } from './services.ts';
@@ -118,6 +120,7 @@ export async function buildApp(services: ApiServices, config: AppConfig): Promis
     perOrg: config.rateLimitPerOrgPerMinute,
   });
   tokenRoutes(app, services);
+  orgRoutes(app, services);
   hostRoutes(app, services);
   installPushEvents(app, services.events);
   ingestRoutes(app, services);
@@ -129,6 +132,7 @@ export async function buildApp(services: ApiServices, config: AppConfig): Promis
     exportBytesPerSec: config.exportBytesPerSec,
     spans: querySpans(config, services.tsdb.ctx.options.retentionMs),
   });
+  seriesRoutes(app, services);
   overviewRoutes(app, services);
   collectRoutes(app, services);
   alertChannelRoutes(app, services);

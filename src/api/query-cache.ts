@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { type Cache, overviewNamespace } from '../cache/index.ts';
+import { type Cache, overviewNamespace, queryGroup } from '../cache/index.ts';
+
+export { queryGroup };
 
 /**
  * Which query answers are cached and which writes drop them. An answer is cached only for a closed
@@ -14,11 +16,6 @@ const MARGIN_MS = 10_000;
 /** True when a range ending at `to` is closed now, so its answer may be cached. */
 export function cacheable(to: number, now: number): boolean {
   return to <= now - CLOSED_AFTER_MS;
-}
-
-/** The cache group of a host's query answers. */
-export function queryGroup(org: string, host: string): string {
-  return `${org}:q:${host}`;
 }
 
 /** A short stable id for the parameters of one answer. */

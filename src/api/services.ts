@@ -12,6 +12,7 @@ import type {
   RedisMonitoring,
   Telemetry,
 } from '../monitor/index.ts';
+import type { OrgAdmin } from '../orgs/index.ts';
 import type { Keys, RedisClient } from '../redis/index.ts';
 import type { Tenancy } from '../tenancy/index.ts';
 import type { Tsdb } from '../tsdb/index.ts';
@@ -56,6 +57,8 @@ export interface ApiServices {
   readonly redis: RedisClient;
   readonly keys: Keys;
   readonly tenancy: Tenancy;
+  /** Org management for the operator (`/api/v1/orgs`). */
+  readonly orgs: OrgAdmin;
   readonly hosts: HostDirectory;
   readonly tsdb: Tsdb;
   readonly ingest: IngestService;

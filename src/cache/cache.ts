@@ -12,6 +12,16 @@ export interface CacheStats {
   readonly fallbacks: number;
 }
 
+/** The Redis key of one cache entry (`prefix` = `keys.cache(REDIS_CACHE_PREFIX)`). */
+export function entryKey(prefix: string, namespace: string, id: string): string {
+  return `${prefix}${namespace}:${id}`;
+}
+
+/** The Redis HASH of one cache group. */
+export function groupKey(prefix: string, group: string): string {
+  return `${prefix}g:${group}`;
+}
+
 /**
  * A JSON cache in Redis (`REDIS_CACHE_PREFIX`, TTL per entry) shared by every server process, with an
  * in-memory fallback while Redis cannot be reached (connection errors only: any other Redis error is a
@@ -19,23 +29,29 @@ export interface CacheStats {
  * (`getOrLoadGrouped`) share one Redis HASH per group, so a write can drop a whole group — every cached
  * answer about one host — in one command that every process sees.
  */
+const CHEAP_MAX = 10_000;
+
 export class Cache {
   private readonly memory = new ExpiringMap<string>(10_000);
   private readonly live = new ExpiringMap<true>(100_000);
   private counters = { hits: 0, misses: 0, fallbacks: 0 };
+  /** Grouped answers that loaded faster than their `minLoadMs`, until when (not stored, not asked for). */
+  private readonly cheap = new Map<string, number>();
 
   constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
     readonly ttlMs: number,
+    /** VITALS_CACHE_MIN_LOAD: what `getOrLoadGrouped` callers pass as `minLoadMs` for recomputable answers. */
+    readonly minLoadMs = 0,
   ) {}
 
   private key(namespace: string, id: string): string {
-    return `${this.prefix}${namespace}:${id}`;
+    return entryKey(this.prefix, namespace, id);
   }
 
   private groupKey(group: string): string {
-    return `${this.prefix}g:${group}`;
+    return groupKey(this.prefix, group);
   }
 
   /** Runs a Redis call; undefined (and the fallback is used) when Redis cannot be reached. */
@@ -92,14 +108,24 @@ export class Cache {
     id: string,
     load: () => Promise<T>,
     ttlMs = this.ttlMs,
+    /** Loads that took less are not stored: recomputing them costs less than storing and reading back. */
+    minLoadMs = 0,
   ): Promise<T> {
     const key = this.groupKey(group);
     const memoryKey = `${key}\u0000${id}`;
+    // An answer found cheap to load lately is loaded again without asking Redis for a copy.
+    if (minLoadMs > 0 && (this.cheap.get(memoryKey) ?? 0) > Date.now()) return load();
     const stored = await this.tryRedis(() => this.redis.hget(key, id));
     if (!stored) this.counters.fallbacks++;
     const cached = this.found<T>(stored ? stored.value : this.memory.get(memoryKey));
     if (cached !== undefined) return cached;
+    const started = performance.now();
     const value = await load();
+    if (performance.now() - started < minLoadMs) {
+      if (this.cheap.size >= CHEAP_MAX) this.cheap.clear();
+      this.cheap.set(memoryKey, Date.now() + ttlMs);
+      return value;
+    }
     const text = JSON.stringify(value);
     this.live.set(memoryKey, true, ttlMs);
     const written = await this.tryRedis(() =>

@@ -1,3 +1,3 @@
-export { Cache, type CacheStats } from './cache.ts';
+export { Cache, type CacheStats, entryKey, groupKey } from './cache.ts';
 export { ExpiringMap } from './memory.ts';
-export { overviewNamespace } from './namespaces.ts';
+export { overviewNamespace, queryGroup } from './namespaces.ts';

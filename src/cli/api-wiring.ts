@@ -13,7 +13,7 @@ import { type Collection, createCollection } from '../collect/index.ts';
 import type { Config, Logger } from '../config/index.ts';
 import { EventLog, type EventRecorder } from '../events/index.ts';
 import { LiveEventFeed, recordCollections, timedSender, watchRedisEvents } from '../events/instrument.ts';
-import { IdempotencyStore, IngestRejectedError, IngestService } from '../ingest/index.ts';
+import { IdempotencyStore, IngestService } from '../ingest/index.ts';
 import { createLive, type Live } from '../live/index.ts';
 import {
   cacheCheck,
@@ -24,6 +24,7 @@ import {
   RedisPerformance,
   SelfMonitor,
 } from '../monitor/index.ts';
+import { OrgAdmin } from '../orgs/index.ts';
 import {
   type CommandTimings,
   type ConnectionDeps,
@@ -33,10 +34,13 @@ import {
 } from '../redis/index.ts';
 import { type Host, RedisTenancy, SecretSeal } from '../tenancy/index.ts';
 import type { Tsdb } from '../tsdb/index.ts';
+import { hostRegistrar } from './host-registrar.ts';
 
 export interface ApiWiring {
   readonly services: ApiServices;
   readonly tenancy: RedisTenancy;
+  /** Org management; `runtime` closes it (pending second sweeps of deleted orgs, queue handles). */
+  readonly orgs: OrgAdmin;
   readonly collection: Collection;
   readonly live: Live;
   readonly idempotency: IdempotencyStore;
@@ -122,7 +126,12 @@ export function createApiServices(deps: ApiServiceDeps): ApiWiring {
   });
   const eventFeed = new LiveEventFeed((org, list) => live.events(org, list));
   events.subscribe((event) => eventFeed.add(event));
-  const cache = new Cache(redis, keys.cache(config.api.cachePrefix), config.api.cacheTtlMs);
+  const cache = new Cache(
+    redis,
+    keys.cache(config.api.cachePrefix),
+    config.api.cacheTtlMs,
+    config.api.cacheMinLoadMs,
+  );
   const idempotency = new IdempotencyStore(
     redis,
     keys,
@@ -133,25 +142,7 @@ export function createApiServices(deps: ApiServiceDeps): ApiWiring {
     writer: tsdb.writer,
     idempotency,
     limits: config.api,
-    registrar: {
-      admit: async (org, hosts) => {
-        for (const host of hosts) tenancy.checkHostHints(host.id, { name: host.name, labels: host.labels });
-        if (config.api.autoRegisterHosts) return;
-        for (const host of hosts) {
-          if (!(await tenancy.getHost(org, host.id))) {
-            throw new IngestRejectedError(
-              'bad_request',
-              `unknown host ${host.id}: create it first (VITALS_AUTO_REGISTER_HOSTS is off)`,
-            );
-          }
-        }
-      },
-      register: async (org, hosts) => {
-        if (!config.api.autoRegisterHosts) return;
-        for (const host of hosts)
-          await tenancy.ensureHost(org, host.id, { name: host.name, labels: host.labels });
-      },
-    },
+    registrar: hostRegistrar(tenancy, config.api.autoRegisterHosts),
     onWritten: async (org, written) => {
       live.publish(
         org,
@@ -202,6 +193,13 @@ export function createApiServices(deps: ApiServiceDeps): ApiWiring {
     evaluator: new RuleEvaluator({ ctx: tsdb.ctx, hosts: tenancy }),
   };
   const performance = new RedisPerformance({ redis, tsdb: tsdb.ctx, timings: deps.timings, hosts: tenancy });
+  const orgs = new OrgAdmin({
+    tenancy,
+    redis,
+    keys,
+    cachePrefix: config.api.cachePrefix,
+    logger: logger.child({ component: 'orgs' }),
+  });
   const services: ApiServices = {
     logger,
     health: deps.health,
@@ -210,6 +208,7 @@ export function createApiServices(deps: ApiServiceDeps): ApiWiring {
     redis,
     keys,
     tenancy,
+    orgs,
     hosts: directory(tenancy),
     tsdb,
     ingest,
@@ -229,6 +228,7 @@ export function createApiServices(deps: ApiServiceDeps): ApiWiring {
   return {
     services,
     tenancy,
+    orgs,
     collection,
     live,
     idempotency,

@@ -13,7 +13,9 @@ import {
   type SampleFormat,
   seriesKey,
 } from '../contract/index.ts';
+import type { HostRegistrar } from '../ingest/index.ts';
 import { checkSample, type TimeBounds, type WriteBatch } from '../tsdb/index.ts';
+import { hostOf, ImportHosts } from './import-hosts.ts';
 import type { Storage } from './storage.ts';
 
 export const DEFAULT_ORG = 'default';
@@ -24,7 +26,7 @@ export interface ImportOptions {
   readonly file: string;
   readonly format: SampleFormat;
   readonly org: string;
-  /** Every sample goes to this host; otherwise the host comes from the `instance` label. */
+  /** Every sample goes to this host; otherwise the host comes from the text (see `hostOf`). */
   readonly host?: string;
   /** Abort with nothing written when any line is bad (the file is read twice). */
   readonly strict: boolean;
@@ -39,17 +41,17 @@ export interface ImportReport {
   errors: ParseError[];
 }
 
-/** Turns an `instance` label (`host:9100`) into a host id (`host_9100`). */
-export function hostFromInstance(instance: string): string {
-  return instance
-    .replace(/[^A-Za-z0-9_.-]/g, '_')
-    .replace(/^[^A-Za-z0-9]+/, '')
-    .slice(0, 128);
+export interface ImportDeps {
+  /** Admits and registers the hosts written, as pushes do (`hostRegistrar`). */
+  readonly registrar: HostRegistrar;
+  /** Seals the closed windows of one host. */
+  seal(org: string, host: string): Promise<unknown>;
 }
 
 /** Why a parsed sample cannot be imported, or undefined (host and series validated, time within bounds). */
 function problemOf(sample: Sample, host: string | undefined, bounds: TimeBounds): string | undefined {
-  if (!host) return 'no host: pass --host or give the sample an instance label';
+  if (!host)
+    return 'no host: pass --host, or give the line a host (column, tag or label) or an instance label';
   if (!ID_PATTERN.test(host)) return `host id "${host}" is not valid`;
   if (!METRIC_NAME.test(sample.name)) return `metric name "${sample.name}" is not valid`;
   const badLabel = Object.keys(sample.labels).find((l) => !LABEL_NAME.test(l));
@@ -108,7 +110,8 @@ async function* readItems(
     bytes += chunk.length;
     bar?.update(bytes);
   });
-  const parser = createParser(options.format, { defaultTimestamp: Date.now() });
+  // Vitals exports carry the host as the tag or label `host`: it is the host, not a label.
+  const parser = createParser(options.format, { defaultTimestamp: Date.now(), hostLabel: true });
   let line = 0;
   for await (const raw of linesOf(stream)) {
     line++;
@@ -122,6 +125,7 @@ async function* readItems(
 async function scan(
   options: ImportOptions,
   bounds: TimeBounds,
+  hosts: ImportHosts,
   bar: SingleBar | undefined,
   onSample: (host: string, sample: Sample) => Promise<void>,
   onError: (error: ParseError) => void,
@@ -131,20 +135,22 @@ async function scan(
       onError(item.error);
       continue;
     }
-    const host =
-      options.host ??
-      (item.sample.labels.instance ? hostFromInstance(item.sample.labels.instance) : undefined);
-    const problem = problemOf(item.sample, host, bounds);
+    const host = hostOf(item.sample, options.host);
+    const problem =
+      problemOf(item.sample, host, bounds) ?? (host === undefined ? undefined : await hosts.problemOf(host));
     if (problem || !host) onError({ line, message: problem ?? 'no host', text: item.sample.name });
     else await onSample(host, item.sample);
   }
 }
 
-/** Imports a file of samples into storage, then seals every closed window it wrote. */
+/**
+ * Imports a file of samples into storage, registers its hosts as pushed hosts are registered, then
+ * seals every closed window it wrote.
+ */
 export async function importFile(
   storage: Storage,
   options: ImportOptions,
-  seal: (org: string, host: string) => Promise<unknown>,
+  deps: ImportDeps,
 ): Promise<ImportReport> {
   const report: ImportReport = { samples: 0, skipped: 0, hosts: [], errors: [] };
   const bounds = storage.tsdb.writer.timeBounds();
@@ -153,8 +159,9 @@ export async function importFile(
     if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push(error);
   };
   const size = (await stat(options.file)).size;
+  const admitted = new ImportHosts(deps.registrar, options.org);
   if (options.strict) {
-    await scan(options, bounds, undefined, async () => {}, onError);
+    await scan(options, bounds, admitted, undefined, async () => {}, onError);
     if (report.skipped > 0) return report;
   }
   const bar = options.progress
@@ -171,6 +178,7 @@ export async function importFile(
     await scan(
       options,
       bounds,
+      admitted,
       bar,
       async (host, sample) => {
         batches.add(host, sample);
@@ -186,6 +194,7 @@ export async function importFile(
     bar?.stop();
   }
   report.hosts = [...hosts];
-  for (const host of report.hosts) await seal(options.org, host);
+  await admitted.register(report.hosts);
+  for (const host of report.hosts) await deps.seal(options.org, host);
   return report;
 }

@@ -1,15 +1,21 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { createLogger } from '../config/index.ts';
+import { type Config, createLogger, type Logger } from '../config/index.ts';
 import type { SampleFormat } from '../contract/index.ts';
+import { RedisTenancy } from '../tenancy/index.ts';
 import { exportLines, lastMaintenance, runMaintenance, sealHost } from '../tsdb/index.ts';
+import { hostRegistrar } from './host-registrar.ts';
 import { DEFAULT_ORG, importFile } from './import.ts';
+import { checkImportOrg } from './import-hosts.ts';
 import { configOrExit } from './server.ts';
 import { openStorage, type Storage } from './storage.ts';
 
 /** Runs a one-shot job against storage; any failure prints one line and exits non-zero. */
-async function withStorage(job: string, fn: (storage: Storage) => Promise<number>): Promise<void> {
+async function withStorage(
+  job: string,
+  fn: (storage: Storage, config: Config, logger: Logger) => Promise<number>,
+): Promise<void> {
   const config = configOrExit(process.env);
   if (!config) return;
   const logger = createLogger(
@@ -19,7 +25,7 @@ async function withStorage(job: string, fn: (storage: Storage) => Promise<number
   let storage: Storage | undefined;
   try {
     storage = await openStorage(config, logger, job);
-    process.exitCode = await fn(storage);
+    process.exitCode = await fn(storage, config, logger);
   } catch (err: unknown) {
     process.stderr.write(`vitals ${job}: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
@@ -52,8 +58,17 @@ export interface ImportCliOptions {
 }
 
 export function runImport(file: string, opts: ImportCliOptions): Promise<void> {
-  return withStorage('import', async (storage) => {
+  return withStorage('import', async (storage, config, logger) => {
     const org = opts.org ?? DEFAULT_ORG;
+    // Hosts are registered as a push registers them, and every running server lists them at once.
+    // No secret keys: a host registered here holds no collector secrets to seal.
+    const tenancy = new RedisTenancy({
+      redis: storage.redis,
+      keys: storage.keys,
+      logger,
+      hosts: { autoRegister: config.api.autoRegisterHosts },
+    });
+    await checkImportOrg(tenancy, org);
     const report = await importFile(
       storage,
       {
@@ -64,8 +79,11 @@ export function runImport(file: string, opts: ImportCliOptions): Promise<void> {
         strict: Boolean(opts.strict),
         progress: opts.progress !== false && process.stderr.isTTY,
       },
-      (o, h) => sealHost(storage.tsdb.ctx, o, h, { upTo: Date.now() }),
-    );
+      {
+        registrar: hostRegistrar(tenancy, config.api.autoRegisterHosts),
+        seal: (o, h) => sealHost(storage.tsdb.ctx, o, h, { upTo: Date.now() }),
+      },
+    ).finally(() => tenancy.close());
     for (const e of report.errors) process.stderr.write(`line ${e.line}: ${e.message}: ${e.text}\n`);
     if (opts.strict && report.skipped > 0) {
       process.stderr.write(`--strict: ${report.skipped} bad line(s); nothing was written\n`);

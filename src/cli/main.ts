@@ -6,6 +6,7 @@ import { version } from './version.ts';
 
 // Commands load their modules on use, so `vitals agent` does not load the server (memory matters there).
 const jobs = () => import('./jobs.ts');
+const orgs = () => import('./orgs.ts');
 
 const formatOption = () =>
   new Option('-f, --format <format>', `sample format: ${SAMPLE_FORMATS.join(', ')}`)
@@ -33,7 +34,7 @@ export function buildCli(): Command {
     .argument('<file>', 'file to read')
     .addOption(formatOption())
     .option('--org <org>', 'org to import into (default: "default")')
-    .option('--host <host>', 'host of every sample (default: from the instance label)')
+    .option('--host <host>', 'host of every sample (default: its host column, tag or label, else instance)')
     .option('--strict', 'abort with nothing written if any line is bad')
     .option('--no-progress', 'no progress bar')
     .action(async (file, opts) => (await jobs()).runImport(file, opts));
@@ -56,6 +57,25 @@ export function buildCli(): Command {
     .command('status')
     .description('show what the last maintenance run did')
     .action(async () => (await jobs()).showMaintenance());
+  const org = program
+    .command('org')
+    .description('orgs: create (with a first admin token), list, delete (straight on Redis, as `import`)');
+  org
+    .command('create')
+    .description('create an org and print its first admin token (once)')
+    .argument('<name>', 'display name')
+    .option('--id <id>', 'org id (default: made from the name, e.g. "Acme Corp" → acme-corp)')
+    .action(async (name, opts) => (await orgs()).runOrgCreate(name, opts));
+  org
+    .command('list')
+    .description('list orgs with their number of hosts')
+    .action(async () => (await orgs()).runOrgList());
+  org
+    .command('delete')
+    .description('delete an org: its tokens, hosts and all its stored data')
+    .argument('<id>', 'org id')
+    .option('--yes', 'do not ask for confirmation (needed without a terminal)')
+    .action(async (id, opts) => (await orgs()).runOrgDelete(id, opts));
   program.addCommand(agentCommand());
   return program;
 }

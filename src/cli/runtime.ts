@@ -21,10 +21,8 @@ import {
   closeRedis,
   createRedis,
   findRedisServer,
-  installHint,
   Keys,
-  ManagedRedis,
-  portAnswers,
+  type ManagedRedis,
   type RedisClient,
   whenReady,
 } from '../redis/index.ts';
@@ -32,6 +30,7 @@ import { DEFAULT_ORG } from '../tenancy/index.ts';
 import { openTsdb, type Tsdb } from '../tsdb/index.ts';
 import { type ApiWiring, bootstrapWhenReady, createApiServices } from './api-wiring.ts';
 import { Lifecycle } from './lifecycle.ts';
+import { maybeStartManaged } from './managed-redis.ts';
 import { version } from './version.ts';
 
 export interface Runtime {
@@ -55,38 +54,6 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-/**
- * Decides whether to start a managed redis-server: only when the operator named no Redis, asked for no
- * TLS (the managed server speaks plain TCP), management is `auto`, and nothing answers on the default
- * address. Without the binary, Vitals runs degraded.
- */
-async function maybeStartManaged(
-  config: Config,
-  logger: Logger,
-  findBinary: () => Promise<string | undefined>,
-): Promise<ManagedRedis | undefined> {
-  const { redis } = config;
-  if (redis.explicit || redis.tls || redis.managed === 'off' || redis.mode !== 'standalone') return undefined;
-  if (await portAnswers(redis.host, redis.port)) return undefined;
-  const binary = await findBinary();
-  if (!binary) {
-    logger.warn(
-      `no Redis answers on ${redis.host}:${redis.port} and redis-server is not installed: running degraded; ${installHint}`,
-    );
-    return undefined;
-  }
-  const managed = new ManagedRedis({
-    binary,
-    host: redis.host,
-    port: redis.port,
-    dataDir: config.server.dataDir,
-    logger,
-  });
-  logger.info({ dir: managed.dir, port: redis.port }, 'starting a managed redis-server (AOF on, noeviction)');
-  await managed.start();
-  return managed;
-}
-
 export interface RuntimeOptions {
   /** The built dashboard. @defaultValue `web/dist` of this checkout */
   readonly webDir?: string;
@@ -104,6 +71,11 @@ export interface RuntimeOptions {
    * @defaultValue the composition's own (`ApiWiring.alertStates`, `ApiWiring.notifier`)
    */
   readonly alerting?: { readonly states?: AlertStateMachine; readonly sink?: NotificationSink };
+  /**
+   * The disk spool's directory; each worker of `VITALS_WORKERS` has its own (a spool has one owner).
+   * @defaultValue `<VITALS_DATA_DIR>/spool`
+   */
+  readonly spoolDir?: string;
 }
 
 /** The server's own host, collected in-process and pushed through the ingest service (org `default`). */
@@ -261,7 +233,7 @@ export async function createRuntime(
   lifecycle.add('redis', () => closeRedis(redis));
 
   const keys = new Keys(config.redis.keyPrefix);
-  const tsdb = await openTsdb({ config, redis, keys, logger });
+  const tsdb = await openTsdb({ config, redis, keys, logger, spoolDir: options.spoolDir });
   // Pending samples are flushed after HTTP and workers stopped (nothing new arrives) and before Redis closes.
   lifecycle.add('flush', () => tsdb.close());
   tsdb.startMaintenance();
@@ -287,6 +259,7 @@ export async function createRuntime(
   lifecycle.add('timers', () => api.live.close());
   lifecycle.add('timers', () => api.eventFeed.close());
   lifecycle.add('timers', () => api.tenancy.close());
+  lifecycle.add('timers', () => api.orgs.close());
   lifecycle.add('workers', () => api.collection.closeWorkers());
   lifecycle.add('queues', () => api.collection.close());
   lifecycle.add('workers', () => api.notifier.closeWorkers());

@@ -22,18 +22,7 @@ export class RedisUnreachableError extends Error {
  * the running server's.
  */
 export async function openStorage(config: Config, logger: Logger, job: string): Promise<Storage> {
-  const redis = createRedis({ config: config.redis, logger }, 'request', job);
-  try {
-    await waitReady(redis, config.redis.connectTimeoutMs);
-    await pingMs(redis, config.redis.connectTimeoutMs);
-  } catch (err: unknown) {
-    redis.disconnect();
-    const where =
-      config.redis.mode === 'standalone' ? `${config.redis.host}:${config.redis.port}` : config.redis.mode;
-    throw new RedisUnreachableError(
-      `Redis (${where}) is not reachable: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
+  const redis = await openRedis(config, logger, job);
   const keys = new Keys(config.redis.keyPrefix);
   const spoolDir = join(config.server.dataDir, `spool-${job}-${process.pid}`);
   const tsdb = await openTsdb({ config, redis, keys, logger, spoolDir });
@@ -54,6 +43,23 @@ export async function openStorage(config: Config, logger: Logger, job: string): 
         );
     },
   };
+}
+
+/** A request-role connection for a one-shot command, once Redis answers (else `RedisUnreachableError`). */
+export async function openRedis(config: Config, logger: Logger, job: string): Promise<RedisClient> {
+  const redis = createRedis({ config: config.redis, logger }, 'request', job);
+  try {
+    await waitReady(redis, config.redis.connectTimeoutMs);
+    await pingMs(redis, config.redis.connectTimeoutMs);
+  } catch (err: unknown) {
+    redis.disconnect();
+    const where =
+      config.redis.mode === 'standalone' ? `${config.redis.host}:${config.redis.port}` : config.redis.mode;
+    throw new RedisUnreachableError(
+      `Redis (${where}) is not reachable: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  return redis;
 }
 
 function waitReady(redis: RedisClient, timeoutMs: number): Promise<void> {

@@ -28,6 +28,7 @@ export {
 export { CollectControlError, CollectError, type CollectFailure, type ControlFailure } from './errors.ts';
 export type { CollectionEvent, CollectionListener } from './events.ts';
 export type { CollectHost, HostChangeEvent, HostSource } from './hosts.ts';
+export { jobOwner, schedulerOwner } from './job-ids.ts';
 export { type CollectOptions, collectOptions, DEFAULT_COLLECT_OPTIONS, type KeepPolicy } from './options.ts';
 export { PrometheusCollector, PrometheusSettings } from './prometheus.ts';
 export type { QueueCounts, QueueFigures, Throughput } from './queue-figures.ts';

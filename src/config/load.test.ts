@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, configTable, loadConfig } from './index.ts';
 
@@ -29,6 +30,23 @@ describe('loadConfig', () => {
     });
     expect(config.server).toMatchObject({ port: 3000, dataDir: './data', shutdownTimeoutMs: 30000 });
     expect(config.redis.managed).toBe('auto');
+  });
+
+  it('reads VITALS_WORKERS as a count or auto, and reads newest values from Redis with workers', () => {
+    expect(loadConfig({}).server.workers).toBe(1);
+    expect(loadConfig({}).storage.hotReads).toBe('latest');
+    expect(loadConfig({ VITALS_WORKERS: 'auto' }).server.workers).toBe(availableParallelism());
+    const two = loadConfig({ VITALS_WORKERS: '2' });
+    expect(two.server.workers).toBe(2);
+    expect(two.storage.hotReads).toBe('none');
+    expect(loadConfig({ VITALS_WORKERS: '2', VITALS_HOT_READS: 'latest' }).storage.hotReads).toBe('latest');
+    for (const bad of ['0', '1.5', 'many', '257'])
+      expect(problemsOf({ VITALS_WORKERS: bad })).toEqual([
+        `VITALS_WORKERS=${JSON.stringify(bad)}: expected a whole number from 1 to 256, or auto`,
+      ]);
+    expect(problemsOf({ VITALS_WORKERS: '2', VITALS_HOT_READS: 'all' })).toEqual([
+      `VITALS_HOT_READS="all": each worker's hot tier misses the others' writes; use latest or none with VITALS_WORKERS=2`,
+    ]);
   });
 
   it('reads host, port, credentials, db and tls from REDIS_URL', () => {

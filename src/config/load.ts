@@ -66,6 +66,8 @@ export interface ServerConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly dataDir: string;
   readonly shutdownTimeoutMs: number;
+  /** Server processes sharing the HTTP port (VITALS_WORKERS, `auto` resolved); 1: this process serves. */
+  readonly workers: number;
   /** VITALS_SECRET_KEY as given (validated); empty: the key file in the data directory. */
   readonly secretKeys: readonly string[];
 }
@@ -83,7 +85,7 @@ export interface StorageConfig {
   readonly hotPoints: number;
   readonly hotMaxSeries: number;
   readonly hotReloadMs: number;
-  readonly hotReads: 'all' | 'latest';
+  readonly hotReads: 'all' | 'latest' | 'none';
 }
 
 /** How many of something (live streams, exports) may be held at once: in all, per org, per token. */
@@ -121,6 +123,7 @@ export interface ApiConfig {
   readonly idempotencyPrefix: string;
   readonly cachePrefix: string;
   readonly cacheTtlMs: number;
+  readonly cacheMinLoadMs: number;
 }
 
 export interface CollectConfig {
@@ -239,9 +242,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const parsed = result.data as Parsed;
-  const tls = tlsProblems(tlsPemOf(parsed), env);
-  if (tls.length > 0) throw new ConfigError(tls);
+  const problems = [...tlsProblems(tlsPemOf(parsed), env), ...workerProblems(parsed)];
+  if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(toConfig(parsed));
+}
+
+/** Settings that hold for one process only and so cannot be combined with several workers. */
+function workerProblems(v: Parsed): string[] {
+  if (v.VITALS_WORKERS === 1 || v.VITALS_HOT_READS !== 'all') return [];
+  return [
+    `VITALS_HOT_READS="all": each worker's hot tier misses the others' writes; use latest or none with VITALS_WORKERS=${v.VITALS_WORKERS}`,
+  ];
 }
 
 function toConfig(v: Parsed): Config {
@@ -253,6 +264,7 @@ function toConfig(v: Parsed): Config {
       logLevel: v.LOG_LEVEL,
       dataDir: v.VITALS_DATA_DIR,
       shutdownTimeoutMs: v.VITALS_SHUTDOWN_TIMEOUT_MS,
+      workers: v.VITALS_WORKERS,
       secretKeys: v.VITALS_SECRET_KEY ?? [],
     },
     storage: {
@@ -268,7 +280,8 @@ function toConfig(v: Parsed): Config {
       hotPoints: v.VITALS_HOT_POINTS,
       hotMaxSeries: v.VITALS_HOT_MAX_SERIES,
       hotReloadMs: v.VITALS_HOT_RELOAD,
-      hotReads: v.VITALS_HOT_READS,
+      // Workers take turns on a host's pushes (round-robin connections): only Redis has its newest value.
+      hotReads: v.VITALS_HOT_READS ?? (v.VITALS_WORKERS > 1 ? 'none' : 'latest'),
     },
     localAgent: { enabled: v.VITALS_LOCAL_AGENT, intervalMs: v.VITALS_LOCAL_AGENT_INTERVAL },
     selfMonitor: { enabled: v.VITALS_SELF_MONITOR, intervalMs: v.VITALS_SELF_MONITOR_INTERVAL },
@@ -347,6 +360,7 @@ function toConfig(v: Parsed): Config {
       idempotencyPrefix: v.REDIS_IDEMPOTENCY_PREFIX,
       cachePrefix: v.REDIS_CACHE_PREFIX,
       cacheTtlMs: v.VITALS_CACHE_TTL,
+      cacheMinLoadMs: v.VITALS_CACHE_MIN_LOAD,
     },
   };
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { TOKEN_FORMAT_HINT } from '../tenancy/token-format.ts';
 import { duration } from './duration.ts';
@@ -26,6 +27,18 @@ const hostPortList = z
   .min(1)
   .transform((s) => s.split(',').map((x) => x.trim()))
   .pipe(z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port[,host:port…]')).min(1));
+
+/** Whole number of server processes, or `auto`: one per CPU the process may use. */
+const workerCount = z
+  .string()
+  .trim()
+  .transform((text, ctx) => {
+    if (text === 'auto') return availableParallelism();
+    const n = Number(text);
+    if (/^\d+$/.test(text) && n >= 1 && n <= 256) return n;
+    ctx.addIssue({ code: 'custom', message: 'expected a whole number from 1 to 256, or auto' });
+    return z.NEVER;
+  });
 
 /** A file named by its path, read at start-up: its text (PEM), or an issue saying why it cannot be read. */
 const pemFile = z
@@ -245,6 +258,12 @@ export const serverVars = {
     description: 'Hard deadline for a graceful shutdown; past it the process exits anyway.',
     group: 'server',
   },
+  VITALS_WORKERS: {
+    schema: workerCount.default(1),
+    description:
+      '`vitals server` processes sharing the HTTP port (node:cluster), each a full server on the same Redis; `auto`: one per CPU. Above 1, a primary process supervises them (docs/operations.md "Workers").',
+    group: 'server',
+  },
 } as const satisfies Record<string, VarSpec>;
 
 export const storageVars = {
@@ -316,9 +335,9 @@ export const storageVars = {
     group: 'storage',
   },
   VITALS_HOT_READS: {
-    schema: z.enum(['all', 'latest']).default('latest'),
+    schema: z.enum(['all', 'latest', 'none']).optional(),
     description:
-      "Queries the in-memory hot tier may answer: `latest` (only newest values; every other query reads Redis, which holds every process' writes) or `all` (recent, range and aggregate too; only for a single server process).",
+      "Queries the in-memory hot tier may answer: `latest` (only newest values; every other query reads Redis, which holds every process' writes), `all` (recent, range and aggregate too; only for a single server process) or `none` (newest values too come from Redis: for several processes taking turns on the same hosts' pushes). Unset: `latest`, or `none` with VITALS_WORKERS above 1.",
     group: 'storage',
   },
   VITALS_HOT_RELOAD: {
@@ -476,6 +495,12 @@ export const apiVars = {
   VITALS_CACHE_TTL: {
     schema: duration(1000).default(60_000),
     description: 'Lifetime of cached query results and overviews.',
+    group: 'api',
+  },
+  VITALS_CACHE_MIN_LOAD: {
+    schema: duration(0).default(10),
+    description:
+      'Range and aggregate answers computed faster than this are not cached (recomputing them costs less than reading a stored copy back); 0 caches every closed-range answer.',
     group: 'api',
   },
 } as const satisfies Record<string, VarSpec>;

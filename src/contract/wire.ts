@@ -83,7 +83,17 @@ export const IngestResponse = Type.Object({
 });
 export type IngestResponse = Static<typeof IngestResponse>;
 
-export const Scope = Type.Union([Type.Literal('ingest'), Type.Literal('read'), Type.Literal('admin')]);
+/**
+ * What a token may do. `admin` implies `read` and `ingest` within its org; `operator` manages orgs
+ * (create, list, delete) and implies nothing else: it is held only by the default org's bootstrap
+ * admin token (`VITALS_ADMIN_TOKEN` or the generated first token) and tokens that holder makes.
+ */
+export const Scope = Type.Union([
+  Type.Literal('ingest'),
+  Type.Literal('read'),
+  Type.Literal('admin'),
+  Type.Literal('operator'),
+]);
 export type Scope = Static<typeof Scope>;
 
 export const CollectorKind = Type.Union([

@@ -8,6 +8,7 @@ export {
   MAX_CUSTOM_TYPES_PER_ORG,
   MAX_PAGE,
 } from './options.ts';
+export { eventDataKeys } from './org-keys.ts';
 export type { BucketQuery, EventPage, ListQuery } from './queries.ts';
 export type { StoredEvent } from './record.ts';
 export {

@@ -144,6 +144,19 @@ export class Keys {
     return `${this.tenancy()}lock:bootstrap`;
   }
 
+  /**
+   * HASH: org id → JSON `{id, name, createdAt, deletedAt, purgedAt?}` of every deleted org. Kept for
+   * good: an id is never reused, since processes cache series ids and tokens by org.
+   */
+  deletedOrgs(): string {
+    return `${this.tenancy()}orgs:deleted`;
+  }
+
+  /** HASH: name of a one-time tenancy upgrade → when it ran (ms). */
+  tenancyUpgrades(): string {
+    return `${this.tenancy()}upgrades`;
+  }
+
   /** STRING (JSON): counter readings of a host's last pull collection, for rates; expires on its own. */
   collectState(org: string, host: string): string {
     return `${this.host(org, host)}collect:state`;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Scope } from '../contract/index.ts';
 import { TenancyError } from './errors.ts';
 import type { RedisOrgs } from './redis-orgs.ts';
 import type { RedisTokens, StoredToken } from './redis-tokens.ts';
@@ -13,6 +14,12 @@ import {
 
 /** The record id of the token registered from `VITALS_ADMIN_TOKEN` (one at a time). */
 export const ENV_ADMIN_TOKEN_ID = 'env-admin';
+/** The name of the admin token generated at first start (how the upgrade below recognises it). */
+const GENERATED_NAME = 'admin (generated at first start)';
+/** The bootstrap admin token's scopes: its org's admin, and the operator of every org. */
+export const BOOTSTRAP_SCOPES: readonly Scope[] = ['admin', 'operator'];
+/** Names the one-time upgrade that gave the generated token of an earlier version `operator`. */
+const OPERATOR_UPGRADE = 'operator-scope';
 /** How long one process may take to generate the first admin token before another may try. */
 const BOOTSTRAP_LOCK_MS = 10_000;
 
@@ -23,7 +30,11 @@ export interface BootstrapDeps {
 }
 
 function adminRecord(id: string, name: string, hash: string, now: number): StoredToken {
-  return { id, org: DEFAULT_ORG, name, scopes: ['admin'], createdAt: now, hash };
+  return { id, org: DEFAULT_ORG, name, scopes: [...BOOTSTRAP_SCOPES], createdAt: now, hash };
+}
+
+function withOperator(token: StoredToken): StoredToken {
+  return { ...token, scopes: [...token.scopes.filter((s) => s !== 'operator'), 'operator'] };
 }
 
 /**
@@ -36,7 +47,11 @@ async function registerEnvToken(deps: BootstrapDeps, token: string): Promise<voi
   }
   const hash = hashToken(token);
   const existing = await deps.tokens.findByHash(hash);
-  if (existing?.org === DEFAULT_ORG && existing.id === ENV_ADMIN_TOKEN_ID) return;
+  if (existing?.org === DEFAULT_ORG && existing.id === ENV_ADMIN_TOKEN_ID) {
+    // Registered by a version without the operator scope: it gains it.
+    if (!existing.scopes.includes('operator')) await deps.tokens.insert(withOperator(existing));
+    return;
+  }
   if (existing) throw new TenancyError('conflict', 'VITALS_ADMIN_TOKEN: this value is already another token');
   await deps.tokens.remove(DEFAULT_ORG, ENV_ADMIN_TOKEN_ID);
   await deps.tokens.insert(adminRecord(ENV_ADMIN_TOKEN_ID, 'admin (VITALS_ADMIN_TOKEN)', hash, deps.now()));
@@ -52,10 +67,23 @@ async function generateFirstAdmin(deps: BootstrapDeps): Promise<string | undefin
   // Checked again under the lock: another process may have finished between the check and the lock.
   if (await deps.tokens.hasScope(DEFAULT_ORG, 'admin')) return undefined;
   const token = generateToken();
-  await deps.tokens.insert(
-    adminRecord(generateTokenId(), 'admin (generated at first start)', hashToken(token), deps.now()),
-  );
+  await deps.tokens.insert(adminRecord(generateTokenId(), GENERATED_NAME, hashToken(token), deps.now()));
   return token;
+}
+
+/**
+ * Once per Redis: the admin token an earlier version generated at first start gains `operator`. It is
+ * the oldest admin token of the default org with the generated name (tokens made later under that
+ * name are younger). Done once, so a token named so after the upgrade never gains it; running it
+ * twice at once (two processes starting) writes the same record twice.
+ */
+async function upgradeGeneratedAdmin(deps: BootstrapDeps): Promise<void> {
+  if (await deps.tokens.upgraded(OPERATOR_UPGRADE)) return;
+  const generated = (await deps.tokens.records(DEFAULT_ORG))
+    .filter((t) => t.name === GENERATED_NAME && t.scopes.includes('admin'))
+    .sort((a, b) => a.createdAt - b.createdAt)[0];
+  if (generated && !generated.scopes.includes('operator')) await deps.tokens.insert(withOperator(generated));
+  await deps.tokens.markUpgraded(OPERATOR_UPGRADE, deps.now());
 }
 
 export async function bootstrap(
@@ -63,6 +91,7 @@ export async function bootstrap(
   options: BootstrapOptions = {},
 ): Promise<BootstrapResult> {
   await deps.orgs.insert({ id: DEFAULT_ORG, name: 'Default', createdAt: deps.now() });
+  await upgradeGeneratedAdmin(deps);
   if (options.adminToken !== undefined) {
     await registerEnvToken(deps, options.adminToken);
     return {};

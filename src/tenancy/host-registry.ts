@@ -143,6 +143,25 @@ export class HostRegistry {
   }
 
   /**
+   * Deletes every host of the org, one by one so listeners hear of each (collection drops its
+   * schedules); answers their ids.
+   */
+  async deleteAll(org: string): Promise<string[]> {
+    const hosts = await this.deps.hosts.list(org);
+    for (const host of hosts) {
+      const removed = await this.deps.hosts.remove(org, host.id);
+      if (removed) this.changed({ type: 'deleted', org, host: removed });
+    }
+    await this.deps.hosts.removeAll(org);
+    this.deps.sync.publish({ kind: 'hosts', org });
+    return hosts.map((h) => h.id);
+  }
+
+  count(org: string): Promise<number> {
+    return this.deps.hosts.count(org);
+  }
+
+  /**
    * For pushes: `existing` (known), `created` (registered now), `refused` (unknown, auto-registration
    * off) or `deferred` (Redis unreachable and the host not cached: registered once Redis answers).
    */

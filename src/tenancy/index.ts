@@ -6,11 +6,14 @@ export type { HostRegistryOptions } from './host-registry.ts';
 export { RedisTenancy, type RedisTenancyOptions } from './redis-tenancy.ts';
 export {
   Collector,
+  CreatedOrg,
   CreatedToken,
+  DeletedOrg,
   Host,
   HostCreate,
   HostPatch,
   Org,
+  OrgCreate,
   Scopes,
   TokenCreate,
   TokenInfo,
@@ -26,6 +29,7 @@ export {
   type HostChange,
   type HostChangeListener,
   type HostHints,
+  type OrgRemoval,
   type Tenancy,
 } from './tenancy.ts';
 export { grants, hashToken, TOKEN_PREFIX } from './token-format.ts';

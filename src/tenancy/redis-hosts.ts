@@ -65,6 +65,15 @@ export class RedisHosts {
     return deleted?.[1] === 1 && typeof got?.[1] === 'string' ? this.read(org, got[1])?.host : undefined;
   }
 
+  async count(org: string): Promise<number> {
+    return guard('hosts', () => this.redis.hlen(this.keys.orgHosts(org)));
+  }
+
+  /** Deletes the org's whole registry (what `remove` left: records that no longer parse). */
+  async removeAll(org: string): Promise<void> {
+    await guard('hosts', () => this.redis.del(this.keys.orgHosts(org)));
+  }
+
   private write(org: string, host: Host): string {
     if (!this.seal) return JSON.stringify(host);
     const settings = sealSettings(host.collector.settings, this.seal, `${org}/${host.id}`);

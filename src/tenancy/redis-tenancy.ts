@@ -1,4 +1,3 @@
-import { Type } from 'typebox';
 import type { Logger } from '../config/index.ts';
 import { closeRedis, type Keys, type RedisClient } from '../redis/index.ts';
 import { bootstrap } from './bootstrap.ts';
@@ -8,11 +7,14 @@ import { RedisHosts } from './redis-hosts.ts';
 import { RedisOrgs } from './redis-orgs.ts';
 import { RedisTokens } from './redis-tokens.ts';
 import {
+  type CreatedOrg,
   type CreatedToken,
+  type DeletedOrg,
   type Host,
   type HostCreate,
   type HostPatch,
-  Org,
+  type Org,
+  OrgCreate,
   type TokenCreate,
   type TokenInfo,
 } from './schema.ts';
@@ -25,12 +27,14 @@ import type {
   EnsureHostResult,
   HostChangeListener,
   HostHints,
+  OrgRemoval,
   Tenancy,
 } from './tenancy.ts';
-import { type TokenCacheOptions, TokenService } from './token-service.ts';
+import { DEFAULT_ORG } from './tenancy.ts';
+import { answer, type TokenCacheOptions, TokenService } from './token-service.ts';
 import { checker } from './validate.ts';
 
-const checkOrg = checker(Type.Omit(Org, ['createdAt'], { additionalProperties: false }));
+const checkOrg = checker(OrgCreate);
 
 export interface RedisTenancyOptions {
   /** A `request`-role connection: tenancy calls sit on request paths and must fail fast. */
@@ -123,12 +127,64 @@ export class RedisTenancy implements Tenancy {
     return org;
   }
 
+  async createOrgWithAdmin(input: { id: string; name: string }): Promise<CreatedOrg> {
+    const { id, name } = checkOrg(input);
+    const org: Org = { id, name, createdAt: this.now() };
+    const { token, record } = this.tokens.draft(id, {
+      name: 'admin (created with the org)',
+      scopes: ['admin'],
+    });
+    const outcome = await this.orgs.insertWithToken(org, record);
+    if (outcome === 'exists') throw new TenancyError('conflict', `org "${id}" already exists`);
+    if (outcome === 'deleted')
+      throw new TenancyError('conflict', `id "${id}" belonged to a deleted org: ids are never reused`);
+    // 256 random bits colliding: not an input problem, nothing was written.
+    if (outcome === 'token_taken') throw new Error('the generated token hash is already stored');
+    return { org, token: answer(token, record) };
+  }
+
   getOrg(id: string): Promise<Org | undefined> {
     return this.orgs.get(id);
   }
 
   listOrgs(): Promise<Org[]> {
     return this.orgs.list();
+  }
+
+  async deleteOrg(id: string): Promise<OrgRemoval> {
+    if (id === DEFAULT_ORG) {
+      throw new TenancyError(
+        'conflict',
+        `the "${DEFAULT_ORG}" org cannot be deleted: it holds the operator token and Vitals' own series`,
+      );
+    }
+    const deleted = await this.tombstone(id);
+    const tokens = await this.tokens.revokeAll(id);
+    const hosts = await this.hosts.deleteAll(id);
+    return { org: deleted, tokens, hosts };
+  }
+
+  listDeletedOrgs(): Promise<DeletedOrg[]> {
+    return this.orgs.listDeleted();
+  }
+
+  async markOrgPurged(id: string): Promise<void> {
+    const deleted = await this.orgs.getDeleted(id);
+    if (!deleted) throw new TenancyError('not_found', `org "${id}" not found`);
+    await this.orgs.markPurged(deleted, this.now());
+  }
+
+  countHosts(org: string): Promise<number> {
+    return this.hosts.count(org);
+  }
+
+  /** The org moved to the deleted orgs, or its record there when it was deleted before. */
+  private async tombstone(id: string): Promise<DeletedOrg> {
+    const org = await this.orgs.get(id);
+    if (org) return this.orgs.markDeleted(org, this.now());
+    const deleted = await this.orgs.getDeleted(id);
+    if (!deleted) throw new TenancyError('not_found', `org "${id}" not found`);
+    return deleted;
   }
 
   createToken(org: string, input: TokenCreate): Promise<CreatedToken> {

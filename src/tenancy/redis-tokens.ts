@@ -50,6 +50,12 @@ export class RedisTokens {
     return parseToken(await guard('tokens', () => this.redis.hget(this.keys.orgTokens(org), id)));
   }
 
+  /** Every stored record of the org (with hashes: never answered to a client). */
+  async records(org: string): Promise<StoredToken[]> {
+    const records = await guard('tokens', () => this.redis.hvals(this.keys.orgTokens(org)));
+    return records.map((json) => parseToken(json)).filter((t) => t !== undefined);
+  }
+
   async list(org: string): Promise<TokenInfo[]> {
     const [records, used] = await guard('tokens', () =>
       Promise.all([
@@ -81,6 +87,16 @@ export class RedisTokens {
     return token;
   }
 
+  /** Deletes every token of the org (lookup keys, records, last-use times); answers what was deleted. */
+  async removeAll(org: string): Promise<StoredToken[]> {
+    const tokens = await this.records(org);
+    const tx = this.redis.multi();
+    for (const token of tokens) tx.del(this.keys.tokenByHash(token.hash));
+    tx.del(this.keys.orgTokens(org), this.keys.orgTokensUsed(org));
+    checkReplies(await guard('tokens', () => tx.exec()));
+    return tokens;
+  }
+
   /** Records a successful verification; written apart from the record so a revoke always wins. */
   async touch(org: string, id: string, at: number): Promise<void> {
     await guard('tokens', () => this.redis.hset(this.keys.orgTokensUsed(org), id, String(at)));
@@ -89,6 +105,15 @@ export class RedisTokens {
   async hasScope(org: string, scope: 'admin'): Promise<boolean> {
     const records = await guard('tokens', () => this.redis.hvals(this.keys.orgTokens(org)));
     return records.some((json) => parseToken(json)?.scopes.includes(scope));
+  }
+
+  /** Whether the named one-time upgrade of stored tokens has run. */
+  async upgraded(name: string): Promise<boolean> {
+    return (await guard('tokens', () => this.redis.hexists(this.keys.tenancyUpgrades(), name))) === 1;
+  }
+
+  async markUpgraded(name: string, at: number): Promise<void> {
+    await guard('tokens', () => this.redis.hset(this.keys.tenancyUpgrades(), name, String(at)));
   }
 
   /** Takes the bootstrap lock for `ms`; false when another process holds it. */

@@ -21,7 +21,24 @@ const Settings = Type.Record(Type.String(), Type.Unknown(), {
 export const Org = Type.Object({ id: Id, name: Name, createdAt: Ms }, { additionalProperties: false });
 export type Org = Static<typeof Org>;
 
-export const Scopes = Type.Array(Scope, { minItems: 1, maxItems: 3, uniqueItems: true });
+/** `POST /api/v1/orgs`. */
+export const OrgCreate = Type.Object({ id: Id, name: Name }, { additionalProperties: false });
+export type OrgCreate = Static<typeof OrgCreate>;
+
+/** A deleted org: its id stays taken. `purgedAt` once its data was removed (absent: unfinished). */
+export const DeletedOrg = Type.Object(
+  {
+    id: Id,
+    name: Name,
+    createdAt: Ms,
+    deletedAt: Ms,
+    purgedAt: Type.Optional(Ms),
+  },
+  { additionalProperties: false },
+);
+export type DeletedOrg = Static<typeof DeletedOrg>;
+
+export const Scopes = Type.Array(Scope, { minItems: 1, maxItems: 4, uniqueItems: true });
 
 export const TokenInfo = Type.Object({
   id: Type.String(),
@@ -44,6 +61,10 @@ export const CreatedToken = Type.Object({
   createdAt: Ms,
 });
 export type CreatedToken = Static<typeof CreatedToken>;
+
+/** A new org with its first admin token (the secret shown once). */
+export const CreatedOrg = Type.Object({ org: Org, token: CreatedToken });
+export type CreatedOrg = Static<typeof CreatedOrg>;
 
 export const Collector = Type.Object(
   { kind: CollectorKind, settings: Settings },

@@ -1,5 +1,15 @@
 import type { Scope } from '../contract/index.ts';
-import type { CreatedToken, Host, HostCreate, HostPatch, Org, TokenCreate, TokenInfo } from './schema.ts';
+import type {
+  CreatedOrg,
+  CreatedToken,
+  DeletedOrg,
+  Host,
+  HostCreate,
+  HostPatch,
+  Org,
+  TokenCreate,
+  TokenInfo,
+} from './schema.ts';
 
 /** Who a verified token speaks for. The org comes from the token only, never from the request. */
 export interface AuthContext {
@@ -36,6 +46,15 @@ export interface BootstrapOptions {
   readonly adminToken?: string;
 }
 
+/** What `deleteOrg` removed from tenancy. */
+export interface OrgRemoval {
+  readonly org: DeletedOrg;
+  /** Tokens revoked now (0 when repeated). */
+  readonly tokens: number;
+  /** Ids of the hosts deleted now. */
+  readonly hosts: readonly string[];
+}
+
 export interface BootstrapResult {
   /** Set only when a first admin token was generated now: the caller prints it once, never logs it. */
   readonly generatedAdminToken?: string;
@@ -52,8 +71,26 @@ export interface Tenancy {
   bootstrap(options?: BootstrapOptions): Promise<BootstrapResult>;
 
   createOrg(org: { id: string; name: string }): Promise<Org>;
+  /**
+   * A new org with its first admin token (secret answered once), stored together or not at all.
+   * `conflict` when the id is taken, by a live org or a deleted one (ids are never reused).
+   */
+  createOrgWithAdmin(org: { id: string; name: string }): Promise<CreatedOrg>;
   getOrg(id: string): Promise<Org | undefined>;
   listOrgs(): Promise<Org[]>;
+  /**
+   * Removes an org from tenancy: it moves to the deleted orgs first (so nothing new can be made in
+   * it), then its tokens are revoked (every process drops them at once, or within the token cache
+   * TTL if it missed the message) and its hosts deleted (listeners hear of each). Its stored data is
+   * left to the caller (`src/orgs`). On an org already deleted it does the same again, for anything
+   * made meanwhile. `conflict` for the default org, `not_found` for an id never used.
+   */
+  deleteOrg(id: string): Promise<OrgRemoval>;
+  listDeletedOrgs(): Promise<DeletedOrg[]>;
+  /** Records that a deleted org's data is gone. */
+  markOrgPurged(id: string): Promise<void>;
+  /** How many hosts the org has (one Redis call, no cache). */
+  countHosts(org: string): Promise<number>;
 
   /** The new token with its secret: the only time the secret leaves the service. */
   createToken(org: string, input: TokenCreate): Promise<CreatedToken>;

@@ -18,10 +18,16 @@ describe('token format', () => {
     expect(sameHash(h, 'zz')).toBe(false);
   });
 
-  it('grants every scope when the token is admin and only its own scope otherwise', () => {
+  it('grants read and ingest when the token is admin and only its own scope otherwise', () => {
     expect(['ingest', 'read', 'admin'].every((s) => grants(['admin'], s as 'read'))).toBe(true);
     expect(grants(['read'], 'ingest')).toBe(false);
     expect(grants(['ingest'], 'read')).toBe(false);
     expect(grants(['read', 'ingest'], 'admin')).toBe(false);
+  });
+
+  it('grants operator only to a token holding it, and operator nothing else', () => {
+    expect(grants(['admin'], 'operator')).toBe(false);
+    expect(grants(['admin', 'operator'], 'operator')).toBe(true);
+    expect(['ingest', 'read', 'admin'].some((s) => grants(['operator'], s as 'read'))).toBe(false);
   });
 });

@@ -40,7 +40,12 @@ export function sameHash(a: string, b: string): boolean {
   return x.length === 32 && y.length === 32 && timingSafeEqual(x, y);
 }
 
-/** `admin` implies every scope; `read` and `ingest` imply nothing else. */
+/**
+ * `admin` implies `read` and `ingest`; `read` and `ingest` imply nothing else. `operator` (managing
+ * orgs) is granted only by itself and implies nothing: an operator token reaches another org's data
+ * only through the org routes, never through the org-scoped ones.
+ */
 export function grants(scopes: readonly Scope[], needed: Scope): boolean {
+  if (needed === 'operator') return scopes.includes('operator');
   return scopes.includes('admin') || scopes.includes(needed);
 }

@@ -1,8 +1,8 @@
 import type { Logger } from '../config/index.ts';
-import { ENV_ADMIN_TOKEN_ID } from './bootstrap.ts';
-import { TenancyError } from './errors.ts';
+import { BOOTSTRAP_SCOPES, ENV_ADMIN_TOKEN_ID } from './bootstrap.ts';
+import { invalid, TenancyError } from './errors.ts';
 import type { RedisOrgs } from './redis-orgs.ts';
-import type { RedisTokens } from './redis-tokens.ts';
+import type { RedisTokens, StoredToken } from './redis-tokens.ts';
 import { type CreatedToken, TokenCreate, type TokenInfo } from './schema.ts';
 import type { TenancySync } from './sync.ts';
 import { type AuthContext, DEFAULT_ORG } from './tenancy.ts';
@@ -13,7 +13,7 @@ import { checker } from './validate.ts';
 const checkCreate = checker(TokenCreate);
 
 /** Who `VITALS_ADMIN_TOKEN` speaks for (bootstrap stores it under the same id). */
-const ENV_ADMIN: AuthContext = { org: DEFAULT_ORG, tokenId: ENV_ADMIN_TOKEN_ID, scopes: ['admin'] };
+const ENV_ADMIN: AuthContext = { org: DEFAULT_ORG, tokenId: ENV_ADMIN_TOKEN_ID, scopes: BOOTSTRAP_SCOPES };
 
 export interface TokenCacheOptions {
   /** How long a verified token is trusted without asking Redis. @defaultValue 10 000 ms */
@@ -66,18 +66,26 @@ export class TokenService {
 
   async create(org: string, input: unknown): Promise<CreatedToken> {
     const { name, scopes } = checkCreate(input);
+    if (scopes.includes('operator') && org !== DEFAULT_ORG)
+      throw invalid('scopes', `"operator" is only for tokens of the "${DEFAULT_ORG}" org`);
     if (!(await this.deps.orgs.get(org))) throw new TenancyError('not_found', `org "${org}" not found`);
+    const { token, record } = this.draft(org, { name, scopes });
+    await this.deps.tokens.insert(record);
+    return answer(token, record);
+  }
+
+  /** A new token and its record, stored by the caller (an org's first token is stored with the org). */
+  draft(org: string, input: { name: string; scopes: StoredToken['scopes'] }): NewToken {
     const token = generateToken();
-    const record = {
+    const record: StoredToken = {
       id: generateTokenId(),
       org,
-      name,
-      scopes,
+      name: input.name,
+      scopes: input.scopes,
       createdAt: this.deps.now(),
       hash: hashToken(token),
     };
-    await this.deps.tokens.insert(record);
-    return { token, id: record.id, name, scopes, createdAt: record.createdAt };
+    return { token, record };
   }
 
   list(org: string): Promise<TokenInfo[]> {
@@ -88,6 +96,13 @@ export class TokenService {
     const removed = await this.deps.tokens.remove(org, id);
     if (!removed) throw new TenancyError('not_found', `token "${id}" not found`);
     this.deps.sync.publish({ kind: 'token', hash: removed.hash });
+  }
+
+  /** Revokes every token of the org; every process drops them at once (or within `ttlMs`). */
+  async revokeAll(org: string): Promise<number> {
+    const removed = await this.deps.tokens.removeAll(org);
+    for (const token of removed) this.deps.sync.publish({ kind: 'token', hash: token.hash });
+    return removed.length;
   }
 
   async authenticate(token: string): Promise<AuthContext | undefined> {
@@ -123,4 +138,15 @@ export class TokenService {
       );
     });
   }
+}
+
+/** A token's secret with the record that stores its hash. */
+export interface NewToken {
+  readonly token: string;
+  readonly record: StoredToken;
+}
+
+export function answer(token: string, record: StoredToken): CreatedToken {
+  const { id, name, scopes, createdAt } = record;
+  return { token, id, name, scopes, createdAt };
 }

@@ -15,7 +15,7 @@ import { emptyPoints, type Points, slicePoints } from './points.ts';
 import { fetchRawWindows } from './query/read-raw.ts';
 import { readIndexes, unionWindows } from './query/windows.ts';
 
-/** `json` is one JSON object per line (NDJSON): `{"timestamp","name","labels","value"}`. */
+/** `json` is one JSON object per line (NDJSON): `{"host","name","labels","timestamp","value"}`. */
 export type ExportFormat = SampleFormat | 'json';
 
 export interface ExportOptions {
@@ -36,45 +36,84 @@ async function hostsOf(ctx: TsdbContext, org: string): Promise<string[]> {
     .sort();
 }
 
+/** One stored series of one host, and the windows of its host that hold data in the range. */
+interface ExportSeries {
+  readonly host: string;
+  readonly id: number;
+  readonly key: string;
+  readonly name: string;
+  readonly windows: HostWindows;
+}
+
+interface HostWindows {
+  readonly sealed: ReadonlySet<number>;
+  readonly heads: ReadonlySet<number>;
+  readonly all: readonly number[];
+}
+
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Metric name first (a family stays together: `cpu` sorts before `cpu.usage`), then host, then labels. */
+function bySeries(a: ExportSeries, b: ExportSeries): number {
+  return compareText(a.name, b.name) || compareText(a.host, b.host) || compareText(a.key, b.key);
+}
+
+/** The series of one host, with which of its windows hold data in the range (read once). */
+async function seriesOfHost(ctx: TsdbContext, options: ExportOptions, host: string): Promise<ExportSeries[]> {
+  const index = await readIndexes(ctx, options.org, host, options.from, options.to, false);
+  const windows = {
+    sealed: new Set(index.raw),
+    heads: new Set(index.heads),
+    all: unionWindows(index.raw, index.heads),
+  };
+  const series = await ctx.series.all(options.org, host);
+  // A metric name holds no `{`: the name is the key up to its labels.
+  return [...series].map(([id, key]) => ({ host, id, key, name: key.split('{', 1)[0] ?? key, windows }));
+}
+
 /**
- * The samples of every series, series after series (the exposition formats need a metric's samples
- * together), read one 2-hour window at a time: a 30-day export never sits in memory whole, and the
- * decoding between two chunks of it stays short. Which windows hold data comes from the host's index,
- * read once, so empty stretches of the range cost nothing.
+ * The series to export, in the order they are written. The exposition formats need every series of a
+ * metric together across hosts, so they get every host's series in one list, sorted by metric; the
+ * line formats get one host at a time, so an export of many hosts holds one host's series in memory.
+ */
+async function* seriesToExport(ctx: TsdbContext, options: ExportOptions): AsyncGenerator<ExportSeries[]> {
+  const hosts = options.hosts.length > 0 ? options.hosts : await hostsOf(ctx, options.org);
+  const exposition = options.format === 'prometheus' || options.format === 'openmetrics';
+  const all: ExportSeries[] = [];
+  for (const host of hosts) {
+    const series = await seriesOfHost(ctx, options, host);
+    if (exposition) all.push(...series);
+    else yield series.sort(bySeries);
+  }
+  if (exposition) yield all.sort(bySeries);
+}
+
+/**
+ * The samples of every series, series after series, each carrying its host, read one 2-hour window at
+ * a time: a 30-day export never sits in memory whole, and the decoding between two chunks of it stays
+ * short. Which windows hold data comes from each host's index, read once, so empty stretches of the
+ * range cost nothing.
  */
 async function* samplesOf(ctx: TsdbContext, options: ExportOptions): AsyncGenerator<Iterable<Sample>> {
   const { org, from, to } = options;
-  const hosts = options.hosts.length > 0 ? options.hosts : await hostsOf(ctx, org);
-  for (const host of hosts) {
-    const index = await readIndexes(ctx, org, host, from, to, false);
-    const sealed = new Set(index.raw);
-    const heads = new Set(index.heads);
-    const windows = unionWindows(index.raw, index.heads);
-    const series = [...(await ctx.series.all(org, host))].sort(([, a], [, b]) =>
-      a < b ? -1 : a > b ? 1 : 0,
-    );
-    for (const [id, key] of series) {
+  for await (const list of seriesToExport(ctx, options)) {
+    for (const { host, id, key, windows } of list) {
       const { name, labels } = parseSeriesKey(key);
-      for (const w of windows) {
-        const read = await fetchRawWindows(
-          ctx,
-          org,
-          host,
-          [id],
-          sealed.has(w) ? [w] : [],
-          heads.has(w) ? [w] : [],
-        );
+      for (const w of windows.all) {
+        const sealed = windows.sealed.has(w) ? [w] : [];
+        const read = await fetchRawWindows(ctx, org, host, [id], sealed, windows.heads.has(w) ? [w] : []);
         const points = slicePoints(read.get(id) ?? emptyPoints, from, to);
-        if (points.timestamps.length > 0) yield samplesIn(points, name, labels);
+        if (points.timestamps.length > 0) yield samplesIn(points, host, name, labels);
       }
     }
   }
 }
 
 /** The points as samples, made as they are taken (a format takes them a chunk at a time). */
-function* samplesIn(points: Points, name: string, labels: Sample['labels']): Generator<Sample> {
+function* samplesIn(points: Points, host: string, name: string, labels: Sample['labels']): Generator<Sample> {
   for (let k = 0; k < points.timestamps.length; k++) {
-    yield { name, labels, timestamp: points.timestamps[k] as number, value: points.values[k] as number };
+    const timestamp = points.timestamps[k] as number;
+    yield { host, name, labels, timestamp, value: points.values[k] as number };
   }
 }
 
@@ -95,8 +134,10 @@ function* rowLines(samples: Iterable<Sample>, row: (sample: Sample) => string): 
 
 function lineFormat(format: ExportFormat): LineFormat {
   if (format === 'json') return { head: [], body: jsonLines, tail: [] };
-  if (format === 'csv')
-    return { head: [formatCsvHeader()], body: (s) => rowLines(s, formatCsvRow), tail: [] };
+  if (format === 'csv') {
+    const csv = { hostColumn: true };
+    return { head: [formatCsvHeader(csv)], body: (s) => rowLines(s, (x) => formatCsvRow(x, csv)), tail: [] };
+  }
   if (format === 'influx') {
     return { head: [formatInfluxHeader()], body: (s) => rowLines(s, (x) => formatInfluxLine(x)), tail: [] };
   }

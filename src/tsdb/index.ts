@@ -7,6 +7,7 @@ export {
   TsdbError,
 } from './errors.ts';
 export { type ExportFormat, type ExportOptions, exportChunks, exportLines } from './export.ts';
+export { hostDataKeys, indexedHosts } from './host-keys.ts';
 export { DAY_MS, TIERS, type Tier, WINDOW_MS } from './layout.ts';
 export type { Ack, StoredIn, TsdbContext, TsdbOptions } from './options.ts';
 export type { Points } from './points.ts';

@@ -35,10 +35,12 @@ export interface TsdbOptions {
   readonly hotReloadMs: number;
   /**
    * Which queries the hot tier may answer: `all` (recent, range and aggregate too: fastest with one
-   * server process) or `latest` (only newest values: every other query reads Redis, which holds the
-   * writes of every process). @defaultValue latest (from the configuration; absent means all)
+   * server process), `latest` (only newest values: every other query reads Redis, which holds the
+   * writes of every process) or `none` (newest values too read Redis: with several processes taking
+   * turns on a host's pushes, another's hot tier may hold an older newest value). While Redis is away
+   * the hot tier answers whatever the setting. @defaultValue latest (from the configuration; absent means all)
    */
-  readonly hotReads?: 'all' | 'latest';
+  readonly hotReads?: 'all' | 'latest' | 'none';
 }
 
 /** What the storage components share: one fail-fast Redis connection, keys, series ids, the hot tier. */

@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { api } from './api/client.ts';
 import { live, useLiveStatus } from './api/live.ts';
+import type { Scope } from './api/types.ts';
 import { NavAlertBadge } from './components/alert-badges.tsx';
 import { Link } from './components/link.tsx';
 import { getToken, onSessionChange, signOut } from './lib/session.ts';
@@ -31,7 +33,23 @@ function ThemeSelect() {
   );
 }
 
-function Header({ path }: { readonly path: string }) {
+/** The signed-in token's scopes, asked once per token (none until known: pages needing one stay hidden). */
+function useScopes(token: string | undefined): readonly Scope[] {
+  const [scopes, setScopes] = useState<readonly Scope[]>([]);
+  useEffect(() => {
+    setScopes([]);
+    if (!token) return undefined;
+    const controller = new AbortController();
+    api<{ scopes: Scope[] }>('/api/v1/me', { signal: controller.signal }).then(
+      (me) => setScopes(me.scopes),
+      () => undefined,
+    );
+    return () => controller.abort();
+  }, [token]);
+  return scopes;
+}
+
+function Header({ path, scopes }: { readonly path: string; readonly scopes: readonly Scope[] }) {
   const status = useLiveStatus();
   return (
     <header class="top">
@@ -42,7 +60,7 @@ function Header({ path }: { readonly path: string }) {
         Vitals
       </Link>
       <nav aria-label="Main">
-        {navPages().map((p) => (
+        {navPages(scopes).map((p) => (
           <Link key={p.id} href={p.path} current={p.path === path}>
             {p.nav?.label ?? p.id}
             {p.id === 'alerts' && <NavAlertBadge />}
@@ -63,6 +81,7 @@ function Header({ path }: { readonly path: string }) {
 /** The shell: sign-in until there is a token, then header, navigation and the page the path names. */
 export function App() {
   const [token, setToken] = useState(getToken());
+  const scopes = useScopes(token);
   const location = useLocation();
   const main = useRef<HTMLElement>(null);
   const firstPath = useRef(location.path);
@@ -87,7 +106,7 @@ export function App() {
   const params = match?.params ?? {};
   return (
     <>
-      <Header path={location.path} />
+      <Header path={location.path} scopes={scopes} />
       <main id="main" ref={main} tabIndex={-1}>
         {Page ? (
           <Page key={location.path} params={params} query={location.query} />

@@ -48,6 +48,11 @@ export function deliveryJobId(org: string, key: string): string {
   return `${org}/${key.replaceAll(':', '/')}`;
 }
 
+/** Whether a job of the delivery queue belongs to the org (its id starts with the org, see above). */
+export function isDeliveryJobOf(org: string, jobId: string): boolean {
+  return jobId.startsWith(`${org}/`);
+}
+
 export function deliverJobOptions(
   options: DeliveryOptions,
 ): Required<Pick<JobsOptions, 'attempts' | 'backoff' | 'removeOnComplete' | 'removeOnFail'>> {

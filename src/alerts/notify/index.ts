@@ -1,5 +1,5 @@
 // Notification channels, quiet hours and exactly-once delivery (docs/alerts.md "Channels", "Exactly once").
-export { DELIVER_QUEUE, deliveryJobId, deliveryKey } from './catalog.ts';
+export { DELIVER_QUEUE, deliveryJobId, deliveryKey, isDeliveryJobOf } from './catalog.ts';
 export { channelTakes, maskChannel } from './channel-input.ts';
 export {
   CHANNEL_KINDS,

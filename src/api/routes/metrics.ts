@@ -20,6 +20,7 @@ import {
 import { authOf } from '../auth.ts';
 import { paced } from '../export-stream.ts';
 import { answerId, cacheable, queryGroup } from '../query-cache.ts';
+
 import type { ApiServices } from '../services.ts';
 import { fieldOf, toColumns, toRows } from '../shape.ts';
 import type { Shares } from '../shares.ts';
@@ -176,6 +177,9 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices, limit
       queryGroup(org, host.id),
       answerId(['range', keys, from, to, limit, request.query.shape]),
       load,
+      undefined,
+      // Cheap answers are recomputed: reading a stored copy back costs about as much.
+      cache.minLoadMs,
     );
   };
   app.get<{ Params: { id: string }; Querystring: RangeQuery }>(
@@ -248,6 +252,9 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices, limit
         queryGroup(org, host.id),
         answerId(['agg', keys, from, to, step, fn, request.query.shape]),
         load,
+        undefined,
+        // Cheap answers are recomputed: reading a stored copy back costs about as much.
+        cache.minLoadMs,
       );
     },
   );

@@ -11,6 +11,7 @@ import { hotLatestMany, latestMany, orHot } from '../../tsdb/index.ts';
 import { authOf } from '../auth.ts';
 import type { ApiServices, HostSummary } from '../services.ts';
 import { fieldOf } from '../shape.ts';
+import { hostPercents } from './overview-percents.ts';
 import { withSeedAlias } from './seed-aliases.ts';
 
 export type HostStatus = 'up' | 'stale' | 'down';
@@ -37,7 +38,10 @@ export interface OverviewHost {
   readonly thresholds: HostSummary['thresholds'];
   readonly status: HostStatus;
   readonly lastSeen: number | null;
-  /** Newest value per field (`cpu`, `memory`, `disk`… or series key). */
+  /**
+   * Newest value per field (`cpu`, `memory`, `disk`… or series key); `cpu`, `memory` and `disk` derived
+   * from other names where the host has them (src/contract/derive.ts).
+   */
   readonly latest: Record<string, SampleValue>;
 }
 
@@ -66,6 +70,7 @@ async function buildOverview(services: ApiServices, org: string): Promise<Overvi
     hosts.map((h) => h.id),
   );
   const values = answer.value;
+  const percents = await hostPercents(services, org, values, answer.partial);
   const now = Date.now();
   const out = hosts.map((host): OverviewHost => {
     const series = values.get(host.id);
@@ -75,6 +80,8 @@ async function buildOverview(services: ApiServices, org: string): Promise<Overvi
       latest[fieldOf(key)] = fromNumber(sample.value);
       lastSeen = Math.max(lastSeen ?? 0, sample.timestamp);
     }
+    // Hosts without Vitals' own names (node_exporter, Telegraf, Redis) are judged by derived figures.
+    for (const [field, v] of Object.entries(percents.get(host.id) ?? {})) latest[field] ??= v;
     const { id, name, labels, collector, thresholds } = host;
     return {
       id,

@@ -48,7 +48,8 @@ function loadBundle(distDir: string): Map<string, Asset> | undefined {
   if (!existsSync(join(distDir, 'index.html'))) return undefined;
   const assets = new Map<string, Asset>();
   for (const entry of readdirSync(distDir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
+    // Dot-files (the build's stamp, .vitals-build.json) are not part of the bundle.
+    if (!entry.isFile() || entry.name.startsWith('.')) continue;
     const file = join(entry.parentPath, entry.name);
     const url = `/${relative(distDir, file).split(sep).join('/')}`;
     const body = readFileSync(file);
@@ -82,7 +83,7 @@ const NOT_BUILT = `<!doctype html><html lang="en"><meta charset="utf-8"><title>V
 <body style="font:16px system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;line-height:1.5">
 <h1>The dashboard is not built yet</h1>
 <p>The API is running (see <a href="/docs">/docs</a>), but <code>web/dist</code> is missing. Build the dashboard with</p>
-<pre style="background:#8882;padding:.75rem">npm run build:web</pre><p>and reload this page. <code>npm start</code> builds it when it is missing.</p></body></html>`;
+<pre style="background:#8882;padding:.75rem">npm run build:web</pre><p>and reload this page. <code>npm start</code> builds it when it is missing or out of date.</p></body></html>`;
 
 /**
  * The dashboard at `/`: the files of the built bundle with caching headers (ETag; hashed assets

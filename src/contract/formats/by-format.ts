@@ -1,5 +1,5 @@
 /** One entry point per operation for code that picks the format at run time (CLI, HTTP). */
-import { createCsvParser, formatCsvLines } from './csv.ts';
+import { type CsvFormatOptions, createCsvParser, formatCsvLines } from './csv.ts';
 import { createInfluxParser, type InfluxParseOptions } from './influx.ts';
 import { formatInfluxLines, type InfluxFormatOptions } from './influx-format.ts';
 import { linesOf, runLineParser, runLineParserAsync, type TextInput } from './lines.ts';
@@ -15,13 +15,17 @@ export const SAMPLE_FORMATS: readonly SampleFormat[] = ['prometheus', 'openmetri
 /** Options of every parser in one bag; each format reads the ones it knows. */
 export type ParseOptions = InfluxParseOptions;
 
-export type FormatOptions = Omit<ExpositionFormatOptions, 'flavor'> & InfluxFormatOptions;
+export type FormatOptions = Omit<ExpositionFormatOptions, 'flavor'> & InfluxFormatOptions & CsvFormatOptions;
 
 export function createParser(format: SampleFormat, options: ParseOptions = {}): LineParser {
   switch (format) {
     case 'prometheus':
     case 'openmetrics':
-      return createExpositionParser({ flavor: format, defaultTimestamp: options.defaultTimestamp });
+      return createExpositionParser({
+        flavor: format,
+        defaultTimestamp: options.defaultTimestamp,
+        hostLabel: options.hostLabel,
+      });
     case 'influx':
       return createInfluxParser(options);
     case 'csv':
@@ -63,6 +67,6 @@ export function formatByFormat(
     case 'influx':
       return formatInfluxLines(samples, options);
     case 'csv':
-      return formatCsvLines(samples);
+      return formatCsvLines(samples, options);
   }
 }

@@ -83,9 +83,11 @@ describe('parseCsv', () => {
   });
 
   it('does report an unknown header column once and read nothing after it', () => {
-    expect(parseCsv(['timestamp,name,host,value', '1,a,h,1'])).toEqual({
+    expect(parseCsv(['timestamp,name,hostname,value', '1,a,h,1'])).toEqual({
       samples: [],
-      errors: [{ line: 1, message: 'unknown CSV column(s): host', text: 'timestamp,name,host,value' }],
+      errors: [
+        { line: 1, message: 'unknown CSV column(s): hostname', text: 'timestamp,name,hostname,value' },
+      ],
     });
   });
 });

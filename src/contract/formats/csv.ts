@@ -1,13 +1,15 @@
 /**
- * CSV, one sample per row under the header `timestamp,name,labels,value` (RFC 4180 quoting).
+ * CSV, one sample per row under the header `timestamp,name,labels,value` (RFC 4180 quoting), or
+ * `timestamp,host,name,labels,value` with `hostColumn` (Vitals exports).
  *
  * - timestamp: integer ms; on import an RFC 3339 date (`2024-05-01T12:00:00.250Z`) is accepted as well.
+ * - host: the Vitals host of the sample; a column of its own, so a label named `host` stays in labels.
  * - labels: a JSON object, `{"mount":"/"}`. JSON rather than `k=v;k2=v2` because its escaping is already
  *   specified and read by every tool (jq, Python, spreadsheets), so any label survives with no rule of ours.
  * - value: shortest round-trip repr, with `NaN`, `+Inf`, `-Inf` and `-0` spelled out.
  *
  * On import the header is optional (without it the columns are in the order above), may list the columns in
- * any order, and may leave out `labels`. A quoted field may span lines; it is given up after 1 MiB.
+ * any order, and may leave out `labels` and `host` (an empty host field is no host). A quoted field may span lines; it is given up after 1 MiB.
  */
 import { INCOMPLETE, quoteCsvField, splitCsvRecord } from './csv-record.ts';
 import { collect, runLineParser, type TextInput } from './lines.ts';
@@ -27,16 +29,24 @@ import {
 } from './sample.ts';
 
 export const CSV_HEADER = 'timestamp,name,labels,value';
+const CSV_HOST_HEADER = 'timestamp,host,name,labels,value';
+const COLUMN_NAMES = ['timestamp', 'host', 'name', 'labels', 'value'];
+
+export interface CsvFormatOptions {
+  /** Write a `host` column (after `timestamp`) with each sample's host. @defaultValue false */
+  hostColumn?: boolean;
+}
 
 interface Columns {
   timestamp: number;
+  host: number | undefined;
   name: number;
   labels: number | undefined;
   value: number;
   count: number;
 }
 
-const DEFAULT_COLUMNS: Columns = { timestamp: 0, name: 1, labels: 2, value: 3, count: 4 };
+const DEFAULT_COLUMNS: Columns = { timestamp: 0, host: undefined, name: 1, labels: 2, value: 3, count: 4 };
 const MAX_RECORD_CHARS = 1 << 20;
 const INTEGER = /^-?\d+$/;
 // An offset is required: a date without one would be read in the importing machine's time zone.
@@ -47,14 +57,14 @@ function readHeader(fields: string[]): Columns | string {
   const names = fields.map((field) => field.trim().toLowerCase());
   const index = (name: string): number | undefined =>
     names.includes(name) ? names.indexOf(name) : undefined;
-  const unknown = names.filter((name) => !['timestamp', 'name', 'labels', 'value'].includes(name));
+  const unknown = names.filter((name) => !COLUMN_NAMES.includes(name));
   if (unknown.length > 0) return `unknown CSV column(s): ${unknown.join(', ')}`;
   if (new Set(names).size !== names.length) return 'a CSV column is named twice';
   const [timestamp, name, value] = [index('timestamp'), index('name'), index('value')];
   if (timestamp === undefined || name === undefined || value === undefined) {
     return 'the CSV header needs timestamp, name and value columns';
   }
-  return { timestamp, name, labels: index('labels'), value, count: names.length };
+  return { timestamp, host: index('host'), name, labels: index('labels'), value, count: names.length };
 }
 
 function readTimestamp(text: string): number {
@@ -88,7 +98,9 @@ function readRow(fields: string[], columns: Columns): Sample {
   if (name === '') fail('empty metric name');
   const valueText = at(columns.value).trim();
   const value = parseFloatToken(valueText) ?? fail(`invalid value "${valueText}"`);
+  const host = at(columns.host);
   return {
+    ...(host !== '' && { host }),
     name,
     labels: readLabels(at(columns.labels)),
     timestamp: readTimestamp(at(columns.timestamp).trim()),
@@ -145,27 +157,38 @@ export function parseCsv(input: TextInput): ParseResult {
   return collect(iterateCsv(input));
 }
 
-export function formatCsvHeader(): string {
-  return CSV_HEADER;
+export function formatCsvHeader(options: CsvFormatOptions = {}): string {
+  return options.hostColumn ? CSV_HOST_HEADER : CSV_HEADER;
 }
 
-/** One row (no line break). Throws a `FormatError` for an empty name or one with a line break in it. */
-export function formatCsvRow(sample: Sample): string {
-  // A CR before the LF of a quoted line break would be taken for a CRLF line end and lost.
-  if (sample.name === '' || /[\r\n]/.test(sample.name)) {
-    throw new FormatError(`metric name ${JSON.stringify(sample.name)} cannot be written to CSV`);
-  }
+/** A name or host as a field; a CR before the LF of a quoted line break would be read as a CRLF and lost. */
+function textField(what: string, text: string): string {
+  if (/[\r\n]/.test(text)) throw new FormatError(`${what} ${JSON.stringify(text)} cannot be written to CSV`);
+  return quoteCsvField(text);
+}
+
+/**
+ * One row (no line break). Throws a `FormatError` for an empty name, or a name or host with a line break
+ * in it. With `hostColumn`, a sample without a host gets an empty host field.
+ */
+export function formatCsvRow(sample: Sample, options: CsvFormatOptions = {}): string {
+  if (sample.name === '') throw new FormatError('an empty metric name cannot be written to CSV');
+  const name = textField('metric name', sample.name);
   assertTimestamp(sample);
+  const host = options.hostColumn ? `${textField('host', sample.host ?? '')},` : '';
   const labels = JSON.stringify(Object.fromEntries(sortedLabels(sample.labels)));
-  return `${sample.timestamp},${quoteCsvField(sample.name)},${quoteCsvField(labels)},${formatFloat(sample.value)}`;
+  return `${sample.timestamp},${host}${name},${quoteCsvField(labels)},${formatFloat(sample.value)}`;
 }
 
 /** Streams the header, then one row per sample (no line breaks). */
-export function* formatCsvLines(samples: Iterable<Sample>): Generator<string> {
-  yield formatCsvHeader();
-  for (const sample of samples) yield formatCsvRow(sample);
+export function* formatCsvLines(
+  samples: Iterable<Sample>,
+  options: CsvFormatOptions = {},
+): Generator<string> {
+  yield formatCsvHeader(options);
+  for (const sample of samples) yield formatCsvRow(sample, options);
 }
 
-export function formatCsv(samples: Iterable<Sample>): string {
-  return `${[...formatCsvLines(samples)].join('\n')}\n`;
+export function formatCsv(samples: Iterable<Sample>, options: CsvFormatOptions = {}): string {
+  return `${[...formatCsvLines(samples, options)].join('\n')}\n`;
 }

@@ -14,6 +14,7 @@ export {
 } from './by-format.ts';
 export {
   CSV_HEADER,
+  type CsvFormatOptions,
   createCsvParser,
   formatCsv,
   formatCsvHeader,
@@ -22,6 +23,7 @@ export {
   parseCsv,
 } from './csv.ts';
 export { detectFormat, type FormatHints } from './detect.ts';
+export { HOST_LABEL, hostFromLabels, labelsWithHost } from './host-field.ts';
 export {
   createInfluxParser,
   INFLUX_EXTENDED_ESCAPES_HEADER,

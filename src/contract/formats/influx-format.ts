@@ -3,7 +3,9 @@
  * (InfluxDB's advice), preceded by `INFLUX_EXTENDED_ESCAPES_HEADER`. InfluxDB reads the output as written,
  * apart from NaN/±Inf values (which it rejects) and names or labels holding control characters (which plain
  * line protocol cannot carry and Vitals escapes as `\n` `\r` `\t` `\f`); Vitals reads it back exactly.
+ * A sample's host, when it has one, is the tag `host` (see `host-field.ts`).
  */
+import { labelsWithHost } from './host-field.ts';
 import { INFLUX_EXTENDED_ESCAPES_HEADER, type InfluxPrecision } from './influx.ts';
 import { assertTimestamp, FormatError, formatFloat, type Sample, sortedLabels } from './sample.ts';
 
@@ -57,7 +59,8 @@ export function formatInfluxLine(sample: Sample, options: InfluxFormatOptions = 
   }
   assertTimestamp(sample);
   const stamp = formatTimestamp(sample.timestamp, options.precision ?? 'ns');
-  return `${escapeToken(sample.name)}${formatTags(sample.labels)} value=${formatFloat(sample.value)} ${stamp}`;
+  const labels = sample.host === undefined ? sample.labels : labelsWithHost(sample.labels, sample.host);
+  return `${escapeToken(sample.name)}${formatTags(labels)} value=${formatFloat(sample.value)} ${stamp}`;
 }
 
 /** Streams the header, then one line per sample (no line breaks). */

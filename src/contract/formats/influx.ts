@@ -14,6 +14,7 @@
  * control-character escapes described in `influx-scan.ts` for the rest of the input.
  */
 import { scaleToSafeInteger } from './decimal.ts';
+import { hostFromLabels } from './host-field.ts';
 import { type InfluxPoint, scanInfluxLine } from './influx-scan.ts';
 import { collect, runLineParser, type TextInput } from './lines.ts';
 import {
@@ -37,6 +38,11 @@ export interface InfluxParseOptions {
   stringFields?: 'skip' | 'error';
   /** Read `\n`, `\r`, `\t`, `\f` as escapes from the first line on. @defaultValue false (until the header) */
   extendedEscapes?: boolean;
+  /**
+   * Read the tag (label) `host` as the sample's host and `exported_host` as its label `host`, as Vitals
+   * exports write them (`host-field.ts`). @defaultValue false: `host` is a label like any other
+   */
+  hostLabel?: boolean;
 }
 
 export const INFLUX_EXTENDED_ESCAPES_HEADER = '# vitals line protocol: escapes=extended';
@@ -83,6 +89,8 @@ function toItems(point: InfluxPoint, line: number, text: string, options: Influx
   const timestamp = readTimestamp(point, options);
   // Numbers are read before any item is made: one bad field fails the whole line, as in InfluxDB.
   const numbers = point.fields.map((field) => (field.quoted ? undefined : readNumber(field.raw, field.key)));
+  const tags = Object.fromEntries(point.tags);
+  const { host, labels } = options.hostLabel ? hostFromLabels(tags) : { host: undefined, labels: tags };
   const items: ParseItem[] = [];
   point.fields.forEach((field, index) => {
     const value = numbers[index];
@@ -93,7 +101,8 @@ function toItems(point: InfluxPoint, line: number, text: string, options: Influx
       return;
     }
     const name = field.key === 'value' ? point.measurement : `${point.measurement}.${field.key}`;
-    items.push({ sample: { name, labels: Object.fromEntries(point.tags), timestamp, value } });
+    const sample = { name, labels: { ...labels }, timestamp, value };
+    items.push({ sample: host === undefined ? sample : { host, ...sample } });
   });
   return items;
 }

@@ -3,9 +3,11 @@
  * one block behind its `# TYPE` line, because both formats reject a metric that shows up twice. With
  * timestamps on (the default) the output parses back to exactly the same samples; values use the
  * shortest round-trip repr, with `NaN`, `+Inf`, `-Inf` and `-0` spelled out. Names follow Prometheus'
- * conventions and each family's `# HELP` carries the Vitals name back (see `prometheus-names.ts`).
+ * conventions and each family's `# HELP` carries the Vitals name back (see `prometheus-names.ts`). A
+ * sample's host, when it has one, is the label `host` (see `host-field.ts`).
  */
 import { msToSecondsText } from './decimal.ts';
+import { labelsWithHost } from './host-field.ts';
 import type { ExpositionFlavor } from './openmetrics.ts';
 import { assertPrometheusLabelName, prometheusNameFromVitals, vitalsHelpText } from './prometheus-names.ts';
 import { assertTimestamp, FormatError, formatFloat, type Sample, sortedLabels } from './sample.ts';
@@ -76,7 +78,8 @@ function headerLines(name: string, metric: string, type: ExpositionType, flavor:
 }
 
 function sampleLine(metric: string, sample: Sample, options: ExpositionFormatOptions): string {
-  const head = `${metric}${formatLabelSet(sample.labels)} ${formatFloat(sample.value)}`;
+  const labels = sample.host === undefined ? sample.labels : labelsWithHost(sample.labels, sample.host);
+  const head = `${metric}${formatLabelSet(labels)} ${formatFloat(sample.value)}`;
   if (options.withTimestamps === false) return head;
   assertTimestamp(sample);
   const stamp =

@@ -11,6 +11,7 @@
  */
 import { Cursor } from './cursor.ts';
 import { scaleToSafeInteger } from './decimal.ts';
+import { hostFromLabels } from './host-field.ts';
 import { collect, runLineParser, type TextInput } from './lines.ts';
 import { parseLabelSet } from './openmetrics-labels.ts';
 import { isPrometheusMetricName, vitalsNameFromHelp, vitalsNameFromPrometheus } from './prometheus-names.ts';
@@ -32,6 +33,11 @@ export interface ExpositionParseOptions {
   flavor?: ExpositionFlavor;
   /** Timestamp (ms) for samples without one, usually the scrape time. Without it such samples are errors. */
   defaultTimestamp?: number;
+  /**
+   * Read the label `host` as the sample's host and `exported_host` as its label `host`, as Vitals exports
+   * write them (`host-field.ts`). @defaultValue false: `host` is a label like any other
+   */
+  hostLabel?: boolean;
 }
 
 const METRIC_NAME = /[a-zA-Z_:][a-zA-Z0-9_:]*/y;
@@ -96,7 +102,12 @@ function readSample(text: string, options: ExpositionParseOptions, names?: Expos
     timestampToken === undefined
       ? (options.defaultTimestamp ?? fail('missing timestamp and no default timestamp given'))
       : readTimestamp(timestampToken, options.flavor ?? 'prometheus');
-  return { name: vitalsName(name, names), labels, timestamp, value };
+  const sample = { name: vitalsName(name, names), labels, timestamp, value };
+  if (!options.hostLabel) return sample;
+  const split = hostFromLabels(labels);
+  return split.host === undefined
+    ? { ...sample, labels: split.labels }
+    : { host: split.host, ...sample, labels: split.labels };
 }
 
 const HELP_LINE = /^#[ \t]+HELP[ \t]+(\S+)[ \t]+(.*)$/;

@@ -5,6 +5,12 @@
 
 /** One point of one series. */
 export interface Sample {
+  /**
+   * The Vitals host the sample belongs to, where the text carries one (see `host-field.ts`): formatters
+   * write it when set, parsers set it from CSV's `host` column and, with `hostLabel`, from the `host`
+   * tag or label. Undefined: the text says nothing about the host.
+   */
+  host?: string;
   /** Vitals metric name, e.g. `cpu.usage` or `net.rx_bps`. */
   name: string;
   labels: Record<string, string>;

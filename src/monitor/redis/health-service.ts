@@ -67,7 +67,22 @@ export class RedisHealth {
 
   /** Every check of Vitals' own Redis. */
   async own(): Promise<RedisHealthReport> {
-    const checks = await Promise.all(REDIS_HEALTH_TYPES.map((type) => this.ownCheck(type)));
+    // Connectivity first: while Redis does not answer, the other checks say so rather than judge
+    // INFO figures cached from before (they are kept a second).
+    const connectivity = await this.ownCheck('connectivity');
+    const checks = await Promise.all(
+      REDIS_HEALTH_TYPES.map((type) =>
+        type === 'connectivity'
+          ? connectivity
+          : connectivity.unreachable
+            ? result(
+                SELF_REDIS_HOST,
+                infoFailure(new Error('no answer to the connectivity probe'), this.deps.thresholds, type),
+                new Date(this.clock()),
+              )
+            : this.ownCheck(type),
+      ),
+    );
     return report(SELF_REDIS_HOST, checks);
   }
 

@@ -6,7 +6,8 @@ import type { Sample } from './types.ts';
 /**
  * The newest sample per series: from the hot tier, else from the host's `latest` HASH. Without
  * `seriesKeys`, every series of the host: the hot tier answers when it holds the host (the series this
- * process serves), else Redis. Unknown series are left out of the answer.
+ * process serves), else Redis. Unknown series are left out of the answer. With `hotReads: 'none'`,
+ * always Redis: another process may have written a newer value than this one's hot tier holds.
  */
 export async function latest(
   ctx: TsdbContext,
@@ -18,7 +19,7 @@ export async function latest(
   const out = new Map<string, Sample>();
   const cold: string[] = [];
   for (const key of seriesKeys) {
-    const sample = ctx.hot.newest(org, host, key);
+    const sample = hotAnswers(ctx) ? ctx.hot.newest(org, host, key) : undefined;
     if (sample) out.set(key, sample);
     else cold.push(key);
   }
@@ -72,7 +73,12 @@ export async function latestMany(
 }
 
 function fromHot(ctx: TsdbContext, org: string, host: string): ReadonlyMap<string, Sample> | undefined {
-  return ctx.hot.newestOf(org, host);
+  return hotAnswers(ctx) ? ctx.hot.newestOf(org, host) : undefined;
+}
+
+/** Whether the hot tier may answer newest-value reads (not with `hotReads: 'none'`). */
+function hotAnswers(ctx: TsdbContext): boolean {
+  return ctx.options.hotReads !== 'none';
 }
 
 function fromLatestHash(

@@ -22,7 +22,7 @@ export async function lookupIds(
 
 /**
  * Splits series into those the hot tier answers (per `covers`) and those to read from Redis. With
- * `hotReads: 'latest'` the hot tier answers none of these queries: each process' hot tier holds only
+ * `hotReads: 'latest'` (or `none`) the hot tier answers none of these queries: each process' hot tier holds only
  * its own writes, so with several processes sharing a host's pushes only Redis has every sample.
  */
 export function splitByHot<T>(
@@ -34,7 +34,8 @@ export function splitByHot<T>(
 ): { hot: Map<string, T>; cold: string[] } {
   const hot = new Map<string, T>();
   const cold: string[] = [];
-  if (ctx.options.hotReads === 'latest') return { hot, cold: [...new Set(seriesKeys)] };
+  if (ctx.options.hotReads !== undefined && ctx.options.hotReads !== 'all')
+    return { hot, cold: [...new Set(seriesKeys)] };
   for (const key of new Set(seriesKeys)) {
     const points = ctx.hot.points(org, host, key);
     const result = points ? answer(points) : undefined;

@@ -5,7 +5,7 @@
  */
 export type SampleValue = number | 'NaN' | '+Inf' | '-Inf';
 export type HostStatus = 'up' | 'stale' | 'down';
-export type Scope = 'ingest' | 'read' | 'admin';
+export type Scope = 'ingest' | 'read' | 'admin' | 'operator';
 export type CollectorKind = 'push' | 'ssh' | 'prometheus' | 'redis';
 
 export interface Thresholds {
@@ -65,6 +65,39 @@ export interface CreatedToken extends TokenInfo {
   readonly token: string;
 }
 
+/** `GET /api/v1/me`: who the signed-in token is. */
+export interface Me {
+  readonly org: string;
+  readonly tokenId: string;
+  readonly scopes: Scope[];
+}
+
+export interface OrgSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: number;
+  readonly hosts: number;
+}
+
+export interface DeletedOrg {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: number;
+  readonly deletedAt: number;
+}
+
+/** `GET /api/v1/orgs`. */
+export interface OrgList {
+  readonly orgs: OrgSummary[];
+  readonly deleting: DeletedOrg[];
+}
+
+/** `POST /api/v1/orgs`: the org and its first admin token (the secret, once). */
+export interface CreatedOrg {
+  readonly org: { readonly id: string; readonly name: string; readonly createdAt: number };
+  readonly token: CreatedToken;
+}
+
 export interface Columns {
   readonly timestamps: number[];
   readonly values: Readonly<Record<string, Array<SampleValue | null>>>;
@@ -82,6 +115,16 @@ export interface ColumnsResponse {
 export interface LatestResponse {
   readonly host: string;
   readonly metrics: Array<{ series: string; field: string; timestamp: number; value: SampleValue }>;
+}
+
+/** `GET /api/v1/hosts/:id/series`: one page of the host's series, sorted by key. */
+export interface SeriesListResponse {
+  readonly host: string;
+  readonly total: number;
+  readonly count: number;
+  readonly series: Array<{ key: string; name: string; lastTimestamp: number | null }>;
+  /** Set when more follow: the `after` of the next page. */
+  readonly next?: string;
 }
 
 export type LiveEvent =

@@ -1,10 +1,13 @@
+import { type Figure, hostFigures, type Source } from '../../../src/contract/derive.ts';
 import { HostMetric } from '../../../src/contract/metrics.ts';
 import { formatNumber, formatPct, formatRate } from '../lib/format.ts';
 
 export interface LineSpec {
-  /** Series key, e.g. `disk.used_pct{mount="/"}`. */
+  /** Series key, e.g. `disk.used_pct{mount="/"}`; for a derived line, the name of its computed columns. */
   readonly key: string;
   readonly label: string;
+  /** Set when the line is computed from other series (node_exporter, Telegraf, Redis names). */
+  readonly source?: Source;
 }
 
 export interface ChartSpec {
@@ -14,6 +17,8 @@ export interface ChartSpec {
   readonly format: (value: unknown) => string;
   /** Fixed y range (percentages); default: from the data. */
   readonly range?: readonly [number, number];
+  /** The host threshold drawn across the chart. */
+  readonly threshold?: 'cpu' | 'memory' | 'disk';
 }
 
 /** `name{a="x",b="y"}` → name and labels (values unescaped). */
@@ -39,34 +44,44 @@ function byLabel(
     .sort((a, b) => (a.labels[label] ?? '').localeCompare(b.labels[label] ?? ''));
 }
 
-/** The charts of a host page, from the series the host reports (charts without data are left out). */
+/** A figure as a chart line: the stored series itself, or columns computed under `derived:<id>`. */
+function lineOf(id: string, figure: Figure | undefined, label = figure?.label ?? id): LineSpec[] {
+  if (!figure) return [];
+  const { source } = figure;
+  return [source.kind === 'stored' ? { key: source.key, label } : { key: `derived:${id}`, label, source }];
+}
+
+/** Load averages under Vitals', node_exporter's and Telegraf's names: the first naming the host has. */
+const LOAD_NAMES = [
+  [HostMetric.load1, HostMetric.load5, HostMetric.load15],
+  ['node_load1', 'node_load5', 'node_load15'],
+  ['system.load1', 'system.load5', 'system.load15'],
+] as const;
+
+/**
+ * The charts of a host page, from the series the host reports (charts without data are left out).
+ * CPU, memory and disk come from whichever names the host uses (src/contract/derive.ts).
+ */
 export function chartSpecs(keys: readonly string[]): ChartSpec[] {
   const has = (k: string) => keys.includes(k);
   const pct = { format: formatPct, range: [0, 100] as const };
+  const figures = hostFigures(keys);
+  const load = LOAD_NAMES.find((names) => names.some(has)) ?? LOAD_NAMES[0];
   const specs: ChartSpec[] = [
-    {
-      id: 'cpu',
-      title: 'CPU',
-      ...pct,
-      lines: [{ key: HostMetric.cpuUsage, label: 'CPU used' }].filter((l) => has(l.key)),
-    },
+    { id: 'cpu', title: 'CPU', ...pct, threshold: 'cpu', lines: lineOf('cpu', figures.cpu) },
     {
       id: 'memory',
       title: 'Memory',
       ...pct,
-      lines: [
-        { key: HostMetric.memUsedPct, label: 'RAM used' },
-        { key: HostMetric.swapUsedPct, label: 'Swap used' },
-      ].filter((l) => has(l.key)),
+      threshold: 'memory',
+      lines: [...lineOf('memory', figures.memory), ...lineOf('swap', figures.swap)],
     },
     {
       id: 'disk',
       title: 'Disk used, per mount',
       ...pct,
-      lines: byLabel(keys, HostMetric.diskUsedPct, 'mount').map((k) => ({
-        key: k.key,
-        label: k.labels.mount ?? k.key,
-      })),
+      threshold: 'disk',
+      lines: figures.disks.flatMap((d) => lineOf(`disk:${d.label}`, d)),
     },
     {
       id: 'network',
@@ -84,9 +99,9 @@ export function chartSpecs(keys: readonly string[]): ChartSpec[] {
       title: 'Load average',
       format: (v) => formatNumber(v),
       lines: [
-        { key: HostMetric.load1, label: '1 min' },
-        { key: HostMetric.load5, label: '5 min' },
-        { key: HostMetric.load15, label: '15 min' },
+        { key: load[0], label: '1 min' },
+        { key: load[1], label: '5 min' },
+        { key: load[2], label: '15 min' },
       ].filter((l) => has(l.key)),
     },
   ];

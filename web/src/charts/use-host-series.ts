@@ -14,14 +14,16 @@ export interface HostSeriesState {
 }
 
 /**
- * The bucketed series of a host over a window, with a step fitting `widthPx`; a rolling window follows
- * the live stream (new values fold into the newest bucket, old buckets fall off the start).
+ * The bucketed series of a host over a window, with a step fitting `widthPx` (at least `minStepMs`: a
+ * pulled host's interval, so its sparse samples still draw as lines); a rolling window follows the live
+ * stream (new values fold into the newest bucket, old buckets fall off the start).
  */
 export function useHostSeries(
   host: string,
   keys: readonly string[],
   window: TimeWindow,
   widthPx: number,
+  minStepMs = 0,
 ): HostSeriesState {
   const [series, setSeries] = useState<HostSeries | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
@@ -33,7 +35,7 @@ export function useHostSeries(
     if (keys.length === 0 || widthPx <= 0) return undefined;
     const controller = new AbortController();
     setLoading(true);
-    const step = stepFor(span, widthPx);
+    const step = Math.max(stepFor(span, widthPx), minStepMs);
     loadHostSeries(host, keys, window.from, window.to, step, controller.signal).then(
       (s) => {
         setSeries(s);
@@ -47,7 +49,7 @@ export function useHostSeries(
       },
     );
     return () => controller.abort();
-  }, [host, keyList, window.from, window.to, Math.round(widthPx / 100)]);
+  }, [host, keyList, window.from, window.to, Math.round(widthPx / 100), minStepMs]);
 
   useLiveEvents(
     (event) => {

@@ -16,6 +16,8 @@ export interface TimeChartProps {
   /** The chosen time window: the x axis spans all of it, even where data starts later. */
   readonly window?: XWindow;
   readonly height?: number;
+  /** A threshold drawn across the chart as a dashed line (the host's CPU, memory or disk threshold). */
+  readonly threshold?: number;
 }
 
 /** The axes' font, set explicitly so the y axis can be sized to its widest label. */
@@ -109,7 +111,11 @@ export function TimeChart(props: TimeChartProps) {
     drawStart.current = performance.now();
     const opts = options(propsRef, el.clientWidth || 600);
     opts.hooks = {
-      draw: [() => measure(propsRef.current.id, drawStart), (u) => showSpan(u, el)],
+      draw: [
+        (u) => drawThreshold(u, propsRef.current.threshold),
+        () => measure(propsRef.current.id, drawStart),
+        (u) => showSpan(u, el),
+      ],
       ready: [showNewest],
       setData: [showNewest],
       setCursor: [showNewest],
@@ -135,7 +141,13 @@ export function TimeChart(props: TimeChartProps) {
   return (
     <figure class="chart" aria-labelledby={`chart-${props.id}-title`}>
       <figcaption id={`chart-${props.id}-title`}>{props.title}</figcaption>
-      <div ref={box} class="chart-canvas" data-chart={props.id} data-points={props.data[0]?.length ?? 0} />
+      <div
+        ref={box}
+        class="chart-canvas"
+        data-chart={props.id}
+        data-points={props.data[0]?.length ?? 0}
+        data-threshold={props.threshold}
+      />
     </figure>
   );
 }
@@ -144,6 +156,23 @@ export function TimeChart(props: TimeChartProps) {
 function showNewest(u: uPlot): void {
   const last = u.data[0].length - 1;
   if (u.cursor.idx == null && last >= 0) u.setLegend({ idx: last }, false);
+}
+
+/** The threshold as a dashed line in the over-threshold colour across the plot (when it is within the y range). */
+function drawThreshold(u: uPlot, threshold: number | undefined): void {
+  const { min, max } = u.scales.y ?? {};
+  if (threshold === undefined || min == null || max == null || threshold < min || threshold > max) return;
+  const y = Math.round(u.valToPos(threshold, 'y', true));
+  const { ctx, bbox } = u;
+  ctx.save();
+  ctx.strokeStyle = cssVar('--crit');
+  ctx.lineWidth = Math.max(1, devicePixelRatio);
+  ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
+  ctx.beginPath();
+  ctx.moveTo(bbox.left, y);
+  ctx.lineTo(bbox.left + bbox.width, y);
+  ctx.stroke();
+  ctx.restore();
 }
 
 /** The drawn x span as data attributes (ms), for the browser tests. */

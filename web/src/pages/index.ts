@@ -3,6 +3,7 @@ import { AlertsPage } from './alerts.tsx';
 import { ConnectionsPage } from './connections.tsx';
 import { HostPage } from './host.tsx';
 import { HostsPage } from './hosts.tsx';
+import { OrgsPage } from './orgs.tsx';
 import { OverviewPage } from './overview.tsx';
 import { QueuePage } from './queue.tsx';
 import { RedisPage } from './redis.tsx';
@@ -92,5 +93,13 @@ export function registerPages(): void {
     title: 'Tokens',
     nav: { label: 'Tokens', order: 90 },
     component: TokensPage,
+  });
+  registerPage({
+    id: 'orgs',
+    path: '/settings/orgs',
+    title: 'Orgs',
+    nav: { label: 'Orgs', order: 95 },
+    requires: 'operator',
+    component: OrgsPage,
   });
 }

@@ -1,4 +1,5 @@
 import type { ComponentType } from 'preact';
+import type { Scope } from '../api/types.ts';
 import { matchPath } from '../router.ts';
 
 export interface PageProps {
@@ -18,6 +19,8 @@ export interface PageDef {
   readonly title: string | ((params: Readonly<Record<string, string>>) => string);
   /** Shown in the navigation when set, in `order`. */
   readonly nav?: { readonly label: string; readonly order: number };
+  /** In the navigation only for a token with this scope (the API refuses the others anyway). */
+  readonly requires?: Scope;
   readonly component: ComponentType<PageProps>;
 }
 
@@ -28,8 +31,11 @@ export function registerPage(page: PageDef): void {
   pages.push(page);
 }
 
-export function navPages(): PageDef[] {
-  return pages.filter((p) => p.nav).sort((a, b) => (a.nav?.order ?? 0) - (b.nav?.order ?? 0));
+/** The navigation for a token with these scopes. */
+export function navPages(scopes: readonly Scope[]): PageDef[] {
+  return pages
+    .filter((p) => p.nav && (p.requires === undefined || scopes.includes(p.requires)))
+    .sort((a, b) => (a.nav?.order ?? 0) - (b.nav?.order ?? 0));
 }
 
 export function resolvePage(path: string): { page: PageDef; params: Record<string, string> } | undefined {

@@ -1,0 +1,98 @@
+// The load generator of the peer ingest benchmark, in its own process so it shares no event loop with
+// what it measures: `node --import tsx bench/peers/load.ts '<json LoadSpec>'`. It builds the fleet's line
+// protocol bodies, sends the first `warmup` of them, prints `ready`, waits for a line on stdin, then sends
+// the rest over `connections` keep-alive connections and prints one JSON line of figures.
+import { Agent, request } from 'node:http';
+import { createInterface } from 'node:readline';
+import { type Body, type FleetOptions, fleetBodies } from './payloads.ts';
+
+export interface LoadSpec {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly fleet: FleetOptions;
+  readonly warmup: number;
+  readonly connections: number;
+}
+
+export interface LoadResult {
+  readonly samples: number;
+  readonly requests: number;
+  readonly seconds: number;
+  readonly latenciesMs: number[];
+  readonly failures: number;
+  readonly firstFailure?: string;
+}
+
+const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
+const agent = new Agent({ keepAlive: true, maxSockets: spec.connections });
+const target = new URL(spec.url);
+
+function send(body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        agent,
+        host: target.hostname,
+        port: target.port,
+        path: `${target.pathname}${target.search}`,
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), ...spec.headers },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function sendAll(
+  bodies: readonly Body[],
+  latencies: number[],
+): Promise<{ failures: number; first?: string }> {
+  let next = 0;
+  let failures = 0;
+  let first: string | undefined;
+  await Promise.all(
+    Array.from({ length: spec.connections }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]?.text ?? '';
+        const t0 = performance.now();
+        const res = await send(body);
+        latencies.push(performance.now() - t0);
+        if (res.status < 200 || res.status > 299) {
+          failures++;
+          first ??= `${res.status} ${res.text.slice(0, 300)}`;
+        }
+      }
+    }),
+  );
+  return { failures, first };
+}
+
+const bodies = fleetBodies(spec.fleet);
+const warm = await sendAll(bodies.slice(0, spec.warmup), []);
+if (warm.failures > 0) throw new Error(`warm-up refused: ${warm.first}`);
+process.stdout.write('ready\n');
+await new Promise<void>((resolve) => createInterface({ input: process.stdin }).once('line', () => resolve()));
+
+const timed = bodies.slice(spec.warmup);
+const samples = timed.reduce((n, b) => n + b.samples, 0);
+const latencies: number[] = [];
+const t0 = performance.now();
+const outcome = await sendAll(timed, latencies);
+const result: LoadResult = {
+  samples,
+  requests: timed.length,
+  seconds: (performance.now() - t0) / 1000,
+  latenciesMs: latencies,
+  failures: outcome.failures,
+  ...(outcome.first ? { firstFailure: outcome.first } : {}),
+};
+process.stdout.write(`${JSON.stringify(result)}\n`);
+agent.destroy();

@@ -1,0 +1,92 @@
+import { SYSTEM_TITLES, SYSTEMS, type SystemName } from './system.ts';
+
+/** One figure measured on every system that has it, side by side. */
+export interface PeerFigure {
+  readonly section: string;
+  readonly name: string;
+  readonly unit: string;
+  /** Which way is better, so a reader can judge `Vitals ÷ peer`. */
+  readonly better: 'lower' | 'higher';
+  readonly values: Partial<Record<SystemName, number>>;
+  readonly note?: string;
+}
+
+const PEERS = SYSTEMS.filter((s) => s !== 'vitals');
+/** The block starts at its heading (other writers split the page at `## ` headings) and ends at END. */
+const HEADING = '## Beside VictoriaMetrics, InfluxDB and Prometheus';
+const END = '<!-- end of the peer comparison (npm run bench -- --only peers) -->';
+
+function fmt(v: number | undefined): string {
+  if (v === undefined) return '—';
+  if (!Number.isFinite(v)) return String(v);
+  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
+  if (Math.abs(v) >= 100) return v.toFixed(0);
+  if (Math.abs(v) >= 10) return v.toFixed(1);
+  return v
+    .toPrecision(3)
+    .replace(/(\.\d*?)0+$/, '$1')
+    .replace(/\.$/, '');
+}
+
+/** Vitals ÷ peer, or undefined where either is missing. */
+export function ratioTo(f: PeerFigure, peer: SystemName): number | undefined {
+  const [v, p] = [f.values.vitals, f.values[peer]];
+  return v === undefined || p === undefined || p === 0 ? undefined : v / p;
+}
+
+export function printPeers(figures: readonly PeerFigure[]): void {
+  for (const f of figures) {
+    const cells = SYSTEMS.filter((s) => f.values[s] !== undefined).map((s) => `${s} ${fmt(f.values[s])}`);
+    const ratios = PEERS.map((p) => [p, ratioTo(f, p)] as const)
+      .filter(([, r]) => r !== undefined)
+      .map(([p, r]) => `÷${p} ${fmt(r)}`);
+    process.stdout.write(`${f.section} | ${f.name} (${f.unit}): ${[...cells, ...ratios].join(', ')}\n`);
+  }
+}
+
+/** The peer tables as a block of docs/BENCHMARKS.md, between markers so a later run can replace it. */
+export function peerMarkdown(
+  figures: readonly PeerFigure[],
+  meta: Record<string, string>,
+  intro: string[],
+): string {
+  const titles = PEERS.map((p) => SYSTEM_TITLES[p].replace(/ [\d.]+$/, ''));
+  const lines = [HEADING, '', ...intro, '', ...Object.entries(meta).map(([k, v]) => `- ${k}: ${v}`), ''];
+  for (const section of [...new Set(figures.map((f) => f.section))]) {
+    lines.push(
+      `### ${section}`,
+      '',
+      `| figure | better | ${SYSTEMS.map((s) => SYSTEM_TITLES[s]).join(' | ')} | ${titles.map((t) => `Vitals ÷ ${t}`).join(' | ')} |`,
+      `| --- | --- | ${SYSTEMS.map(() => '---').join(' | ')} | ${PEERS.map(() => '---').join(' | ')} |`,
+    );
+    for (const f of figures.filter((x) => x.section === section)) {
+      const values = SYSTEMS.map((s) => (f.values[s] === undefined ? '—' : `${fmt(f.values[s])} ${f.unit}`));
+      const ratios = PEERS.map((p) => fmt(ratioTo(f, p)));
+      lines.push(
+        `| ${f.name}${f.note ? ` (${f.note})` : ''} | ${f.better} | ${values.join(' | ')} | ${ratios.join(' | ')} |`,
+      );
+    }
+    lines.push('');
+  }
+  lines.push(END, '');
+  return lines.join('\n');
+}
+
+function blockAt(doc: string): { start: number; end: number } | undefined {
+  const found = `\n${doc}`.indexOf(`\n${HEADING}\n`);
+  const end = found < 0 ? -1 : doc.indexOf(END, found);
+  return end < 0 ? undefined : { start: found, end: end + END.length };
+}
+
+/** The peer block of a BENCHMARKS.md text, if it has one. */
+export function peerBlockOf(doc: string): string | undefined {
+  const at = blockAt(doc);
+  return at ? `${doc.slice(at.start, at.end)}\n` : undefined;
+}
+
+/** `doc` with its peer block replaced by `block` (appended when it has none). */
+export function withPeerBlock(doc: string, block: string): string {
+  const at = blockAt(doc);
+  if (!at) return `${doc.trimEnd()}\n\n${block}`;
+  return `${doc.slice(0, at.start)}${block.trimEnd()}${doc.slice(at.end)}`;
+}

@@ -1,0 +1,100 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, HOST } from '../../test/harness/free-port.ts';
+import { waitFor } from '../../test/harness/wait.ts';
+import { answers, dirBytes, startPeer, tempDir } from './proc.ts';
+import { type LineProtocolSystem, post, type QueriedSeries, type QuerySpec } from './system.ts';
+
+/** Debian's `victoria-metrics` (single-node VictoriaMetrics 1.79). */
+export const VICTORIA_BIN = process.env.VICTORIA_BIN ?? '/usr/bin/victoria-metrics';
+
+/** Line protocol `m … value=` is stored as `m_value{…}`. */
+const selector = (s: QueriedSeries): string => `${s.metric}_value{host="${s.host}"}`;
+
+/**
+ * VictoriaMetrics on a free loopback port with its own data directory; retention long enough for the
+ * 30-day data set, response cache off (every figure is a query answered from storage). Stored bytes
+ * are the data directory after `/internal/force_flush` and a forced merge of every partition.
+ */
+export async function startVictoria(): Promise<LineProtocolSystem> {
+  const dir = tempDir('victoria');
+  const port = await freePort();
+  const url = `http://${HOST}:${port}`;
+  const data = join(dir, 'data');
+  const proc = await startPeer(
+    VICTORIA_BIN,
+    [
+      `-storageDataPath=${data}`,
+      `-httpListenAddr=${HOST}:${port}`,
+      '-retentionPeriod=100y',
+      '-search.disableCache',
+      '-loggerLevel=ERROR',
+    ],
+    dir,
+    () => answers(`${url}/health`),
+  );
+  const get = (path: string, params: Record<string, string>, points: (b: string) => number): QuerySpec => ({
+    url: `${url}${path}?${new URLSearchParams(params)}`,
+    points,
+  });
+  const writeUrl = `${url}/write?precision=ms`;
+  const headers = {};
+  return {
+    name: 'victoria',
+    writeUrl,
+    headers,
+    write: (_rows, lines) => post({ name: 'victoria', writeUrl, headers }, lines),
+    pids: [proc.pid],
+    async settle() {
+      await call(`${url}/internal/force_flush`);
+      for (const partition of readdirSync(join(data, 'data', 'small')).filter((p) => /^\d{4}_\d{2}$/.test(p)))
+        await call(`${url}/internal/force_merge?partition_prefix=${partition}`);
+      // The merge runs in the background: done once no merge is active and the size stays put.
+      let last = -1;
+      await waitFor(
+        async () => {
+          const metrics = await (await fetch(`${url}/metrics`)).text();
+          const active = [...metrics.matchAll(/^vm_active_merges\{[^}]*\} (\d+)/gm)].some(
+            (m) => m[1] !== '0',
+          );
+          const size = dirBytes(data);
+          const still = !active && size === last;
+          last = size;
+          return still;
+        },
+        { timeoutMs: 30 * 60_000, intervalMs: 2000, message: 'victoria-metrics merges' },
+      );
+    },
+    storedBytes: async () => dirBytes(data, (name) => name === 'cache'),
+    raw: (s, from, to) =>
+      get(
+        '/api/v1/export',
+        { 'match[]': selector(s), start: String(from / 1000), end: String(to / 1000) },
+        (body) => (JSON.parse(body) as { values: number[] }).values.length,
+      ),
+    perMinute: (s, from, to) =>
+      get(
+        '/api/v1/query_range',
+        {
+          query: `avg_over_time(${selector(s)}[1m])`,
+          start: String(from / 1000),
+          end: String(to / 1000),
+          step: '60',
+        },
+        promPoints,
+      ),
+    close: () => proc.close(),
+  };
+}
+
+async function call(url: string): Promise<void> {
+  const res = await fetch(url);
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${text.slice(0, 300)}`);
+}
+
+/** Points of a Prometheus-API matrix answer (VictoriaMetrics and Prometheus). */
+export function promPoints(body: string): number {
+  const parsed = JSON.parse(body) as { data: { result: { values: unknown[] }[] } };
+  return parsed.data.result.reduce((n, r) => n + r.values.length, 0);
+}

@@ -1,0 +1,50 @@
+import { captureColumns } from '../capture/columns.ts';
+import { extendCapture } from '../capture/extend.ts';
+import type { Capture } from '../capture/format.ts';
+import { startInflux } from '../peers/influx.ts';
+import { removeDir, tempDir } from '../peers/proc.ts';
+import type { PeerFigure } from '../peers/report.ts';
+import { storeEverywhere } from '../peers/store.ts';
+import type { SampleStore } from '../peers/system.ts';
+import { startVictoria } from '../peers/victoria.ts';
+import { startVitalsDirect } from '../peers/vitals-direct.ts';
+import { perSample, STORAGE } from './peers-capture.ts';
+
+const STEP_MS = 5000;
+
+/** The capture replayed to `days` days at 5 s (`bench/capture/extend.ts`), ending where it begins. */
+export async function extensionFigures(
+  capture: Capture,
+  shiftMs: number,
+  opts: { days: number; seed: number },
+): Promise<PeerFigure> {
+  const end = (capture.scrapes[0]?.timestamp ?? 0) + shiftMs;
+  const extension = extendCapture(captureColumns(capture), {
+    end,
+    days: opts.days,
+    stepMs: STEP_MS,
+    seed: opts.seed,
+  });
+  const workDir = tempDir('extension');
+  const systems: SampleStore[] = [];
+  try {
+    systems.push(await startVitalsDirect(capture.series), await startVictoria(), await startInflux());
+    // Bodies of 20 steps (about 10,000 samples); two in flight keep the machine usable meanwhile.
+    const stored = await storeEverywhere(extension.rows(), capture.series, systems, {
+      rowsPerBody: 20,
+      inFlight: 2,
+      workDir,
+      label: 'extension',
+    });
+    return {
+      section: STORAGE,
+      name: `synthetic extension: ${stored.samples.toLocaleString('en-US')} samples, the capture replayed to ${opts.days} days at 5 s`,
+      unit: 'B/sample',
+      better: 'lower',
+      values: perSample(stored.bytes, stored.samples),
+    };
+  } finally {
+    for (const s of systems) await s.close();
+    removeDir(workDir);
+  }
+}

@@ -1,0 +1,134 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { sleep } from '../../test/harness/wait.ts';
+import { startInflux } from '../peers/influx.ts';
+import type { LoadResult, LoadSpec } from '../peers/load.ts';
+import type { FleetOptions } from '../peers/payloads.ts';
+import { cpuSeconds } from '../peers/proc.ts';
+import type { PeerFigure } from '../peers/report.ts';
+import type { LineProtocolSystem, SystemName } from '../peers/system.ts';
+import { startVictoria } from '../peers/victoria.ts';
+import { startVitals } from '../peers/vitals.ts';
+import { percentile } from '../report.ts';
+
+const root = new URL('../..', import.meta.url).pathname;
+const SECTION = 'HTTP ingest (Influx line protocol, 8 connections, load generator in its own process)';
+const CONNECTIONS = 8;
+/** Telegraf-like bodies: one host's 30 snapshots (2.5 min at 5 s), about 900 samples. */
+const SNAPSHOTS_PER_BODY = 30;
+/** The first two bodies of every host (they create the series) are sent before timing. */
+const WARMUP_ROUNDS = 2;
+/** After the load, CPU keeps being counted until a second passes with less than 2 % of a core used. */
+const IDLE_CORE_SHARE = 0.02;
+const FOLLOW_UP_MAX_MS = 60_000;
+
+interface Measured {
+  readonly load: LoadResult;
+  readonly cpuDuring: number;
+  readonly cpuAfter: number;
+}
+
+/** The same synthetic 50-host payloads, as fast as 8 connections get them accepted, into each system. */
+export async function ingestFigures(opts: {
+  hosts: number;
+  hours: number;
+  seed: number;
+}): Promise<PeerFigure[]> {
+  const end = Date.now() - 600_000;
+  const fleet: FleetOptions = {
+    hosts: opts.hosts,
+    start: end - opts.hours * 3_600_000,
+    end,
+    seed: opts.seed,
+    snapshotsPerBody: SNAPSHOTS_PER_BODY,
+  };
+  const runs: [SystemName, Measured][] = [];
+  for (const start of [startVitals, startVictoria, startInflux]) {
+    const system = await start();
+    try {
+      runs.push([system.name, await measure(system, fleet, opts.hosts * WARMUP_ROUNDS)]);
+    } finally {
+      await system.close();
+    }
+  }
+  const row = (
+    name: string,
+    unit: string,
+    better: 'lower' | 'higher',
+    f: (m: Measured) => number,
+    note?: string,
+  ) =>
+    ({
+      section: SECTION,
+      name,
+      unit,
+      better,
+      values: Object.fromEntries(runs.map(([n, m]) => [n, f(m)])),
+      ...(note ? { note } : {}),
+    }) satisfies PeerFigure;
+  const samples = runs[0]?.[1].load.samples ?? 0;
+  return [
+    row('ingest', 'samples/s', 'higher', (m) => m.load.samples / m.load.seconds, fleetNote(opts, samples)),
+    row('latency p50', 'ms', 'lower', (m) => percentile(m.load.latenciesMs, 0.5)),
+    row('latency p99', 'ms', 'lower', (m) => percentile(m.load.latenciesMs, 0.99)),
+    row(
+      'samples per CPU-second, during the load',
+      'samples/CPU-s',
+      'higher',
+      (m) => m.load.samples / m.cpuDuring,
+    ),
+    row(
+      'samples per CPU-second, with the work the load leaves behind',
+      'samples/CPU-s',
+      'higher',
+      (m) => m.load.samples / (m.cpuDuring + m.cpuAfter),
+      'counted on until the processes idle, at most 60 s: merges, compactions, sealing',
+    ),
+  ];
+}
+
+function fleetNote(opts: { hosts: number; hours: number }, samples: number): string {
+  return `${samples.toLocaleString('en-US')} samples: ${opts.hosts} hosts × ${opts.hours} h at 5 s, ${SNAPSHOTS_PER_BODY} snapshots of one host per request`;
+}
+
+async function measure(system: LineProtocolSystem, fleet: FleetOptions, warmup: number): Promise<Measured> {
+  const spec: LoadSpec = {
+    url: system.writeUrl,
+    headers: { ...system.headers },
+    fleet,
+    warmup,
+    connections: CONNECTIONS,
+  };
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'bench/peers/load.ts'), JSON.stringify(spec)],
+    {
+      cwd: root,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<string> => {
+    const line = await lines.next();
+    if (line.done) throw new Error(`the load generator for ${system.name} ended early`);
+    return line.value;
+  };
+  if ((await next()) !== 'ready') throw new Error('the load generator did not get ready');
+  const cpu = () => system.pids.reduce((n, pid) => n + cpuSeconds(pid), 0);
+  const c0 = cpu();
+  child.stdin.write('go\n');
+  const load = JSON.parse(await next()) as LoadResult;
+  const c1 = cpu();
+  if (load.failures > 0)
+    throw new Error(`${system.name} refused ${load.failures} requests: ${load.firstFailure}`);
+  let c2 = c1;
+  for (const deadline = Date.now() + FOLLOW_UP_MAX_MS; Date.now() < deadline; ) {
+    await sleep(1000);
+    const now = cpu();
+    const idle = now - c2 < IDLE_CORE_SHARE;
+    c2 = now;
+    if (idle) break;
+  }
+  return { load, cpuDuring: c1 - c0, cpuAfter: c2 - c1 };
+}
