@@ -79,7 +79,10 @@ const bodies = fleetBodies(spec.fleet);
 const warm = await sendAll(bodies.slice(0, spec.warmup), []);
 if (warm.failures > 0) throw new Error(`warm-up refused: ${warm.first}`);
 process.stdout.write('ready\n');
-await new Promise<void>((resolve) => createInterface({ input: process.stdin }).once('line', () => resolve()));
+const go = createInterface({ input: process.stdin });
+await new Promise<void>((resolve) => go.once('line', () => resolve()));
+go.close();
+process.stdin.destroy();
 
 const timed = bodies.slice(spec.warmup);
 const samples = timed.reduce((n, b) => n + b.samples, 0);

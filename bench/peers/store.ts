@@ -9,7 +9,7 @@ import type { SampleStore, SystemName } from './system.ts';
 export interface Stored {
   /** Samples every system was given (the same for all). */
   readonly samples: number;
-  readonly bytes: Readonly<Record<SystemName, number>>;
+  readonly bytes: Readonly<Partial<Record<SystemName, number>>>;
 }
 
 export interface StoreOptions {
@@ -71,7 +71,7 @@ export async function storeEverywhere(
   );
   await Promise.all(systems.map((s) => s.settle()));
   process.stderr.write(`peers: ${options.label}: settled, ${elapsed()}\n`);
-  const bytes = { prometheus: blockBytes(blocks.outDir) } as Record<SystemName, number>;
+  const bytes: Partial<Record<SystemName, number>> = { prometheus: blockBytes(blocks.outDir) };
   for (const s of systems) bytes[s.name] = await s.storedBytes();
   return { samples, bytes };
 }

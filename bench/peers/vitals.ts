@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.ts';
 import { Keys } from '../../src/redis/index.ts';
-import { startRedis, waitFor } from '../../test/harness/index.ts';
+import { sleep, startRedis, waitFor } from '../../test/harness/index.ts';
 import { trackPid, untrackPid } from '../../test/harness/reaper.ts';
 import { usedMemory } from '../env.ts';
 import { CAPTURE_HOST } from './payloads.ts';
@@ -80,6 +80,8 @@ export async function startVitals(): Promise<LineProtocolSystem> {
   const url = (JSON.parse(line) as { address: string }).address;
   const admin = redis.client();
   const keys = new Keys(loadConfig({ REDIS_URL: redis.url, VITALS_DATA_DIR: dir }).redis.keyPrefix);
+  // The baseline once start-up's own keys are written (tokens, queues, the first maintenance run).
+  await sleep(2000);
   const before = await usedMemory(admin);
   const headers = { authorization: `Bearer ${TOKEN}` };
   const get = (path: string, params: Record<string, string>, points: (b: string) => number): QuerySpec => ({

@@ -57,7 +57,7 @@ export async function captureFigures(capture: Capture, shiftMs: number): Promise
 }
 
 export function perSample(
-  bytes: Readonly<Record<string, number>>,
+  bytes: Readonly<Partial<Record<SystemName, number>>>,
   samples: number,
 ): Partial<Record<SystemName, number>> {
   return Object.fromEntries(Object.entries(bytes).map(([k, b]) => [k, b / samples]));

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { sleep } from '../../test/harness/wait.ts';
@@ -117,9 +118,10 @@ async function measure(system: LineProtocolSystem, fleet: FleetOptions, warmup: 
   if ((await next()) !== 'ready') throw new Error('the load generator did not get ready');
   const cpu = () => system.pids.reduce((n, pid) => n + cpuSeconds(pid), 0);
   const c0 = cpu();
-  child.stdin.write('go\n');
+  child.stdin.end('go\n');
   const load = JSON.parse(await next()) as LoadResult;
   const c1 = cpu();
+  if (child.exitCode === null) await once(child, 'exit');
   if (load.failures > 0)
     throw new Error(`${system.name} refused ${load.failures} requests: ${load.firstFailure}`);
   let c2 = c1;
