@@ -149,7 +149,9 @@ export class RedisServer {
     // SIGKILL: the directory is deleted anyway, and a graceful stop can wait up to `shutdown-timeout`
     // (10 s) for replicas that are being closed at the same moment.
     await this.kill();
-    rmSync(this.dir, { recursive: true, force: true });
+    // A fork of the killed server (an AOF rewrite or a save) may still be writing into the directory
+    // for a moment: removal is retried while it finishes.
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
     untrackDir(this.dir);
   }
 
