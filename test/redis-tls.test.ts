@@ -276,7 +276,7 @@ describe.skipIf(!opensslAvailable())('Sentinel and Cluster over TLS', () => {
     const client = createRedis({ config: config.redis, logger: pino({ level: 'warn' }, sink) }, 'request');
     clients.push(client);
     await waitFor(() => hints.some((h) => h.includes('set REDIS_TLS_CA')), {
-      timeoutMs: 10_000,
+      timeoutMs: 30_000,
       message: 'a log line saying to set REDIS_TLS_CA',
     });
     await sleep(1000);

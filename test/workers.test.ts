@@ -144,6 +144,14 @@ describe('vitals server with VITALS_WORKERS=2', () => {
       VITALS_LOCAL_AGENT_INTERVAL: '1s',
       VITALS_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_MS),
     });
+    // The token is printed once a worker has bootstrapped, which may come after both listen.
+    await waitFor(
+      () => {
+        const i = server.out.findIndex((l) => l.includes('Vitals admin token'));
+        return i >= 0 && server.out[i + 1] !== undefined;
+      },
+      { timeoutMs: 30_000, message: 'the generated admin token' },
+    );
     const at = server.out.findIndex((l) => l.includes('Vitals admin token'));
     token = server.out[at + 1]?.trim() ?? '';
   }, 120_000);
