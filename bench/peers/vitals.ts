@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { Keys } from '../../src/redis/index.ts';
 import { sleep, startRedis, waitFor } from '../../test/harness/index.ts';
 import { trackPid, untrackPid } from '../../test/harness/reaper.ts';
-import { usedMemory } from '../env.ts';
+import { untrackLatency, usedMemory } from '../env.ts';
 import { CAPTURE_HOST } from './payloads.ts';
 import { removeDir, tempDir } from './proc.ts';
 import { type LineProtocolSystem, post, type QueriedSeries, type QuerySpec } from './system.ts';
@@ -26,6 +26,9 @@ const seriesOf = (s: QueriedSeries): string => s.metric;
  */
 export async function startVitals(): Promise<LineProtocolSystem> {
   const redis = await startRedis();
+  const setup = redis.client();
+  await untrackLatency(setup);
+  setup.disconnect();
   const dir = tempDir('vitals');
   const env = {
     ...process.env,

@@ -48,7 +48,8 @@ export function scaledCandidates(values: Float64Array, maxPatches: number): Scal
   return found;
 }
 
-function smallestScale(v: number): number {
+/** The fewest decimals that write `v` exactly as a scaled integer; MAX_SCALE + 1 when none do. */
+export function smallestScale(v: number): number {
   for (let k = 0; k <= MAX_SCALE; k++) if (fits(v, k)) return k;
   return MAX_SCALE + 1;
 }

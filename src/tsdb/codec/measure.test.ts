@@ -41,7 +41,7 @@ describe('measureCodecs', () => {
     expect(m.windows).toBe(3);
     expect(m.samples).toBe(3600 * 3 - 360);
     expect(Object.keys(m.byKind).sort()).toEqual(['cpu.core.usage', 'mem.total_bytes', 'temp.cpu_c']);
-    expect(m.byKind['mem.total_bytes']?.modes).toEqual({ constant: 3 });
+    expect(m.byKind['mem.total_bytes']?.modes).toEqual({ constantDecimal: 3 });
     expect(m.byMode.decimal?.columns).toBe(6);
     const b = m.bytesPerSample;
     expect(b.overall).toBeCloseTo(b.timestamps + b.presence + b.values, 10);

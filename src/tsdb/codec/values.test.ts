@@ -72,13 +72,34 @@ describe('encodeValues / decodeValues', () => {
     expect(roundTrip(new Float64Array(0)).length).toBe(2);
   });
 
-  it('does use the constant mode when all bit patterns are equal, and only then', () => {
-    expect(roundTrip(new Float64Array(1000).fill(68719476736)).length).toBe(11);
-    expect(valueModeOf(roundTrip(new Float64Array(1000).fill(Number.NaN)))).toBe(ValueMode.constant);
-    expect(valueModeOf(roundTrip(Float64Array.of(42)))).toBe(ValueMode.constant);
+  it('does use a constant mode when all bit patterns are equal, and only then', () => {
+    const constant = (v: number, n = 1000) => roundTrip(new Float64Array(n).fill(v));
+    // Constants with at most 7 decimals: header, count, the scaled integer as a zig-zag varint.
+    expect(constant(68719476736).length).toBe(3 + 6);
+    expect(constant(0).length).toBe(3 + 1);
+    expect(constant(60, 120).length).toBe(2 + 1);
+    for (const v of [0, 42, -7, 0.5, 1234.567, -0.0000001, 2 ** 49, -(2 ** 49) + 1]) {
+      expect(valueModeOf(constant(v))).toBe(ValueMode.constantDecimal);
+    }
+    // Everything else keeps the 8 raw bytes.
+    for (const v of [Number.NaN, -0, Number.POSITIVE_INFINITY, 0.1 + 0.2, 1e-9, 2 ** 53, 1e300]) {
+      const encoded = constant(v);
+      expect(valueModeOf(encoded)).toBe(ValueMode.constant);
+      expect(encoded.length).toBe(11);
+    }
     expect(valueModeOf(roundTrip(Float64Array.of(0, -0)))).not.toBe(ValueMode.constant);
     const payloads = fromBits([0x7ff8000000000000n, 0x7ff8000000000001n]);
     expect(valueModeOf(roundTrip(payloads))).not.toBe(ValueMode.constant);
+  });
+
+  it('does still read format-2 constant columns (mode 0 with 8 raw bytes) of any value', () => {
+    for (const v of [0, 42, 0.5]) {
+      const old = new Uint8Array(11);
+      old[0] = ValueMode.constant;
+      old[1] = 9;
+      new DataView(old.buffer).setFloat64(2, v, true);
+      expect([...decodeValues(old)]).toEqual(new Array(9).fill(v));
+    }
   });
 
   it('does keep 6-decimal values exact when they sit at the scale limit', () => {

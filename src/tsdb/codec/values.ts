@@ -1,6 +1,6 @@
 import { BitReader, BitWriter } from './bits.ts';
 import { ByteReader, ByteWriter } from './bytes.ts';
-import { POW10, type ScaledColumn, scaledCandidates } from './decimal.ts';
+import { POW10, type ScaledColumn, scaledCandidates, smallestScale } from './decimal.ts';
 import { CodecError } from './errors.ts';
 import { HI, LO, wordsOf } from './float-words.ts';
 import { encodeInts } from './ints.ts';
@@ -25,6 +25,13 @@ export const ValueMode = {
    * Columns of format 1 never use it, so they read unchanged; a format-1 reader refuses these.
    */
   decimalWide: 4,
+  /**
+   * Format 3: every value is the same k-decimal (k in header bits 3..5, 0..7): its scaled integer
+   * follows as a zig-zag varint (1–3 bytes for the zeros, counts and small gauges that make most
+   * constant columns, against 8). Format-2 readers refuse it; constant columns of formats 1 and 2
+   * (mode 0) read unchanged.
+   */
+  constantDecimal: 5,
 } as const;
 export type ValueMode = (typeof ValueMode)[keyof typeof ValueMode];
 
@@ -35,7 +42,7 @@ export type ValueMode = (typeof ValueMode)[keyof typeof ValueMode];
 export function encodeValues(values: Float64Array): Uint8Array {
   const n = values.length;
   const words = wordsOf(values);
-  if (isConstant(words, n)) return encodeConstant(words, n);
+  if (isConstant(words, n)) return encodeConstant(words, n, values[0] ?? 0);
   let best = encodeRaw(values);
   for (const scaled of scaledCandidates(values, Math.max(1, Math.floor(n / 32)))) {
     best = smaller(best, encodeDecimal(scaled, words));
@@ -50,7 +57,7 @@ export function encodeValues(values: Float64Array): Uint8Array {
 /** The mode a column was encoded with (for measurements). */
 export function valueModeOf(buf: Uint8Array): ValueMode {
   const mode = (buf[0] ?? 0) & 7;
-  if (mode > ValueMode.decimalWide) throw new CodecError(`unknown value mode ${mode}`);
+  if (mode > ValueMode.constantDecimal) throw new CodecError(`unknown value mode ${mode}`);
   return mode as ValueMode;
 }
 
@@ -59,19 +66,24 @@ export function decodeValues(buf: Uint8Array): Float64Array {
   const header = input.readByte();
   // Bit 7 is unassigned (kept for a future flag) and only decimal columns use bits 3..6: any other
   // header comes from a newer format or a corrupt buffer.
-  if ((header & 0x80) !== 0 || (!isDecimal(header) && header > 7)) {
+  if ((header & 0x80) !== 0 || (header > 7 && !isDecimal(header) && !isConstantDecimal(header))) {
     throw new CodecError(`unknown value column header 0x${header.toString(16)}`);
   }
   const n = input.readVarint();
   // Apart from the constant mode, no mode packs more than ~73 values per byte (7-bit headers of empty
   // 64-value blocks), so a larger count means a corrupt header: refuse before allocating for it.
-  if (n > 2 ** 28 || (n > buf.length * 80 && (header & 7) !== ValueMode.constant)) {
+  const mode = header & 7;
+  const constant = mode === ValueMode.constant || mode === ValueMode.constantDecimal;
+  if (n > 2 ** 28 || (n > buf.length * 80 && !constant)) {
     throw new CodecError(`value count ${n} does not fit a ${buf.length}-byte column`);
   }
   const out = new Float64Array(n);
-  switch (header & 7) {
+  switch (mode) {
     case ValueMode.constant:
       decodeConstant(input, out);
+      break;
+    case ValueMode.constantDecimal:
+      decodeConstantDecimal(input, header, out);
       break;
     case ValueMode.decimal:
     case ValueMode.decimalWide:
@@ -141,6 +153,10 @@ function decodeDecimal(input: ByteReader, header: number, out: Float64Array): vo
   }
 }
 
+function isConstantDecimal(header: number): boolean {
+  return (header & 7) === ValueMode.constantDecimal && header < 0x40;
+}
+
 function isDecimal(header: number): boolean {
   const mode = header & 7;
   return mode === ValueMode.decimal || mode === ValueMode.decimalWide;
@@ -168,7 +184,16 @@ function isConstant(words: Uint32Array, n: number): boolean {
   return true;
 }
 
-function encodeConstant(words: Uint32Array, n: number): Uint8Array {
+/** Largest scale of the compact constant mode (3 header bits). */
+const CONSTANT_MAX_SCALE = 7;
+
+function encodeConstant(words: Uint32Array, n: number, first: number): Uint8Array {
+  const scale = n > 0 ? smallestScale(first) : CONSTANT_MAX_SCALE + 1;
+  if (scale <= CONSTANT_MAX_SCALE) {
+    const out = start(ValueMode.constantDecimal | (scale << 3), n);
+    out.writeSignedVarint(Math.round(first * (POW10[scale] ?? 1)));
+    return out.finish();
+  }
   const out = start(ValueMode.constant, n);
   if (n > 0) {
     out.writeUint32(words[LO] ?? 0);
@@ -188,6 +213,12 @@ function decodeConstant(input: ByteReader, out: Float64Array): void {
     words[2 * i + loAt] = lo;
     words[2 * i + hiAt] = hi;
   }
+}
+
+function decodeConstantDecimal(input: ByteReader, header: number, out: Float64Array): void {
+  const divisor = POW10[(header >> 3) & 7] ?? 1;
+  // Only a column of no values has no integer; the encoder writes those in mode 0.
+  out.fill(input.readSignedVarint() / divisor);
 }
 
 /** Raw doubles, written little-endian whatever the platform so buffers move between machines. */
