@@ -1,3 +1,4 @@
+import { HI, LO } from './float-words.ts';
 import { INT_LIMIT } from './ints.ts';
 
 /**
@@ -91,4 +92,111 @@ function firstUnpatched(patches: number[]): number {
   let i = 0;
   while (patches[i] === i) i++;
   return i;
+}
+
+/** Largest ulp distance a near-decimal value may have from its decimal; farther ones are patched. */
+export const NEAR_MAX_ULPS = 2 ** 20;
+/** Values probed per scale before a near-decimal scale is tried on the whole column. */
+const NEAR_PROBE = 32;
+/** Ulp distance every probed value must be within for a scale to be tried. */
+const NEAR_PROBE_ULPS = 64;
+
+export interface NearColumn extends ScaledColumn {
+  /** Per value, its bit pattern minus that of `ints[i] / 10^scale` (0 at patched positions). */
+  corrections: Float64Array;
+}
+
+const scratch = new Float64Array(1);
+const scratchWords = new Uint32Array(scratch.buffer);
+
+/**
+ * Values that are decimals printed through binary arithmetic, such as an exporter's
+ * `11.771992000000001` (microseconds × 1e-6): no scale gives them back exactly, but at the scale of
+ * their real decimals `round(v * 10^k) / 10^k` lands a few ulps away. The smallest scale at which the
+ * first values all land within a few ulps is tried on the whole column: per value the scaled integer
+ * and its distance in ulps (the difference of the two bit patterns, which have the same sign), with
+ * values farther than NEAR_MAX_ULPS, NaN, ±Infinity and -0 patched as in the exact mode. Undefined
+ * when no scale gets within `maxPatches` patches.
+ */
+export function nearColumn(
+  values: Float64Array,
+  words: Uint32Array,
+  maxPatches: number,
+): NearColumn | undefined {
+  for (let scale = 0; scale <= MAX_SCALE; scale++) {
+    if (!probeNear(values, words, scale)) continue;
+    const column = nearAll(values, words, scale, maxPatches);
+    if (column !== undefined) return column;
+  }
+  return undefined;
+}
+
+function probeNear(values: Float64Array, words: Uint32Array, scale: number): boolean {
+  let probed = 0;
+  for (let i = 0; i < values.length && probed < NEAR_PROBE; i++) {
+    const c = ulpsFrom(values[i] ?? 0, words, i, scale);
+    if (c === undefined) continue;
+    if (Math.abs(c) > NEAR_PROBE_ULPS) return false;
+    probed++;
+  }
+  return probed > 0;
+}
+
+/** Bit pattern of values[i] minus that of its decimal at `scale`; undefined when they cannot be compared. */
+function ulpsFrom(v: number, words: Uint32Array, i: number, scale: number): number | undefined {
+  if (!Number.isFinite(v) || Object.is(v, -0)) return undefined;
+  const p = POW10[scale] ?? 1;
+  const s = Math.round(v * p);
+  if (Math.abs(s) >= INT_LIMIT) return undefined;
+  // The decoder divides the stored integer, and a stored zero comes back +0: compare with that.
+  scratch[0] = s === 0 ? 0 : s / p;
+  const hiAt = HI;
+  const loAt = LO;
+  const hiD = scratchWords[hiAt] ?? 0;
+  const hiV = words[2 * i + hiAt] ?? 0;
+  // Patterns of opposite signs (or a zero against a non-zero of the other sign) are not ulps apart.
+  if (hiD >>> 31 !== hiV >>> 31) return undefined;
+  const c = (hiV - hiD) * 2 ** 32 + ((words[2 * i + loAt] ?? 0) - (scratchWords[loAt] ?? 0));
+  return Math.abs(c) <= NEAR_MAX_ULPS ? c : undefined;
+}
+
+function nearAll(
+  values: Float64Array,
+  words: Uint32Array,
+  scale: number,
+  maxPatches: number,
+): NearColumn | undefined {
+  const p = POW10[scale] ?? 1;
+  const n = values.length;
+  const ints = new Float64Array(n);
+  const corrections = new Float64Array(n);
+  const patches: number[] = [];
+  let prev = Number.NaN;
+  for (let i = 0; i < n; i++) {
+    const v = values[i] ?? 0;
+    const c = ulpsFrom(v, words, i, scale);
+    if (c !== undefined) {
+      prev = Math.round(v * p);
+      ints[i] = prev;
+      corrections[i] = c;
+    } else {
+      if (patches.length === maxPatches) return undefined;
+      patches.push(i);
+      ints[i] = prev;
+    }
+  }
+  if (patches.length === n) return undefined;
+  if (patches[0] === 0) {
+    const j = firstUnpatched(patches);
+    ints.fill(ints[j] ?? 0, 0, j);
+  }
+  return { scale, ints, patches, corrections };
+}
+
+/** Adds `c` ulps to the bit pattern of out[i] (c within ±NEAR_MAX_ULPS, so no sign change past zero is asked for). */
+export function addUlps(words: Uint32Array, i: number, c: number, hiAt: number, loAt: number): void {
+  const lo = (words[2 * i + loAt] ?? 0) + c;
+  const carry = Math.floor(lo / 2 ** 32);
+  words[2 * i + loAt] = lo - carry * 2 ** 32;
+  words[2 * i + hiAt] = (words[2 * i + hiAt] ?? 0) + carry;
 }

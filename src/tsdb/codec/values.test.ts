@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BitWriter } from './bits.ts';
+import { ByteWriter } from './bytes.ts';
 import { CodecError } from './errors.ts';
 import { wordsOf } from './float-words.ts';
+import { encodeInts } from './ints.ts';
 import { decodeValues, encodeValues, ValueMode, valueModeOf } from './values.ts';
 import { writeXorFloats } from './xor.ts';
 
@@ -123,6 +125,61 @@ describe('encodeValues / decodeValues', () => {
       writeXorFloats(xor, wordsOf(column), column.length);
       expect(encoded.length).toBeLessThan(xor.finish().length / 2);
     }
+  });
+
+  it('does code decimals printed through binary arithmetic as near decimals, smaller than XOR', () => {
+    // node_exporter's node_pressure_*_total: microseconds × 1e-6 gives 11.771992000000001 and the like.
+    const micro = Float64Array.from(
+      { length: 720 },
+      (_, i) => (11771992 + i * 4127 + ((i * 7919) % 300)) * 1e-6,
+    );
+    const negative = micro.map((v) => -v);
+    const thirds = Float64Array.from({ length: 720 }, (_, i) => (i * 1000 + 17) / 3);
+    for (const column of [micro, negative]) {
+      const encoded = roundTrip(column);
+      expect(valueModeOf(encoded)).toBe(ValueMode.decimalNear);
+      const xor = new BitWriter(column.length * 2 + 16);
+      writeXorFloats(xor, wordsOf(column), column.length);
+      expect(encoded.length).toBeLessThan(xor.finish().length / 2);
+    }
+    // Thirds are no decimals at any scale: they stay XOR (or raw).
+    expect(valueModeOf(roundTrip(thirds))).not.toBe(ValueMode.decimalNear);
+  });
+
+  it('does round-trip near decimals bit for bit, with patches and corrections across word boundaries', () => {
+    const near = fc.array(
+      fc.oneof(
+        { weight: 8, arbitrary: fc.integer({ min: -(2 ** 40), max: 2 ** 40 }).map((i) => i * 1e-6) },
+        { weight: 1, arbitrary: fc.integer({ min: 0, max: 10 ** 6 }).map((i) => i * 0.001 + 1e-12) },
+        { weight: 1, arbitrary: fc.constantFrom(Number.NaN, -0, Number.POSITIVE_INFINITY, 5e-324, -5e-324) },
+      ),
+      { minLength: 1, maxLength: 300 },
+    );
+    fc.assert(
+      fc.property(near, (v) => void roundTrip(Float64Array.from(v))),
+      { numRuns: 300 },
+    );
+    // Doubles whose low word is all ones or zero: a correction carries into or borrows from the high word.
+    const edge = fromBits([0x4026_8b1c_ffff_ffffn, 0x4026_8b1d_0000_0000n, 0x4026_8b1c_ffff_fffen]);
+    roundTrip(Float64Array.from({ length: 64 }, (_, i) => edge[i % 3] ?? 0));
+  });
+
+  it('does refuse a near-decimal correction past its limit as CodecError', () => {
+    const column = (correction: number) => {
+      const ints = new ByteWriter(16);
+      encodeInts(Float64Array.of(3), ints);
+      const intBytes = ints.finish();
+      const out = new ByteWriter(32);
+      out.writeByte(ValueMode.decimalNear);
+      out.writeVarint(1);
+      out.writeByte(0);
+      out.writeVarint(intBytes.length);
+      out.writeBytes(intBytes);
+      encodeInts(Float64Array.of(correction), out);
+      return out.finish();
+    };
+    expect(decodeValues(column(1))[0]).toBe(3.0000000000000004);
+    expect(() => decodeValues(column(2 ** 20 + 1))).toThrow(CodecError);
   });
 
   it('does round-trip wide decimals with patches and keep the patched flag', () => {

@@ -1,6 +1,16 @@
 import { BitReader, BitWriter } from './bits.ts';
 import { ByteReader, ByteWriter } from './bytes.ts';
-import { POW10, type ScaledColumn, scaledCandidates, smallestScale } from './decimal.ts';
+import {
+  addUlps,
+  MAX_SCALE,
+  NEAR_MAX_ULPS,
+  type NearColumn,
+  nearColumn,
+  POW10,
+  type ScaledColumn,
+  scaledCandidates,
+  smallestScale,
+} from './decimal.ts';
 import { CodecError } from './errors.ts';
 import { HI, LO, wordsOf } from './float-words.ts';
 import { encodeInts } from './ints.ts';
@@ -32,6 +42,12 @@ export const ValueMode = {
    * (mode 0) read unchanged.
    */
   constantDecimal: 5,
+  /**
+   * Format 3: near decimals (`decimal.ts` nearColumn): a scale byte (0..15) after the count, the
+   * patches as in the decimal modes (bit 6), the scaled integers (a varint length, then encodeInts),
+   * then per value its distance in ulps from `int / 10^scale` (encodeInts, to the end).
+   */
+  decimalNear: 6,
 } as const;
 export type ValueMode = (typeof ValueMode)[keyof typeof ValueMode];
 
@@ -44,8 +60,15 @@ export function encodeValues(values: Float64Array): Uint8Array {
   const words = wordsOf(values);
   if (isConstant(words, n)) return encodeConstant(words, n, values[0] ?? 0);
   let best = encodeRaw(values);
-  for (const scaled of scaledCandidates(values, Math.max(1, Math.floor(n / 32)))) {
+  const maxPatches = Math.max(1, Math.floor(n / 32));
+  let exact = false;
+  for (const scaled of scaledCandidates(values, maxPatches)) {
     best = smaller(best, encodeDecimal(scaled, words));
+    exact ||= scaled.patches.length === 0;
+  }
+  if (!exact) {
+    const near = nearColumn(values, words, maxPatches);
+    if (near !== undefined) best = smaller(best, encodeNear(near, words));
   }
   const xor = start(ValueMode.xor, n);
   const bits = new BitWriter(n * 2 + 16);
@@ -57,7 +80,7 @@ export function encodeValues(values: Float64Array): Uint8Array {
 /** The mode a column was encoded with (for measurements). */
 export function valueModeOf(buf: Uint8Array): ValueMode {
   const mode = (buf[0] ?? 0) & 7;
-  if (mode > ValueMode.constantDecimal) throw new CodecError(`unknown value mode ${mode}`);
+  if (mode > ValueMode.decimalNear) throw new CodecError(`unknown value mode ${mode}`);
   return mode as ValueMode;
 }
 
@@ -66,7 +89,13 @@ export function decodeValues(buf: Uint8Array): Float64Array {
   const header = input.readByte();
   // Bit 7 is unassigned (kept for a future flag) and only decimal columns use bits 3..6: any other
   // header comes from a newer format or a corrupt buffer.
-  if ((header & 0x80) !== 0 || (header > 7 && !isDecimal(header) && !isConstantDecimal(header))) {
+  if (
+    (header & 0x80) !== 0 ||
+    (header > 7 &&
+      !isDecimal(header) &&
+      !isConstantDecimal(header) &&
+      header !== (ValueMode.decimalNear | PATCHED))
+  ) {
     throw new CodecError(`unknown value column header 0x${header.toString(16)}`);
   }
   const n = input.readVarint();
@@ -84,6 +113,9 @@ export function decodeValues(buf: Uint8Array): Float64Array {
       break;
     case ValueMode.constantDecimal:
       decodeConstantDecimal(input, header, out);
+      break;
+    case ValueMode.decimalNear:
+      decodeNear(input, header, out);
       break;
     case ValueMode.decimal:
     case ValueMode.decimalWide:
@@ -109,47 +141,95 @@ const PATCHED = 0x40;
  * raw bytes], then the scaled integers (ints.ts), which the decoder divides by 10^scale.
  */
 function encodeDecimal(column: ScaledColumn, words: Uint32Array): Uint8Array {
-  const hiAt = HI;
-  const loAt = LO;
   const { scale, ints, patches } = column;
   const mode = scale < 8 ? ValueMode.decimal | (scale << 3) : ValueMode.decimalWide | ((scale - 8) << 3);
   const out = start(mode | (patches.length > 0 ? PATCHED : 0), ints.length);
-  if (patches.length > 0) {
-    out.writeVarint(patches.length);
-    let next = 0;
-    for (const p of patches) {
-      out.writeVarint(p - next);
-      next = p + 1;
-      out.writeUint32(words[2 * p + loAt] ?? 0);
-      out.writeUint32(words[2 * p + hiAt] ?? 0);
-    }
-  }
+  writePatches(out, patches, words);
   encodeInts(ints, out);
   return out.finish();
 }
 
 function decodeDecimal(input: ByteReader, header: number, out: Float64Array): void {
   const scale = ((header >> 3) & 7) + ((header & 7) === ValueMode.decimalWide ? 8 : 0);
+  decodeScaled(input, header, scale, out);
+}
+
+function encodeNear(column: NearColumn, words: Uint32Array): Uint8Array {
+  const out = start(ValueMode.decimalNear | (column.patches.length > 0 ? PATCHED : 0), column.ints.length);
+  out.writeByte(column.scale);
+  writePatches(out, column.patches, words);
+  // An integer section runs to the end of its buffer: the first one is prefixed with its length.
+  const ints = new ByteWriter(64);
+  encodeInts(column.ints, ints);
+  const intBytes = ints.finish();
+  out.writeVarint(intBytes.length);
+  out.writeBytes(intBytes);
+  encodeInts(column.corrections, out);
+  return out.finish();
+}
+
+function decodeNear(input: ByteReader, header: number, out: Float64Array): void {
+  const scale = input.readByte();
+  if (scale > MAX_SCALE) throw new CodecError(`bad decimal scale ${scale}`);
+  // The patches go back last: decode the integers and corrections first, then restore them.
+  const patches = readPatches(input, header, out.length);
+  decodeInts(new ByteReader(input.readBytes(input.readVarint())), out.length, out, POW10[scale] ?? 1);
+  const corrections = new Float64Array(out.length);
+  decodeInts(input, out.length, corrections, 1);
+  const hiAt = HI; // local copies: see float-words.ts
+  const loAt = LO;
+  const words = wordsOf(out);
+  for (let i = 0; i < out.length; i++) {
+    const c = corrections[i] ?? 0;
+    if (c === 0) continue;
+    if (Math.abs(c) > NEAR_MAX_ULPS) throw new CodecError(`correction of ${c} ulps out of range`);
+    addUlps(words, i, c, hiAt, loAt);
+  }
+  restorePatches(words, patches);
+}
+
+function decodeScaled(input: ByteReader, header: number, scale: number, out: Float64Array): void {
   const divisor = POW10[scale];
   if (divisor === undefined) throw new CodecError(`bad decimal scale ${scale}`);
+  const patches = readPatches(input, header, out.length);
+  decodeInts(input, out.length, out, divisor);
+  restorePatches(wordsOf(out), patches);
+}
+
+function writePatches(out: ByteWriter, patches: readonly number[], words: Uint32Array): void {
+  if (patches.length === 0) return;
+  out.writeVarint(patches.length);
+  let next = 0;
+  for (const p of patches) {
+    out.writeVarint(p - next);
+    next = p + 1;
+    out.writeUint32(words[2 * p + LO] ?? 0);
+    out.writeUint32(words[2 * p + HI] ?? 0);
+  }
+}
+
+/** Patch positions and words, as triples; empty when the header has no patched flag. */
+function readPatches(input: ByteReader, header: number, n: number): Float64Array {
   const patchCount = (header & PATCHED) !== 0 ? input.readVarint() : 0;
-  if (patchCount > out.length) throw new CodecError('more patches than values');
+  if (patchCount > n) throw new CodecError('more patches than values');
   const patches = new Float64Array(patchCount * 3);
   let next = 0;
   for (let i = 0; i < patchCount; i++) {
     const p = next + input.readVarint();
-    if (p >= out.length) throw new CodecError('patch position out of range');
+    if (p >= n) throw new CodecError('patch position out of range');
     next = p + 1;
     patches[3 * i] = p;
     patches[3 * i + 1] = input.readUint32();
     patches[3 * i + 2] = input.readUint32();
   }
-  decodeInts(input, out.length, out, divisor);
-  const words = wordsOf(out);
-  for (let i = 0; i < patchCount; i++) {
-    const p = patches[3 * i] ?? 0;
-    words[2 * p + LO] = patches[3 * i + 1] ?? 0;
-    words[2 * p + HI] = patches[3 * i + 2] ?? 0;
+  return patches;
+}
+
+function restorePatches(words: Uint32Array, patches: Float64Array): void {
+  for (let i = 0; i < patches.length; i += 3) {
+    const p = patches[i] ?? 0;
+    words[2 * p + LO] = patches[i + 1] ?? 0;
+    words[2 * p + HI] = patches[i + 2] ?? 0;
   }
 }
 
