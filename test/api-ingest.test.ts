@@ -80,9 +80,9 @@ describe('POST /api/v1/ingest and /api/v1/write', () => {
       expect(second.statusCode).toBe(first.statusCode);
       expect(second.json()).toEqual(first.json());
       expect(await stored(env, 'web-1')).toBe(2);
-      // Besides the rate limiters' own counting (the org budget's script; the per-token INCR, PEXPIRE
+      // Besides the rate limiters' own counting (the org budget's script; the per-token INCRBY, PEXPIRE
       // and PTTL), the retry cost one command: the SET NX GET.
-      const limiter = new Set(['evalsha', 'eval', 'incr', 'pexpire', 'pttl']);
+      const limiter = new Set(['evalsha', 'eval', 'incrby', 'pexpire', 'pttl']);
       const delta = Object.entries(after)
         .filter(([name]) => !limiter.has(name))
         .map(([name, s]) => [name, s.count - (before[name]?.count ?? 0)] as const)

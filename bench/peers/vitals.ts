@@ -48,7 +48,11 @@ export async function startVitals(): Promise<LineProtocolSystem> {
     VITALS_MAINTENANCE_INTERVAL: '1s',
     VITALS_DATA_DIR: dir,
   };
-  const child = spawn(process.execPath, [join(root, 'bin/vitals.js'), 'server'], {
+  // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops.
+  const prof = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const child = spawn(process.execPath, [...prof, join(root, 'bin/vitals.js'), 'server'], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,10 +1,28 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Keys, RedisClient } from '../redis/index.ts';
+import { runScript, type Script } from '../tsdb/lua/scripts.ts';
 import { PublicError } from './errors.ts';
 
-const budgetTake = readFileSync(new URL('./lua/budget-take-1.lua', import.meta.url), 'utf8');
-const budgetTakeSha = createHash('sha1').update(budgetTake).digest('hex');
+const BUDGET_TAKE: Script = {
+  name: 'budget-take',
+  numberOfKeys: 1,
+  lua: readFileSync(new URL('./lua/budget-take-1.lua', import.meta.url), 'utf8'),
+};
+
+/** Requests of one org counted in one call: those that arrived while the previous call was in flight. */
+interface Batch {
+  n: number;
+  readonly result: Promise<number>;
+  resolve(waitMs: number): void;
+}
+
+function newBatch(): Batch {
+  let resolve: (waitMs: number) => void = () => undefined;
+  const result = new Promise<number>((r) => {
+    resolve = r;
+  });
+  return { n: 0, result, resolve };
+}
 
 /** Requests an org may send at once, in seconds of its budget: a dashboard loading, agents catching up. */
 const BURST_SEC = 1;
@@ -24,10 +42,19 @@ const STRICT_MS = 60_000;
  * each request waiting for its count; until its next request is due it is refused from memory, so
  * hammering past the budget costs no Redis command. While Redis is not ready or fails, nothing is
  * counted (an outage must not refuse ingest).
+ *
+ * One call per org is in flight at a time: the requests that arrive meanwhile are counted together in
+ * the next (group commit), so a busy org costs a command per round trip, not per request. A strict
+ * request waits for its batch; when the batch does not fit whole, those of its requests that fit are
+ * counted and every waiting one is refused.
  */
 export class OrgBudget {
   /** Orgs refused within STRICT_MS, with the time their next request is due. */
   private readonly dueAt = new Map<string, number>();
+  /** Per org, the requests waiting for the call in flight to end. */
+  private readonly next = new Map<string, Batch>();
+  /** Orgs with a call in flight. */
+  private readonly sending = new Set<string>();
   private readonly intervalMs: number;
   private readonly burst: number;
 
@@ -48,7 +75,7 @@ export class OrgBudget {
     if (due !== undefined && now < due) throw this.refusal(due - now);
     if (due !== undefined && now > due + STRICT_MS) this.dueAt.delete(org);
     if (this.redis.status !== 'ready') return;
-    const counted = this.take(org).then((waitMs) => {
+    const counted = this.count(org).then((waitMs) => {
       if (waitMs > 0) this.dueAt.set(org, this.now() + waitMs);
       return waitMs;
     });
@@ -57,17 +84,36 @@ export class OrgBudget {
     if (waitMs > 0) throw this.refusal(waitMs);
   }
 
-  /** 0 when the request fits the budget, else the ms until one does; 0 as well when Redis fails. */
-  private async take(org: string): Promise<number> {
+  /** Adds one request to the org's next batch, sending it at once unless a call is in flight. */
+  private count(org: string): Promise<number> {
+    let batch = this.next.get(org);
+    if (!batch) {
+      batch = newBatch();
+      this.next.set(org, batch);
+    }
+    batch.n += 1;
+    if (!this.sending.has(org)) this.send(org);
+    return batch.result;
+  }
+
+  private send(org: string): void {
+    const batch = this.next.get(org);
+    if (!batch) return;
+    this.next.delete(org);
+    this.sending.add(org);
+    void this.take(org, batch.n)
+      .then((waitMs) => batch.resolve(waitMs))
+      .finally(() => {
+        this.sending.delete(org);
+        if (this.next.has(org)) this.send(org);
+      });
+  }
+
+  /** 0 when the n requests fit the budget, else the ms until one more does; 0 as well when Redis fails. */
+  private async take(org: string, n: number): Promise<number> {
     try {
       const key = this.keys.orgRateLimit(org);
-      // By SHA: the script's text is sent only when Redis does not know it yet (after a restart).
-      try {
-        return Number(await this.redis.evalsha(budgetTakeSha, 1, key, this.intervalMs, this.burst));
-      } catch (err: unknown) {
-        if (!(err instanceof Error && err.message.startsWith('NOSCRIPT'))) throw err;
-        return Number(await this.redis.eval(budgetTake, 1, key, this.intervalMs, this.burst));
-      }
+      return Number(await runScript(this.redis, BUDGET_TAKE, [key], [this.intervalMs, this.burst, n]));
     } catch {
       return 0; // skipped like the per-token limit: Redis trouble must not refuse requests
     }

@@ -14,7 +14,8 @@ const MAX_WINDOWS = 10_000;
 /**
  * A @fastify/rate-limit store that counts in Redis, so every process shares a token's budget, without
  * making the request wait for Redis: each request is counted in this process at once (answered from
- * memory) and in Redis in the background (`INCR`, `PEXPIRE NX`, `PTTL` pipelined); each reply raises
+ * memory) and in Redis in the background (`INCRBY`, `PEXPIRE NX`, `PTTL` pipelined, one pipeline in
+ * flight per route, carrying every request counted since the last); each reply raises
  * the local count to the shared one and adopts the shared window's end. So a token within its budget
  * pays no round trip, and a token past it is refused from memory. The price, as for the org budget:
  * the requests other processes count within one round trip may go ahead past the limit, once. A token
@@ -24,6 +25,9 @@ const MAX_WINDOWS = 10_000;
 export function sharedCountStore(redis: RedisClient, namespace: string, now: () => number = Date.now) {
   return class SharedCountStore {
     private readonly windows = new Map<string, Window>();
+    /** Keys counted locally since the last pipeline was sent, with the requests to add and their window length. */
+    private readonly pending = new Map<string, { window: Window; n: number; timeWindow: number }>();
+    private sending = false;
 
     constructor(
       _params?: unknown,
@@ -39,7 +43,7 @@ export function sharedCountStore(redis: RedisClient, namespace: string, now: () 
         this.windows.set(key, window);
       }
       window.count += 1;
-      if (window.count <= max + 1 && redis.status === 'ready') this.share(key, window, timeWindow, t);
+      if (window.count <= max + 1 && redis.status === 'ready') this.share(key, window, timeWindow);
       cb(null, { current: window.count, ttl: Math.max(0, window.resetAt - t) });
     }
 
@@ -48,24 +52,49 @@ export function sharedCountStore(redis: RedisClient, namespace: string, now: () 
       return new SharedCountStore(undefined, `${this.prefix}${method}${url}-`);
     }
 
-    private share(key: string, window: Window, timeWindow: number, sentAt: number): void {
-      const redisKey = this.prefix + key;
-      redis
-        .pipeline()
-        .incr(redisKey)
-        .pexpire(redisKey, timeWindow, 'NX')
-        .pttl(redisKey)
+    /** Queues one request of `key` for Redis; sent at once unless a pipeline is in flight. */
+    private share(key: string, window: Window, timeWindow: number): void {
+      const entry = this.pending.get(key);
+      if (entry && entry.window === window) entry.n += 1;
+      else this.pending.set(key, { window, n: 1, timeWindow });
+      if (!this.sending) this.send();
+    }
+
+    /**
+     * One pipeline for every key counted since the last (`INCRBY`, `PEXPIRE NX`, `PTTL` each); the
+     * requests arriving while it is in flight go in the next, so a busy process sends a pipeline per
+     * round trip rather than per request.
+     */
+    private send(): void {
+      if (this.pending.size === 0) return;
+      const batch = [...this.pending];
+      this.pending.clear();
+      this.sending = true;
+      const sentAt = now();
+      const pipeline = redis.pipeline();
+      for (const [key, { n, timeWindow }] of batch) {
+        const redisKey = this.prefix + key;
+        pipeline.incrby(redisKey, n).pexpire(redisKey, timeWindow, 'NX').pttl(redisKey);
+      }
+      pipeline
         .exec()
         .then((replies) => {
-          const current = Number(replies?.[0]?.[1]);
-          const ttl = Number(replies?.[2]?.[1]);
-          if (!Number.isFinite(current) || !Number.isFinite(ttl) || ttl <= 0) return;
-          // The shared window wins: every process then opens and closes it at the same time.
-          window.resetAt = sentAt + ttl;
-          window.count = Math.max(window.count, current);
+          batch.forEach(([, { window }], i) => {
+            const current = Number(replies?.[3 * i]?.[1]);
+            const ttl = Number(replies?.[3 * i + 2]?.[1]);
+            if (!Number.isFinite(current) || !Number.isFinite(ttl) || ttl <= 0) return;
+            // The shared window wins: every process then opens and closes it at the same time.
+            window.resetAt = sentAt + ttl;
+            window.count = Math.max(window.count, current);
+          });
         })
         .catch(() => {
           // Counting steps aside while Redis fails: an outage must not refuse requests.
+        })
+        .finally(() => {
+          this.sending = false;
+          if (redis.status === 'ready') this.send();
+          else this.pending.clear();
         });
     }
 

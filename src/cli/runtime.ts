@@ -94,7 +94,7 @@ function startBuiltInAgent(config: Config, logger: Logger, api: ApiWiring, lifec
 
 /**
  * `/metrics`, the self-metrics series (host `vitals`) and the OTLP push. The collection queue is read
- * through its own Queue handle on the request connection (reads only; closing it leaves the connection).
+ * through its own Queue handle on a duplicate of the request connection (reads only).
  */
 function wireTelemetry(
   config: Config,
@@ -102,7 +102,13 @@ function wireTelemetry(
   parts: { redis: RedisClient; keys: Keys; tsdb: Tsdb; timings: CommandTimings; api: ApiWiring },
 ): TelemetryRuntime {
   const { redis, keys, tsdb, api } = parts;
-  const queue = new Queue(keys.bullQueue(COLLECT_QUEUE), { connection: redis, prefix: keys.bullPrefix() });
+  // A duplicate connection: BullMQ defines its scripts on the connection it is given, which would make
+  // every pipeline of the request connection ten times dearer to create (src/orgs/org-admin.ts).
+  const queueConnection = redis.duplicate();
+  const queue = new Queue(keys.bullQueue(COLLECT_QUEUE), {
+    connection: queueConnection,
+    prefix: keys.bullPrefix(),
+  });
   queue.on('error', () => undefined);
   const runtime = startTelemetry({
     config: config.telemetry,
@@ -138,6 +144,7 @@ function wireTelemetry(
     close: async () => {
       await runtime.close();
       await queue.close().catch(() => undefined);
+      queueConnection.disconnect();
     },
   };
 }
