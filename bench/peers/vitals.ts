@@ -7,7 +7,7 @@ import { sleep, startRedis, waitFor } from '../../test/harness/index.ts';
 import { trackPid, untrackPid } from '../../test/harness/reaper.ts';
 import { untrackLatency, usedMemory } from '../env.ts';
 import { CAPTURE_HOST } from './payloads.ts';
-import { removeDir, tempDir } from './proc.ts';
+import { cpuSeconds, removeDir, tempDir } from './proc.ts';
 import { type LineProtocolSystem, post, type QueriedSeries, type QuerySpec } from './system.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -116,16 +116,34 @@ export async function startVitals(): Promise<LineProtocolSystem> {
     raw: (s, from, to) =>
       get(
         `/api/v1/hosts/${s.host}/metrics/range`,
-        { startTime: String(from), endTime: String(to), limit: '10000', metrics: seriesOf(s) },
+        {
+          startTime: String(from),
+          endTime: String(to),
+          limit: '10000',
+          metrics: seriesOf(s),
+          shape: 'columns',
+        },
         count,
       ),
     perMinute: (s, from, to) =>
       get(
         `/api/v1/hosts/${s.host}/metrics/aggregate`,
-        { startTime: String(from), endTime: String(to), step: '60000', fn: 'avg', metrics: seriesOf(s) },
+        {
+          startTime: String(from),
+          endTime: String(to),
+          step: '60000',
+          fn: 'avg',
+          metrics: seriesOf(s),
+          shape: 'columns',
+        },
         count,
       ),
     async close() {
+      // BENCH_REDIS_STATS=1: what Redis spent its time on, per command, printed when the server stops.
+      if (process.env.BENCH_REDIS_STATS) {
+        const cpu = `cpu s: server ${cpuSeconds(child.pid ?? 0)}, redis ${cpuSeconds(redis.pid)}`;
+        process.stderr.write(`${await admin.info('commandstats')}\n${cpu}\n`);
+      }
       admin.disconnect();
       await close();
     },

@@ -45,7 +45,12 @@ export async function ingestFigures(opts: {
     snapshotsPerBody: SNAPSHOTS_PER_BODY,
   };
   const runs: [SystemName, Measured][] = [];
-  for (const start of [startVitals, startVictoria, startInflux]) {
+  // BENCH_PEERS_ONLY=vitals (or a comma-separated list): only those systems, to profile one of them.
+  const only = process.env.BENCH_PEERS_ONLY?.split(',');
+  const starts = [startVitals, startVictoria, startInflux].filter(
+    (_start, i) => !only || only.includes(['vitals', 'victoria', 'influx'][i] ?? ''),
+  );
+  for (const start of starts) {
     const system = await start();
     try {
       runs.push([system.name, await measure(system, fleet, opts.hosts * WARMUP_ROUNDS)]);

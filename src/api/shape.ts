@@ -20,20 +20,15 @@ export type Row = Record<string, number | SampleValue> & { timestamp: number };
  * with a field for each series that has a value then.
  */
 export function toRows(series: ReadonlyMap<string, Points>): Row[] {
-  const rows = new Map<number, Row>();
+  const timestamps = unionOf(series);
+  const rows = Array.from(timestamps, (timestamp) => ({ timestamp }) as Row);
   for (const [key, points] of series) {
     const field = fieldOf(key);
-    for (let i = 0; i < points.timestamps.length; i++) {
-      const t = points.timestamps[i] as number;
-      let row = rows.get(t);
-      if (!row) {
-        row = { timestamp: t } as Row;
-        rows.set(t, row);
-      }
-      row[field] = fromNumber(points.values[i] as number);
-    }
+    forEachAt(timestamps, points, (row, value) => {
+      (rows[row] as Row)[field] = fromNumber(value);
+    });
   }
-  return [...rows.values()].sort((a, b) => a.timestamp - b.timestamp);
+  return rows;
 }
 
 export interface Columns {
@@ -44,17 +39,51 @@ export interface Columns {
 
 /** The same data as columns: one shared timestamp array and one value array per field. */
 export function toColumns(series: ReadonlyMap<string, Points>): Columns {
-  const all = new Set<number>();
-  for (const p of series.values()) for (const t of p.timestamps) all.add(t);
-  const timestamps = [...all].sort((a, b) => a - b);
-  const at = new Map(timestamps.map((t, i) => [t, i]));
+  const all = unionOf(series);
   const values: Record<string, Array<SampleValue | null>> = {};
   for (const [key, points] of series) {
-    const column = new Array<SampleValue | null>(timestamps.length).fill(null);
-    for (let i = 0; i < points.timestamps.length; i++) {
-      column[at.get(points.timestamps[i] as number) ?? 0] = fromNumber(points.values[i] as number);
-    }
+    const column = new Array<SampleValue | null>(all.length).fill(null);
+    forEachAt(all, points, (row, value) => {
+      column[row] = fromNumber(value);
+    });
     values[fieldOf(key)] = column;
   }
-  return { timestamps, values };
+  return { timestamps: Array.from(all), values };
+}
+
+/**
+ * Every timestamp of any series, sorted and unique. Each series' points are sorted and unique
+ * (`Points`), so one series is its own union and several are concatenated, sorted and de-duplicated:
+ * a range answer of thousands of points is shaped without a Map or a Set per point.
+ */
+function unionOf(series: ReadonlyMap<string, Points>): Float64Array {
+  if (series.size === 1) {
+    for (const points of series.values()) return points.timestamps;
+  }
+  let total = 0;
+  for (const points of series.values()) total += points.timestamps.length;
+  const all = new Float64Array(total);
+  let at = 0;
+  for (const points of series.values()) {
+    all.set(points.timestamps, at);
+    at += points.timestamps.length;
+  }
+  all.sort();
+  let n = 0;
+  for (let i = 0; i < all.length; i++) {
+    const t = all[i] as number;
+    if (n === 0 || t !== all[n - 1]) all[n++] = t;
+  }
+  return all.subarray(0, n);
+}
+
+/** Calls `fn(row, value)` for each point, `row` being the index of its timestamp in `union`. */
+function forEachAt(union: Float64Array, points: Points, fn: (row: number, value: number) => void): void {
+  let row = 0;
+  for (let i = 0; i < points.timestamps.length; i++) {
+    const t = points.timestamps[i] as number;
+    while (row < union.length && union[row] !== t) row++;
+    if (row === union.length) throw new Error('points out of timestamp order');
+    fn(row, points.values[i] as number);
+  }
 }
