@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type PeerFigure, peerBlockOf, peerMarkdown, ratioTo, withPeerBlock } from './report.ts';
+import { type PeerFigure, peerBlockOf, peerMarkdown, ratioTo, standing, withPeerBlock } from './report.ts';
 
 const figure: PeerFigure = {
   section: 'Storage',
@@ -35,5 +35,39 @@ describe('peer report', () => {
     const twice = withPeerBlock(later, second);
     expect(twice).toBe(later.replace(first.trimEnd(), second.trimEnd()));
     expect(twice.match(/## Beside/g)).toHaveLength(1);
+  });
+
+  it('does list the rows where Vitals trails the best by more than 10 %, with their explanation', () => {
+    const close: PeerFigure = {
+      ...figure,
+      name: 'close',
+      values: { vitals: 1.05, victoria: 1 },
+      behind: 'x',
+    };
+    const faster: PeerFigure = {
+      ...figure,
+      name: 'rate',
+      better: 'higher',
+      values: { vitals: 95, influx: 100 },
+    };
+    const slow: PeerFigure = {
+      ...figure,
+      name: 'slow',
+      values: { vitals: 3, victoria: 1 },
+      behind: 'Decoding.',
+    };
+    expect(standing(close)).toEqual({ best: 'victoria', level: true });
+    expect(standing(faster)).toEqual({ best: 'influx', level: true });
+    expect(standing(slow)).toEqual({ best: 'victoria', level: false });
+    expect(standing({ ...figure, values: { vitals: 1, prometheus: 2 } })).toEqual({
+      best: 'vitals',
+      level: true,
+    });
+    const block = peerMarkdown([close, faster, slow, figure], { date: 'today' }, []);
+    const listed = block.split('\n').filter((l) => l.startsWith('- **'));
+    expect(listed).toEqual([
+      '- **Storage, slow**: Vitals 3, VictoriaMetrics 1.79 1 B/sample. Decoding.',
+      '- **Storage, real capture**: Vitals 1, VictoriaMetrics 1.79 0.5 B/sample. No explanation recorded.',
+    ]);
   });
 });

@@ -9,6 +9,30 @@ export interface PeerFigure {
   readonly better: 'lower' | 'higher';
   readonly values: Partial<Record<SystemName, number>>;
   readonly note?: string;
+  /**
+   * Why Vitals trails on this row and what closing the gap would take (from profiles and key-by-key
+   * memory); printed under the tables only when Vitals is neither best nor within 10 % of the best.
+   */
+  readonly behind?: string;
+}
+
+/** How far Vitals may trail the best system and still count as level with it. */
+export const LEVEL_WITHIN = 0.1;
+
+/** The best system of a row and whether Vitals is it or within LEVEL_WITHIN of it. */
+export function standing(f: PeerFigure): { best: SystemName; level: boolean } | undefined {
+  const present = SYSTEMS.filter((s) => f.values[s] !== undefined);
+  const vitals = f.values.vitals;
+  if (vitals === undefined || present.length < 2) return undefined;
+  const value = (s: SystemName) => f.values[s] as number;
+  const best = present.reduce((a, b) =>
+    (f.better === 'lower' ? value(b) < value(a) : value(b) > value(a)) ? b : a,
+  );
+  const level =
+    f.better === 'lower'
+      ? vitals <= value(best) * (1 + LEVEL_WITHIN)
+      : vitals >= value(best) * (1 - LEVEL_WITHIN);
+  return { best, level };
 }
 
 const PEERS = SYSTEMS.filter((s) => s !== 'vitals');
@@ -64,6 +88,17 @@ export function peerMarkdown(
       const ratios = PEERS.map((p) => fmt(ratioTo(f, p)));
       lines.push(
         `| ${f.name}${f.note ? ` (${f.note})` : ''} | ${f.better} | ${values.join(' | ')} | ${ratios.join(' | ')} |`,
+      );
+    }
+    lines.push('');
+  }
+  const behind = figures.filter((f) => standing(f)?.level === false);
+  if (behind.length > 0) {
+    lines.push(`### Rows where Vitals is not the best or within ${LEVEL_WITHIN * 100} % of it`, '');
+    for (const f of behind) {
+      const best = standing(f)?.best ?? 'vitals';
+      lines.push(
+        `- **${f.section}, ${f.name}**: Vitals ${fmt(f.values.vitals)}, ${SYSTEM_TITLES[best]} ${fmt(f.values[best])} ${f.unit}. ${f.behind ?? 'No explanation recorded.'}`,
       );
     }
     lines.push('');

@@ -8,7 +8,7 @@ import { storeEverywhere } from '../peers/store.ts';
 import type { SampleStore } from '../peers/system.ts';
 import { startVictoria } from '../peers/victoria.ts';
 import { startVitalsDirect } from '../peers/vitals-direct.ts';
-import { perSample, STORAGE } from './peers-capture.ts';
+import { BEHIND, perSample, STORAGE } from './peers-capture.ts';
 
 const STEP_MS = 5000;
 
@@ -42,6 +42,7 @@ export async function extensionFigures(
       unit: 'B/sample',
       better: 'lower',
       values: perSample(stored.bytes, stored.samples),
+      behind: BEHIND.extension,
     };
   } finally {
     for (const s of systems) await s.close();

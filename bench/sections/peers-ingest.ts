@@ -24,6 +24,16 @@ const WARMUP_ROUNDS = 2;
 const IDLE_CORE_SHARE = 0.02;
 const FOLLOW_UP_MAX_MS = 60_000;
 
+/** Why Vitals trails on ingest (printed only for rows where it is not level with the best). */
+const BEHIND =
+  'The server process is the cost: in a 1-hour run (2026-12-06) it used 5.8 CPU-s against 0.32 for ' +
+  'its redis-server (whose commands took 0.12 s in all). One Node thread spends ~3.3 µs of CPU per ' +
+  'sample: line-protocol parsing (readFastLine, headOf, parseFloatToken) ~15 %, garbage collection ' +
+  '~10 %, socket writes of the flush pipelines ~8 %, head encoding, the hot tier and sealing the ' +
+  'rest; the second core is left to the peers here. Closing it: parsing in worker threads (or ' +
+  'several processes on one Redis, issue 17), a parser that does not allocate per line, and binary ' +
+  'head records built without intermediate arrays.';
+
 interface Measured {
   readonly load: LoadResult;
   readonly cpuDuring: number;
@@ -72,6 +82,7 @@ export async function ingestFigures(opts: {
       better,
       values: Object.fromEntries(runs.map(([n, m]) => [n, f(m)])),
       ...(note ? { note } : {}),
+      behind: BEHIND,
     }) satisfies PeerFigure;
   const samples = runs[0]?.[1].load.samples ?? 0;
   return [
