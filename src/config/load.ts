@@ -74,6 +74,8 @@ export interface ServerConfig {
 
 export interface StorageConfig {
   readonly ack: 'durable' | 'buffered';
+  /** Replicas a flush waits for (`WAIT`), and how long; 0: none. */
+  readonly durableReplicas: { readonly count: number; readonly timeoutMs: number };
   readonly flushIntervalMs: number;
   readonly flushBatchSamples: number;
   readonly bufferMaxSamples: number;
@@ -269,6 +271,7 @@ function toConfig(v: Parsed): Config {
     },
     storage: {
       ack: v.VITALS_ACK,
+      durableReplicas: { count: v.VITALS_DURABLE_REPLICAS, timeoutMs: v.VITALS_DURABLE_REPLICAS_TIMEOUT_MS },
       flushIntervalMs: v.VITALS_FLUSH_INTERVAL_MS,
       flushBatchSamples: v.VITALS_FLUSH_BATCH_SIZE,
       bufferMaxSamples: v.VITALS_BUFFER_MAX_SAMPLES,

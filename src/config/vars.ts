@@ -278,6 +278,18 @@ export const storageVars = {
     description: 'Group-commit interval of the writer (ms): the longest a durable write waits for its flush.',
     group: 'storage',
   },
+  VITALS_DURABLE_REPLICAS: {
+    schema: int(0, 16).default(0),
+    description:
+      'Replicas a flush must reach (`WAIT n`) before durable writes are acknowledged; 0: the master alone (asynchronous replication may lose the last writes on failover). A flush the replicas do not confirm in time goes to the spool.',
+    group: 'storage',
+  },
+  VITALS_DURABLE_REPLICAS_TIMEOUT_MS: {
+    schema: int(1, 60_000).default(1000),
+    description:
+      'How long a flush waits for `VITALS_DURABLE_REPLICAS` replicas (ms); keep it below `REDIS_SOCKET_TIMEOUT`.',
+    group: 'storage',
+  },
   VITALS_FLUSH_BATCH_SIZE: {
     schema: int(1).default(50_000),
     description: 'A flush starts before the interval once this many samples are pending.',

@@ -52,7 +52,7 @@ const UNAVAILABLE_SYSCALL_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
-const UNAVAILABLE_NAMES = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError']);
+const UNAVAILABLE_NAMES = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError', 'ReplicasError']);
 
 /** Reply-error codes that mean the credentials (or the ACL user's rights) are refused. */
 const AUTH_CODES = new Set(['WRONGPASS', 'NOAUTH', 'NOPERM']);

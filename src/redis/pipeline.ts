@@ -8,6 +8,19 @@ export interface PipelineOp {
   readonly add: (pipeline: ChainableCommander) => void;
 }
 
+export interface ExecOptions {
+  /** Replicas each pipeline's writes must reach (`WAIT`) before it resolves. */
+  readonly waitReplicas?: { readonly count: number; readonly timeoutMs: number };
+}
+
+/**
+ * Thrown when fewer replicas than asked confirmed a pipeline's writes in time. The writes are on the
+ * master; `isUnavailable` counts it as Redis not serving now, so a writer spools and retries them.
+ */
+export class ReplicasError extends Error {
+  override name = 'ReplicasError';
+}
+
 /** Thrown when a command of a pipeline failed; `cause` is the first command error. */
 export class PipelineError extends Error {
   override name = 'PipelineError';
@@ -19,9 +32,13 @@ export class PipelineError extends Error {
  * the groups run concurrently. Rejects if any command failed (the others may have run: every write
  * Vitals pipelines is idempotent in effect).
  */
-export async function execGrouped(client: RedisClient, ops: readonly PipelineOp[]): Promise<unknown[]> {
+export async function execGrouped(
+  client: RedisClient,
+  ops: readonly PipelineOp[],
+  options: ExecOptions = {},
+): Promise<unknown[]> {
   if (ops.length === 0) return [];
-  if (!(client instanceof Cluster)) return execOne(client, ops);
+  if (!(client instanceof Cluster)) return execOne(client, ops, options);
   const groups = new Map<number, number[]>();
   ops.forEach((op, i) => {
     const slot = calculateSlot(op.key);
@@ -36,6 +53,7 @@ export async function execGrouped(client: RedisClient, ops: readonly PipelineOp[
       const replies = await execOne(
         client,
         indexes.map((i) => ops[i] as PipelineOp),
+        options,
       );
       indexes.forEach((at, k) => {
         out[at] = replies[k];
@@ -45,12 +63,27 @@ export async function execGrouped(client: RedisClient, ops: readonly PipelineOp[
   return out;
 }
 
-async function execOne(client: RedisClient, ops: readonly PipelineOp[]): Promise<unknown[]> {
+async function execOne(
+  client: RedisClient,
+  ops: readonly PipelineOp[],
+  options: ExecOptions,
+): Promise<unknown[]> {
   const pipeline = client.pipeline();
   for (const op of ops) op.add(pipeline);
+  const wait = options.waitReplicas;
+  // WAIT has no key: on Cluster it goes to the node the group's keys are on, after its writes.
+  if (wait && wait.count > 0) pipeline.wait(wait.count, wait.timeoutMs);
   const replies = (await pipeline.exec()) ?? [];
   const failed = replies.find(([err]) => err);
   if (failed?.[0])
     throw new PipelineError(`pipelined command failed: ${failed[0].message}`, { cause: failed[0] });
+  if (wait && wait.count > 0) {
+    const reached = Number(replies.pop()?.[1]);
+    if (!(reached >= wait.count)) {
+      throw new ReplicasError(
+        `${reached} of ${wait.count} replicas confirmed the writes within ${wait.timeoutMs} ms (VITALS_DURABLE_REPLICAS)`,
+      );
+    }
+  }
   return replies.map(([, value]) => value);
 }

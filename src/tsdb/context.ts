@@ -13,6 +13,7 @@ export function tsdbOptions(storage: StorageConfig, dataDir: string): TsdbOption
     flushIntervalMs: storage.flushIntervalMs,
     flushBatchSamples: storage.flushBatchSamples,
     ack: storage.ack,
+    durableReplicas: storage.durableReplicas,
     bufferMaxSamples: storage.bufferMaxSamples,
     spoolMaxBytes: storage.spoolMaxBytes,
     spoolDir: `${dataDir}/spool`,

@@ -52,13 +52,15 @@ export function decodeSpoolRecord(buf: Uint8Array): SpoolRecord {
  * Applies a flush to Redis. Every command is idempotent in effect: a repeated APPEND leaves duplicate
  * records that readers and the sealer de-duplicate; ZADD and HSET repeat harmlessly; `ZADD GT` never
  * moves a host's last-write time back. `withLatest: false` is used on spool replay, where an old value
- * could overwrite a newer one written since.
+ * could overwrite a newer one written since. With `waitReplicas`, each pipeline ends with `WAIT` and
+ * rejects (ReplicasError, unavailable) when fewer replicas confirm it in time.
  */
 export function applyFlush(
   client: RedisClient,
   keys: Keys,
   payload: FlushPayload,
   withLatest = true,
+  waitReplicas?: { readonly count: number; readonly timeoutMs: number },
 ): Promise<unknown[]> {
   const ops: PipelineOp[] = [];
   for (const h of payload.heads) {
@@ -84,7 +86,7 @@ export function applyFlush(
   for (const [member, at] of payload.hostsSeen) {
     ops.push({ key: hostsIndex, add: (p) => p.zadd(hostsIndex, 'GT', at, member) });
   }
-  return execGrouped(client, ops);
+  return execGrouped(client, ops, { waitReplicas });
 }
 
 export function latestBytes(timestamp: number, value: number): Uint8Array {

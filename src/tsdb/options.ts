@@ -21,6 +21,12 @@ export interface TsdbOptions {
   readonly flushBatchSamples: number;
   /** Default acknowledgement mode. @defaultValue durable */
   readonly ack: Ack;
+  /**
+   * Replicas every flush must reach before it counts as written (`WAIT count timeoutMs` at the end of
+   * each pipeline, per Cluster slot group); fewer confirmations make it fail as unavailable, so the
+   * writer spools it. Absent or count 0: no wait.
+   */
+  readonly durableReplicas?: { readonly count: number; readonly timeoutMs: number };
   /** Samples `ack=buffered` may hold in memory before it makes callers wait. @defaultValue 1000000 */
   readonly bufferMaxSamples: number;
   /** Disk spool cap while Redis is down; past it writes are refused (retryable). @defaultValue 1 GiB */

@@ -108,13 +108,17 @@ export class SampleWriter {
     this.breaker.onReset(() => options.logger.info('Redis writes succeed again: circuit closed'));
     this.replayTimer = setInterval(() => this.maybeReplay(), options.replayIntervalMs ?? 5000);
     this.replayTimer.unref();
+    // WAIT blocks the connection it is sent on until the replicas answer or its timeout passes: with
+    // VITALS_DURABLE_REPLICAS flushes get a connection of their own, so a lagging replica delays
+    // flushes, not every read of the request connection.
+    this.redis = (ctx.options.durableReplicas?.count ?? 0) > 0 ? ctx.redis.duplicate() : ctx.redis;
+    if (this.redis !== ctx.redis) this.redis.on('error', () => {});
     // Redis back (reconnected after an outage or a freeze): probe now rather than at the next backoff.
     this.redis.on('ready', this.onReady);
   }
 
-  private get redis(): RedisClient {
-    return this.ctx.redis;
-  }
+  /** The connection flushes and replays go to (`ctx.redis`, or its duplicate: see the constructor). */
+  private readonly redis: RedisClient;
 
   /** Validates (all or nothing), stores, and resolves per the ack mode. */
   async write(batches: readonly WriteBatch[], ack: Ack = this.ctx.options.ack): Promise<WriteResult> {
@@ -229,7 +233,9 @@ export class SampleWriter {
 
   private async persistOnce(payload: FlushPayload, samples: number): Promise<StoredIn> {
     try {
-      await this.breaker.execute(() => applyFlush(this.ctx.redis, this.ctx.keys, payload));
+      await this.breaker.execute(() =>
+        applyFlush(this.redis, this.ctx.keys, payload, true, this.ctx.options.durableReplicas),
+      );
       this.counters.written += samples;
       this.maybeReplay();
       return 'redis';
@@ -287,7 +293,7 @@ export class SampleWriter {
 
   private async applyRecord(record: SpoolRecord): Promise<void> {
     if (record.kind === 'flush') {
-      await applyFlush(this.ctx.redis, this.ctx.keys, record.payload, false);
+      await applyFlush(this.redis, this.ctx.keys, record.payload, false, this.ctx.options.durableReplicas);
       return;
     }
     const pending = new PendingWrites();
@@ -295,7 +301,13 @@ export class SampleWriter {
       const ids = await this.ctx.series.ids(b.org, b.host, b.seriesKeys, { enforceLimits: false });
       pending.add(b, ids, this.ctx.now());
     }
-    await applyFlush(this.ctx.redis, this.ctx.keys, pending.take().payload, false);
+    await applyFlush(
+      this.redis,
+      this.ctx.keys,
+      pending.take().payload,
+      false,
+      this.ctx.options.durableReplicas,
+    );
   }
 
   stats(): WriterStats {
@@ -323,6 +335,7 @@ export class SampleWriter {
     await this.flush();
     await this.replaying;
     await this.spool.close();
+    if (this.redis !== this.ctx.redis) this.redis.disconnect();
   }
 }
 

@@ -9,8 +9,7 @@
 //   duplicated  the same series and timestamp twice in the read answer (reads de-duplicate by design,
 //               so this must be 0); raw head records repeated (a replayed APPEND) are reported apart
 //   phantom     in Redis but never attempted, under an unknown series or host, or with another value
-import type { Redis } from 'ioredis';
-import { Keys } from '../../src/redis/index.ts';
+import { Keys, type RedisClient } from '../../src/redis/index.ts';
 import { createTsdbContext, tsdbOptions } from '../../src/tsdb/context.ts';
 import { decodeHead } from '../../src/tsdb/head-record.ts';
 import { type Points, readRaw, runMaintenance } from '../../src/tsdb/index.ts';
@@ -319,7 +318,7 @@ export interface StoredData {
   readonly allHosts: readonly string[];
 }
 
-function contextOf(client: Redis, prefix: string): TsdbContext {
+function contextOf(client: RedisClient, prefix: string): TsdbContext {
   const config = testConfig();
   return createTsdbContext(client, new Keys(prefix), tsdbOptions(config.storage, config.server.dataDir));
 }
@@ -330,7 +329,7 @@ function contextOf(client: Redis, prefix: string): TsdbContext {
  * (they are all days old). Returns how many locks were left and the run's failures.
  */
 export async function sealAll(
-  client: Redis,
+  client: RedisClient,
   prefix: string,
   hosts: readonly string[],
 ): Promise<{ staleLocks: number; failures: number; windowsSealed: number }> {
@@ -343,7 +342,7 @@ export async function sealAll(
 
 /** Reads every host of the org back from Redis, on a fresh connection of the caller's. */
 export async function readStored(
-  client: Redis,
+  client: RedisClient,
   prefix: string,
   hosts: readonly string[],
 ): Promise<StoredData> {
