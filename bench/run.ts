@@ -17,6 +17,7 @@ import { infoOverheadBench } from './sections/info-overhead.ts';
 import { ingestBench } from './sections/ingest.ts';
 import { peersBench } from './sections/peers.ts';
 import { latestFigures, queryBench } from './sections/query.ts';
+import { scaleBench } from './sections/scale.ts';
 import { startupBench } from './sections/startup.ts';
 import { storageBench } from './sections/storage.ts';
 import { timingOverheadBench } from './sections/timing-overhead.ts';
@@ -57,6 +58,7 @@ const SECTIONS = [
   'info',
   'http',
   'workers',
+  'scale',
   'fairness',
   'agent',
   'startup',
@@ -110,6 +112,7 @@ if (wanted('events')) await run(eventsBench(quick ? { events: 20_000 } : {}));
 if (wanted('info')) await run(infoOverheadBench({ collections: quick ? 10 : 40, intervalSec: 15 }));
 if (wanted('http')) await run(httpBench({ seconds: quick ? 4 : 10 }));
 if (wanted('workers')) await run(workersBench({ seconds: quick ? 4 : 10 }));
+if (wanted('scale')) await run(scaleBench({ seconds: quick ? 4 : 8 }));
 if (!quick && wanted('fairness')) await run(fairnessBench());
 if (!quick && wanted('agent')) await run(agentBench());
 // Spawns servers and CLI commands: last, so the other sections' leftovers do not slow its processes.

@@ -1,7 +1,7 @@
 import { parseSeriesKey, seriesKey } from '../../src/contract/index.ts';
 import { sealHost, type WriteBatch } from '../../src/tsdb/index.ts';
 import type { Row } from '../capture/columns.ts';
-import { benchDb, usedMemory } from '../env.ts';
+import { benchDb, keyBytes } from '../env.ts';
 import { CAPTURE_HOST } from './payloads.ts';
 import type { SampleStore } from './system.ts';
 
@@ -17,7 +17,6 @@ const ORG = 'default';
  */
 export async function startVitalsDirect(series: readonly string[]): Promise<SampleStore> {
   const db = await benchDb();
-  const before = await usedMemory(db.admin);
   const seriesKeys = series.map((key) => {
     const { name, labels } = parseSeriesKey(key);
     return seriesKey(name, Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== '')));
@@ -51,7 +50,7 @@ export async function startVitalsDirect(series: readonly string[]): Promise<Samp
     async settle() {
       await sealHost(db.ctx, ORG, CAPTURE_HOST, { upTo: Date.now() });
     },
-    storedBytes: async () => (await usedMemory(db.admin)) - before,
+    storedBytes: () => keyBytes(db.admin, `*{${ORG}:${CAPTURE_HOST}}*`),
     close: () => db.close(),
   };
 }

@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.ts';
 import { Keys } from '../../src/redis/index.ts';
-import { sleep, startRedis, waitFor } from '../../test/harness/index.ts';
+import { startRedis, waitFor } from '../../test/harness/index.ts';
 import { trackPid, untrackPid } from '../../test/harness/reaper.ts';
-import { untrackLatency, usedMemory } from '../env.ts';
+import { keyBytes, untrackLatency } from '../env.ts';
 import { CAPTURE_HOST } from './payloads.ts';
 import { cpuSeconds, removeDir, tempDir } from './proc.ts';
 import { type LineProtocolSystem, post, type QueriedSeries, type QuerySpec } from './system.ts';
@@ -19,8 +19,8 @@ const seriesOf = (s: QueriedSeries): string => s.metric;
 
 /**
  * A Vitals server process (as `vitals server` runs in production) on a private redis-server. Stored
- * bytes are Redis' `used_memory` growth since start: sealed raw windows, rollups, series registry,
- * host registry, heads. Connection events are not persisted (they are not samples), and maintenance
+ * bytes are what the captured host's keys hold (`MEMORY USAGE`, env.ts keyBytes): sealed raw windows,
+ * rollups, series registry, latest values, indexes, heads. Connection events are not persisted (they are not samples), and maintenance
  * runs every second, so windows are sealed as soon as they are due. The server's own series (host
  * `vitals`) are off: they would be samples of a host nobody sent.
  */
@@ -87,9 +87,6 @@ export async function startVitals(): Promise<LineProtocolSystem> {
   const url = (JSON.parse(line) as { address: string }).address;
   const admin = redis.client();
   const keys = new Keys(loadConfig({ REDIS_URL: redis.url, VITALS_DATA_DIR: dir }).redis.keyPrefix);
-  // The baseline once start-up's own keys are written (tokens, queues, the first maintenance run).
-  await sleep(2000);
-  const before = await usedMemory(admin);
   const headers = { authorization: `Bearer ${TOKEN}` };
   const get = (path: string, params: Record<string, string>, points: (b: string) => number): QuerySpec => ({
     url: `${url}${path}?${new URLSearchParams(params)}`,
@@ -112,7 +109,8 @@ export async function startVitals(): Promise<LineProtocolSystem> {
         message: 'vitals sealing every window',
       });
     },
-    storedBytes: async () => (await usedMemory(admin)) - before,
+    // Every key of the captured host (its hash tag): windows, rollups, registry, latest values, indexes.
+    storedBytes: () => keyBytes(admin, `*{${ORG}:${CAPTURE_HOST}}*`),
     raw: (s, from, to) =>
       get(
         `/api/v1/hosts/${s.host}/metrics/range`,

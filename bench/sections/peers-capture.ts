@@ -60,12 +60,12 @@ export async function captureFigures(capture: Capture, shiftMs: number): Promise
 /** Why Vitals trails where it does (printed only for rows where it is not level with the best). */
 export const BEHIND = {
   capture:
-    'Key by key (bench/capture, 2026-12-06): raw value columns 0.42 B/sample, of which the 92 ' +
-    '`node_scrape_collector_duration_seconds` series (5 significant digits of noise at 1e-9 s) take ' +
-    'half at 2.2 bytes a value, about their entropy; 1-minute rollups ~0.10; Redis hash entries ~78 ' +
-    'bytes per sealed column (2,030 columns for 40 minutes, ~0.09 B/sample); hourly rollups 0.03, ' +
-    'registry 0.04. Closing it: pack the small columns (constant series) of a window into one field, ' +
-    'and an entropy coder for noisy integers.',
+    'Key by key (docs/storage.md, "Where the bytes go"): raw value columns 0.42 B/sample, of which the ' +
+    '92 `node_scrape_collector_duration_seconds` series (5 significant digits of noise at 1e-9 s) take ' +
+    'half at 2.2 bytes a value, about their entropy; hash entries of the window hashes ~78 bytes per ' +
+    'sealed column (2,030 columns for 40 minutes, 0.13 B/sample), 1-minute rollups 0.09, hourly 0.04, ' +
+    'registry and latest values 0.05. Closing it: pack the small columns (constant series) of a window ' +
+    'into one field, and an entropy coder for noisy integers.',
   extension:
     'At 5 s a 1-minute rollup bucket holds 12 samples but stores 4 values (min, max, sum, last) plus ' +
     'a count: 1-minute rollups cost ~0.29 B/sample beside ~0.50 for raw, and hash entries ~0.14. ' +

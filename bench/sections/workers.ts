@@ -15,13 +15,13 @@ const SECTION = 'HTTP ingest with VITALS_WORKERS (8 connections, ack=durable, lo
 const root = new URL('../..', import.meta.url).pathname;
 const TOKEN = `vt_${'w'.repeat(43)}`;
 const CONNECTIONS = 8;
-const SAMPLES_PER_REQUEST = 1000;
+export const SAMPLES_PER_REQUEST = 1000;
 /** USER_HZ: the unit of utime and stime in /proc/<pid>/stat (100 on every Linux Node runs on). */
 const CLOCK_TICKS = 100;
 
-type Format = 'json' | 'influx';
+export type Format = 'json' | 'influx';
 
-interface LoadResult {
+export interface LoadResult {
   requests: { average: number; total: number };
   latency: { p50: number; p99: number };
   non2xx: number;
@@ -29,9 +29,16 @@ interface LoadResult {
   duration: number;
 }
 
-function load(url: string, seconds: number, format: Format): Promise<LoadResult> {
+export function load(
+  url: string,
+  seconds: number,
+  format: Format,
+  opts: { connections?: number; hostPrefix?: string; ack?: 'durable' | 'buffered' } = {},
+): Promise<LoadResult> {
   const args = ['--import', 'tsx', join(root, 'bench/http-load.ts'), url, TOKEN, String(seconds)];
-  args.push('--connections', String(CONNECTIONS), '--format', format);
+  args.push('--connections', String(opts.connections ?? CONNECTIONS), '--format', format);
+  if (opts.hostPrefix) args.push('--host-prefix', opts.hostPrefix);
+  if (opts.ack) args.push('--ack', opts.ack);
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => {
@@ -41,7 +48,7 @@ function load(url: string, seconds: number, format: Format): Promise<LoadResult>
 }
 
 /** utime + stime in seconds and RSS in MB of one process; zeros for one that is gone. */
-function usage(pid: number): { cpu: number; rssMb: number } {
+export function usage(pid: number): { cpu: number; rssMb: number } {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
@@ -54,7 +61,7 @@ function usage(pid: number): { cpu: number; rssMb: number } {
 }
 
 /** Busy and total CPU-seconds of the whole machine so far (first line of /proc/stat). */
-function machineCpu(): { busy: number; total: number } {
+export function machineCpu(): { busy: number; total: number } {
   const ticks = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
     .split(/\s+/)
     .slice(1, 9)
@@ -79,12 +86,19 @@ function childrenOf(pid: number): number[] {
     .map(Number);
 }
 
-async function startServer(redisUrl: string, workers: number): Promise<{ child: ChildProcess; url: string }> {
+/**
+ * A `vitals server` with `workers` workers on the Redis `redis` names: a URL, or the variables of a
+ * Cluster or Sentinel connection (and a key prefix, for several runs on one Redis).
+ */
+export async function startServer(
+  redis: string | Record<string, string>,
+  workers: number,
+): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [join(root, 'bin/vitals.js'), 'server'], {
     cwd: root,
     env: {
       ...process.env,
-      REDIS_URL: redisUrl,
+      ...(typeof redis === 'string' ? { REDIS_URL: redis } : redis),
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
@@ -124,11 +138,18 @@ interface Measured {
   machineBusy: number;
 }
 
-async function measure(url: string, pids: () => number[], redisPid: number, seconds: number, format: Format) {
-  await load(url, 2, format); // warm-up: JIT, connections, series ids
+async function measure(
+  url: string,
+  pids: () => number[],
+  redisPid: number,
+  seconds: number,
+  format: Format,
+  ack?: 'buffered',
+) {
+  await load(url, 2, format, { ack }); // warm-up: JIT, connections, series ids
   const cpuOf = () => pids().reduce((sum, pid) => sum + usage(pid).cpu, 0);
   const [server0, redis0, machine0] = [cpuOf(), usage(redisPid).cpu, machineCpu()];
-  const got = await load(url, seconds, format);
+  const got = await load(url, seconds, format, { ack });
   const [server1, redis1, machine1] = [cpuOf(), usage(redisPid).cpu, machineCpu()];
   return {
     samplesPerSec: (got.requests.total * SAMPLES_PER_REQUEST) / got.duration,
@@ -151,11 +172,15 @@ async function run(workers: number, seconds: number) {
   try {
     const json = await measure(server.url, pids, redis.pid, seconds, 'json');
     const influx = await measure(server.url, pids, redis.pid, seconds, 'influx');
+    // ack=buffered answers before the flush: it must not be the slower of the two.
+    const buffered =
+      workers === 1 ? await measure(server.url, pids, redis.pid, seconds, 'influx', 'buffered') : influx;
     const workerPids = workers > 1 ? childrenOf(primary) : [primary];
     const rss = workerPids.map((pid) => usage(pid).rssMb);
     return {
       json,
       influx,
+      buffered,
       workerRssMb: rss.reduce((a, b) => a + b, 0) / rss.length,
       primaryRssMb: workers > 1 ? usage(primary).rssMb : 0,
     };
@@ -232,6 +257,14 @@ export async function workersBench(opts: { seconds: number }): Promise<Figure[]>
     );
   }
   figures.push(
+    {
+      section: SECTION,
+      name: 'line protocol, VITALS_WORKERS=1: ingest with ack=buffered ÷ ack=durable',
+      value: one.buffered.samplesPerSec / one.influx.samplesPerSec,
+      unit: '×',
+      target: { op: '≥', value: 1 },
+      note: `buffered p50 ${one.buffered.p50} ms, p99 ${one.buffered.p99} ms`,
+    },
     {
       section: SECTION,
       name: 'RSS of one server process (VITALS_WORKERS=1)',
