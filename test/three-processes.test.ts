@@ -2,8 +2,8 @@
 // (one request to each process in turn), every process answers every query with the same body, and a
 // process killed with SIGKILL under that load loses nothing it acknowledged. (Schedules run once across
 // processes: collect-processes.test.ts; live updates cross processes: web-live.test.ts; a host's
-// windows are sealed under one lock: src/tsdb/seal/concurrency.test.ts; alert evaluation and
-// notifications once: alerts-e2e.test.ts.)
+// windows are sealed under one lock: src/tsdb/seal/concurrency.test.ts; alert evaluation in one process
+// of two: alert-evaluate.test.ts; notifications are BullMQ jobs, each delivered once: alert-notify.test.ts.)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
