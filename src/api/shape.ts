@@ -1,5 +1,5 @@
 import { fromNumber, type SampleValue, SNAPSHOT_FIELDS } from '../contract/index.ts';
-import type { Points } from '../tsdb/index.ts';
+import { type Points, unionTimestamps } from '../tsdb/index.ts';
 
 const FIELD_OF_KEY = new Map(Object.entries(SNAPSHOT_FIELDS).map(([field, key]) => [key, field]));
 
@@ -51,30 +51,12 @@ export function toColumns(series: ReadonlyMap<string, Points>): Columns {
   return { timestamps: Array.from(all), values };
 }
 
-/**
- * Every timestamp of any series, sorted and unique. Each series' points are sorted and unique
- * (`Points`), so one series is its own union and several are concatenated, sorted and de-duplicated:
- * a range answer of thousands of points is shaped without a Map or a Set per point.
- */
+/** Every timestamp of any series, sorted and unique; one series is its own union. */
 function unionOf(series: ReadonlyMap<string, Points>): Float64Array {
   if (series.size === 1) {
     for (const points of series.values()) return points.timestamps;
   }
-  let total = 0;
-  for (const points of series.values()) total += points.timestamps.length;
-  const all = new Float64Array(total);
-  let at = 0;
-  for (const points of series.values()) {
-    all.set(points.timestamps, at);
-    at += points.timestamps.length;
-  }
-  all.sort();
-  let n = 0;
-  for (let i = 0; i < all.length; i++) {
-    const t = all[i] as number;
-    if (n === 0 || t !== all[n - 1]) all[n++] = t;
-  }
-  return all.subarray(0, n);
+  return unionTimestamps(series.values());
 }
 
 /** Calls `fn(row, value)` for each point, `row` being the index of its timestamp in `union`. */

@@ -42,7 +42,7 @@ describe('VITALS_DURABLE_REPLICAS: flushes wait for replicas before durable writ
       ...TEST_OPTIONS,
       flushIntervalMs: 5,
       spoolDir: dir,
-      durableReplicas: { count, timeoutMs: 300 },
+      durableReplicas: { count, timeoutMs: 1000 },
     };
     const ctx = createTsdbContext(master.client(), keys, options);
     const spool = await openSpool({ dir });
@@ -65,8 +65,16 @@ describe('VITALS_DURABLE_REPLICAS: flushes wait for replicas before durable writ
   it('does acknowledge from Redis once the replica has the writes, and read them on the replica', async () => {
     const { keys, writer, write } = await writerWith(1);
     const before = await waits();
-    const t = Date.now();
-    expect((await write('h1', t)).stored).toBe('redis');
+    // The writer's own connection may still be connecting for the first flush (which then goes to the
+    // spool): write until one is acknowledged from Redis.
+    let t = Date.now();
+    await waitFor(
+      async () => {
+        t += 1;
+        return (await write('h1', t)).stored === 'redis';
+      },
+      { timeoutMs: 10_000, intervalMs: 50, message: 'a write acknowledged from Redis' },
+    );
     expect(await waits()).toBeGreaterThan(before);
     // WAIT returned 1: the replica holds the head already, without waiting for it.
     expect(await replica.client().exists(keys.head('o', 'h1', t - (t % 7_200_000)))).toBe(1);
@@ -75,6 +83,12 @@ describe('VITALS_DURABLE_REPLICAS: flushes wait for replicas before durable writ
 
   it('does spool a flush the replica does not confirm in time, and replay it once the replica is back', async () => {
     const { ctx, keys, writer, spool, write } = await writerWith(1);
+    const t0 = Date.now() - 1000;
+    await waitFor(async () => (await write('h2', t0)).stored === 'redis', {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+      message: 'the writer connected',
+    });
     replica.freeze();
     try {
       const t = Date.now();
@@ -100,6 +114,7 @@ describe('VITALS_DURABLE_REPLICAS: flushes wait for replicas before durable writ
   it('does send no WAIT when VITALS_DURABLE_REPLICAS is 0', async () => {
     const { writer, write } = await writerWith(0);
     const before = await waits();
+    // Without durable replicas flushes share the request connection, which is connected already.
     expect((await write('h3', Date.now())).stored).toBe('redis');
     expect(await waits()).toBe(before);
     await writer.close();

@@ -11,6 +11,7 @@ export { hostDataKeys, indexedHosts } from './host-keys.ts';
 export { DAY_MS, TIERS, type Tier, WINDOW_MS } from './layout.ts';
 export type { Ack, StoredIn, TsdbContext, TsdbOptions } from './options.ts';
 export type { Points } from './points.ts';
+export { unionTimestamps } from './points.ts';
 export {
   AGGREGATE_FNS,
   type AggregateFn,

@@ -104,3 +104,24 @@ export function concatPoints(parts: readonly Points[]): Points {
   }
   return { timestamps: ts, values: vs };
 }
+
+/**
+ * Every timestamp of any series, sorted and unique (each series' own are: `Points`): concatenated,
+ * sorted and de-duplicated, without a Set or Map per point. A sealed window's shared `t` column, and
+ * the rows of an API answer.
+ */
+export function unionTimestamps(series: Iterable<Points>): Float64Array {
+  const parts = [...series];
+  let total = 0;
+  for (const points of parts) total += points.timestamps.length;
+  const all = new Float64Array(total);
+  let at = 0;
+  for (const points of parts) {
+    all.set(points.timestamps, at);
+    at += points.timestamps.length;
+  }
+  all.sort();
+  let n = 0;
+  for (let i = 0; i < all.length; i++) if (n === 0 || all[i] !== all[n - 1]) all[n++] = all[i] as number;
+  return all.subarray(0, n);
+}

@@ -1,6 +1,13 @@
 import type { HeadSamples } from '../head-record.ts';
 import { TIERS, type Tier, WINDOW_MS } from '../layout.ts';
-import { emptyPoints, mergePoints, type Points, pointsBySeries, slicePoints } from '../points.ts';
+import {
+  emptyPoints,
+  mergePoints,
+  type Points,
+  pointsBySeries,
+  slicePoints,
+  unionTimestamps,
+} from '../points.ts';
 import {
   computeRollup,
   decodeRawColumn,
@@ -61,24 +68,8 @@ export function mergeSeries(sealed: Map<number, Points>, head: Map<number, Point
   return out;
 }
 
-/** Every timestamp any series has, sorted and unique: the window's shared `t` column. */
-export function unionTimestamps(series: ReadonlyMap<number, Points>): Float64Array {
-  let total = 0;
-  for (const points of series.values()) total += points.timestamps.length;
-  const all = new Float64Array(total);
-  let at = 0;
-  for (const points of series.values()) {
-    all.set(points.timestamps, at);
-    at += points.timestamps.length;
-  }
-  all.sort();
-  let n = 0;
-  for (let i = 0; i < all.length; i++) if (n === 0 || all[i] !== all[n - 1]) all[n++] = all[i] as number;
-  return all.subarray(0, n);
-}
-
 export function encodeWindow(series: ReadonlyMap<number, Points>, windowStart: number): EncodedWindow {
-  const t = unionTimestamps(series);
+  const t = unionTimestamps(series.values());
   const fields: Array<readonly [string, Uint8Array]> = [['t', encodeWindowTimestamps(t)]];
   const hourly = new Map<number, Rollup>();
   let samples = 0;
