@@ -21,7 +21,7 @@ if (!ensureSystemDeps()) process.exit(1);
  * takes writes again after a master dies; with every other file starting servers beside them on two
  * cores, the sentinels and replicas themselves took 16 s to settle once.
  */
-const ALONE = ['test/api-fairness.test.ts', 'test/reliability/failover.test.ts'];
+const ALONE = ['test/reliability/failover.test.ts', 'test/api-fairness.test.ts'];
 const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
 const extra = process.argv.slice(2);
 const passes =
