@@ -148,10 +148,14 @@ export interface FairnessFigures {
  * running): even without any load, the p99 of some ten thousand requests differs by up to ±8 % between
  * two identical conditions. So rounds with and without the load alternate (ABBA), each condition's
  * requests are pooled over all its rounds, and batches of rounds are added (two at least, four at most)
- * until the pooled p99s compare within 10 %. Noise shrinks as batches add up; a real effect does not:
+ * until the pooled p99s compare within `within` (10 %). Noise shrinks as batches add up; a real effect does not:
  * with the limits lifted, the same load took the p99 from 11 ms to 40 ms and the p50 from 1.8 to 11 ms.
  */
-export async function measureFairness(redis: RedisServer): Promise<FairnessFigures> {
+export async function measureFairness(
+  redis: RedisServer,
+  /** Batches stop being added once the loaded p99 is within this factor of the unloaded one. */
+  within = 1.1,
+): Promise<FairnessFigures> {
   const env = await apiEnv(redis.url, uniquePrefix('fair'), FAIRNESS_LIMITS);
   let child: ChildProcess | undefined;
   let restore = () => {};
@@ -220,7 +224,7 @@ export async function measureFairness(redis: RedisServer): Promise<FairnessFigur
         samples: idle.length,
       };
       batches.push(batch);
-      if (batches.length >= MIN_BATCHES && batch.loadedP99 <= batch.idleP99 * 1.1) break;
+      if (batches.length >= MIN_BATCHES && batch.loadedP99 <= batch.idleP99 * within) break;
     }
     const report = (await request(child, { cmd: 'stop' }, 'report')).report as LoadReport;
     return { p50: { idle: quantile(idle, 0.5), loaded: quantile(loaded, 0.5) }, batches, report };
