@@ -130,6 +130,6 @@ export class IdempotencyStore {
  * What makes two requests under one Idempotency-Key the same request: the operation (route and the
  * parameters that change what is written) and the body, hashed (SHA-256).
  */
-export function requestFingerprint(operation: string, body: string): string {
+export function requestFingerprint(operation: string, body: string | Uint8Array): string {
   return createHash('sha256').update(operation).update('\n').update(body).digest('base64url');
 }

@@ -103,6 +103,23 @@ export class IngestService {
     );
   }
 
+  /**
+   * Any other protocol's push (Prometheus remote_write, OTLP, Graphite…): `parse` turns the request into
+   * write batches as `batchesFromJson` does (all or nothing, throwing IngestRejectedError for bad data
+   * or a limit), and everything after it is the same as for JSON and line protocol: host admission,
+   * one write, registration, cache invalidation, and one answer per Idempotency-Key. `fingerprint` names
+   * the request for the idempotency check (`requestFingerprint(protocol, payload)`), computed only when
+   * a key was sent.
+   */
+  push(
+    org: string,
+    fingerprint: () => string,
+    parse: () => { batches: WriteBatch[]; hosts: PushedHost[] },
+    options: PushOptions = {},
+  ): Promise<IngestResponse> {
+    return this.once(org, options, fingerprint, parse);
+  }
+
   private async once(
     org: string,
     options: PushOptions,
