@@ -245,6 +245,11 @@ describe('query, export, federate and overview routes', () => {
           headers: { 'content-type': 'text/plain; charset=utf-8' },
           query: 'host=b-host&bucket=b&org=o',
         },
+        // An empty remote_write WriteRequest, snappy-compressed (one byte: length 0).
+        'POST /api/v1/prom/write': {
+          payload: Buffer.from([0]),
+          headers: { 'content-type': 'application/x-protobuf' },
+        },
         'PATCH /api/v1/hosts/:id': { payload: { name: 'x' } },
         'POST /api/v1/hosts': { payload: { id: 'b-made' } },
         'POST /api/v1/tokens': { payload: { name: 'b', scopes: ['read'] } },

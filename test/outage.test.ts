@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeOtlpGauges } from '../src/ingest/push-otlp.ts';
+import { encodeRemoteWrite } from '../src/ingest/push-prom-remote.ts';
 import { Keys } from '../src/redis/index.ts';
 import { type RedisServer, startRedis, uniquePrefix, waitFor } from './harness/index.ts';
 import { ADMIN_TOKEN, type ApiEnv, apiEnv } from './support/api.ts';
+import { readRequest } from './support/prom-read.ts';
 import { headPoints } from './support/tsdb.ts';
 
 /**
@@ -68,6 +71,35 @@ function requestFor(
         sample: { t, v },
       };
     }
+    // The same series through the other protocols: `outage:v` is stored as `outage.v` (remote_write).
+    case 'POST /api/v1/prom/write': {
+      const { t, v } = sample();
+      return {
+        url,
+        payload: encodeRemoteWrite([{ labels: { __name__: 'outage:v', instance: HOST }, samples: [[t, v]] }]),
+        headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
+        sample: { t, v },
+      };
+    }
+    case 'POST /v1/metrics': {
+      const { t, v } = sample();
+      return {
+        url,
+        payload: Buffer.from(
+          encodeOtlpGauges([{ host: HOST, series: [{ name: 'outage.v', labels: {}, points: [[t, v]] }] }]),
+        ),
+        headers: { 'content-type': 'application/x-protobuf' },
+        sample: { t, v },
+      };
+    }
+    case 'POST /api/v1/prom/read':
+      return {
+        url,
+        payload: readRequest([
+          { start: Date.now() - 3_600_000, end: Date.now(), matchers: [[0, '__name__', 'outage_v']] },
+        ]),
+        headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
+      };
     case 'POST /api/v1/hosts':
       return { url, payload: { id: `made-${phase}` } };
     case 'PATCH /api/v1/hosts/{id}':
@@ -219,6 +251,9 @@ describe('every route while Redis is away', () => {
         'POST /api/v1/write',
         'POST /write',
         'POST /api/v2/write',
+        'POST /api/v1/prom/write',
+        'POST /api/v1/prom/read',
+        'POST /v1/metrics',
         'GET /api/v1/orgs',
         'POST /api/v1/orgs',
         'DELETE /api/v1/orgs/{id}',

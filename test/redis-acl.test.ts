@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeTable } from '../src/api/index.ts';
 import { createRuntime, type Runtime } from '../src/cli/runtime.ts';
+import { encodeRemoteWrite } from '../src/ingest/push-prom-remote.ts';
 import { closeRedis, createRedis, Keys, type RedisClient, type Role } from '../src/redis/index.ts';
 import { lastMaintenance, runMaintenance, sealHost } from '../src/tsdb/index.ts';
 import { openSse } from './browser/sse-client.ts';
@@ -21,6 +22,7 @@ import {
 import { ADMIN_TOKEN } from './support/api.ts';
 import { testConfig } from './support/config.ts';
 import { expectHealthy } from './support/health.ts';
+import { decodeSamples, readRequest } from './support/prom-read.ts';
 
 /**
  * The least-privilege ACL user of docs/operations.md, read from the doc itself so the two cannot drift:
@@ -188,7 +190,7 @@ describe('Vitals as the least-privilege Redis user of docs/operations.md', () =>
     expect((await call('GET', '/api/v1/hosts/pulled')).statusCode).toBe(200);
   });
 
-  it('ingests JSON (with an Idempotency-Key) and Influx line protocol', async () => {
+  it('ingests JSON (with an Idempotency-Key), Influx line protocol and Prometheus remote_write', async () => {
     const snapshots = Array.from({ length: 120 }, (_, i) => ({
       timestamp: T0 + i * 60_000,
       metrics: { 'cpu.usage': i % 100, 'mem.used_pct': 50, 'disk.used_pct{mount="/"}': 70 },
@@ -213,6 +215,16 @@ describe('Vitals as the least-privilege Redis user of docs/operations.md', () =>
       headers: { 'content-type': 'text/plain; charset=utf-8' },
     });
     expect(v2.statusCode).toBe(204);
+    const remoteWrite = await call('POST', '/api/v1/prom/write', {
+      payload: encodeRemoteWrite([
+        {
+          labels: { __name__: 'node_load1', instance: 'prom-1:9100', job: 'node' },
+          samples: [[Date.now() - 1000, 0.5]],
+        },
+      ]),
+      headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
+    });
+    expect(remoteWrite.statusCode).toBe(204);
   });
 
   it('answers latest, recent, range, aggregate, every export format, the overview and federation', async () => {
@@ -241,6 +253,17 @@ describe('Vitals as the least-privilege Redis user of docs/operations.md', () =>
     const overview = (await call('GET', '/api/v1/overview')).json() as { hosts: Array<{ id: string }> };
     expect(overview.hosts.map((h) => h.id)).toContain('web-1');
     expect((await call('GET', '/api/v1/metrics/federate')).statusCode).toBe(200);
+    // Prometheus remote_read of what remote_write stored above, with its labels given back.
+    const read = await call('POST', '/api/v1/prom/read', {
+      payload: readRequest([
+        { start: Date.now() - 3_600_000, end: Date.now(), matchers: [[0, '__name__', 'node_load1']] },
+      ]),
+      headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
+    });
+    expect(read.statusCode).toBe(200);
+    expect(decodeSamples(read.rawPayload)[0]?.map((s) => [s.labels, s.values])).toEqual([
+      [{ __name__: 'node_load1', instance: 'prom-1:9100', job: 'node' }, [0.5]],
+    ]);
     // The seed services' routes, aliases of the ones above.
     expect((await call('GET', '/api/hosts/web-1/metrics/recent?count=3&metrics=cpu')).json().count).toBe(3);
     const seedRange = `/api/hosts/web-1/metrics/range?startTime=${T0}&endTime=${T0 + 9 * 60_000}&metrics=cpu`;

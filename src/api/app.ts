@@ -21,8 +21,11 @@ import { ingestRoutes } from './routes/ingest.ts';
 import { liveRoutes } from './routes/live.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { orgRoutes } from './routes/orgs.ts';
+import { otlpMetricsRoutes } from './routes/otlp-metrics.ts';
 import { overviewRoutes } from './routes/overview.ts';
 import { querySpans } from './routes/params.ts';
+import { promRemoteReadRoutes } from './routes/prom-remote-read.ts';
+import { promRemoteWriteRoutes } from './routes/prom-remote-write.ts';
 import { installHttpMetrics, prometheusRoutes } from './routes/prometheus.ts';
 import { redisHealthRoutes } from './routes/redis-health.ts';
 import { redisPerformanceRoutes } from './routes/redis-performance.ts';
@@ -126,6 +129,12 @@ export async function buildApp(services: ApiServices, config: AppConfig): Promis
   ingestRoutes(app, services);
   // Its own plugin scope: these paths read any Content-Type as line protocol.
   await app.register(async (scope) => influxWriteRoutes(scope, services));
+  // Likewise: remote_write, remote_read and OTLP read their bodies as bytes, whatever the Content-Type.
+  await app.register(async (scope) => promRemoteWriteRoutes(scope, services, config));
+  await app.register(async (scope) =>
+    promRemoteReadRoutes(scope, services, { deadlineMs: config.requestTimeoutMs }),
+  );
+  await app.register(async (scope) => otlpMetricsRoutes(scope, services, config));
   metricsRoutes(app, services, {
     exports: new Shares(config.exports, EXPORT_SHARES, 10),
     exportTimeoutMs: config.exportTimeoutMs,

@@ -59,7 +59,13 @@ export async function installRateLimit(
   });
 }
 
-/** The routes counted: the API, and InfluxDB 1.x's `/write` that Telegraf and curl push to. */
+/** The routes counted: the API, InfluxDB 1.x's `/write` that Telegraf and curl push to, and OTLP's `/v1/metrics`. */
 function limited(url: string): boolean {
-  return url.startsWith('/api/') || url === '/write' || url.startsWith('/write?');
+  return (
+    url.startsWith('/api/') ||
+    url === '/write' ||
+    url.startsWith('/write?') ||
+    url === '/v1/metrics' ||
+    url.startsWith('/v1/metrics?')
+  );
 }

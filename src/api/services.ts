@@ -102,4 +102,7 @@ export type AppConfig = Pick<
   | 'exportTimeoutMs'
   | 'idleTimeoutMs'
   | 'maxConnections'
+  | 'maxSamplesPerRequest'
+  | 'maxLabels'
+  | 'maxLabelLength'
 >;

@@ -8,6 +8,7 @@ import { COLLECT_QUEUE } from '../collect/index.ts';
 import { type Config, type Logger, loadSecretKeys } from '../config/index.ts';
 import { VitalsError } from '../contract/index.ts';
 import { EventFigures } from '../events/index.ts';
+import type { GraphiteListener } from '../ingest/graphite-listener.ts';
 import { IngestRejectedError } from '../ingest/index.ts';
 import {
   HealthRegistry,
@@ -29,6 +30,7 @@ import {
 import { DEFAULT_ORG } from '../tenancy/index.ts';
 import { openTsdb, type Tsdb } from '../tsdb/index.ts';
 import { type ApiWiring, bootstrapWhenReady, createApiServices } from './api-wiring.ts';
+import { createGraphite } from './graphite-wiring.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { maybeStartManaged } from './managed-redis.ts';
 import { version } from './version.ts';
@@ -48,6 +50,8 @@ export interface Runtime {
   readonly managed: ManagedRedis | undefined;
   /** The alert evaluation loop (started when VITALS_ALERTS is on); absent without a state machine. */
   readonly alertEvaluation: EvaluationLoop | undefined;
+  /** The Graphite plaintext listener (VITALS_GRAPHITE_PORT set); it listens with `listen()`. */
+  readonly graphite: GraphiteListener | undefined;
   /** Address the HTTP server listens on, once `listen()` resolved. */
   url(): string;
   listen(): Promise<string>;
@@ -275,6 +279,13 @@ export async function createRuntime(
   lifecycle.add('timers', () => telemetry.close());
   const app = await buildApp({ ...api.services, telemetry: telemetry.telemetry }, config.api);
   lifecycle.add('http', () => app.close());
+  // Closed with HTTP: what its connections hold is pushed before the writer flushes ('flush' stage).
+  const graphite = createGraphite(config, logger, {
+    ingest: api.services.ingest,
+    tsdb,
+    registry: telemetry.telemetry.registry,
+  });
+  if (graphite) lifecycle.add('http', () => graphite.close());
   if (options.bootstrap !== false) bootstrapWhenReady(api.tenancy, redis, config.api.adminToken, logger);
   // Waits at most REDIS_CONNECT_TIMEOUT for Redis, then carries on degraded and reconciles later.
   await api.collection.start();
@@ -301,9 +312,11 @@ export async function createRuntime(
     lifecycle,
     managed,
     alertEvaluation,
+    graphite,
     url: () => address,
     async listen() {
       address = await app.listen({ port: config.server.port, host: config.server.host });
+      await graphite?.listen();
       return address;
     },
     close: () => lifecycle.close(),

@@ -8,6 +8,7 @@ import {
   apiVars,
   collectVars,
   eventsVars,
+  graphiteVars,
   redisVars,
   serverVars,
   storageVars,
@@ -26,6 +27,7 @@ export const allVars = {
   ...alertEvalVars,
   ...alertDeliveryVars,
   ...eventsVars,
+  ...graphiteVars,
 } as const satisfies Record<string, VarSpec>;
 
 type Vars = typeof allVars;
@@ -193,6 +195,15 @@ export interface EventsConfig {
   readonly retentionMs: number;
 }
 
+/** Graphite plaintext ingest (`VITALS_GRAPHITE_*`; docs/ingest/graphite.md); off with port 0. */
+export interface GraphiteConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly org: string;
+  readonly hostSegment: number;
+  readonly maxLineBytes: number;
+}
+
 export interface Config {
   readonly telemetry: TelemetryConfig;
   /** Alert rule evaluation (`VITALS_ALERTS*`). */
@@ -211,6 +222,7 @@ export interface Config {
   readonly server: ServerConfig;
   readonly storage: StorageConfig;
   readonly api: ApiConfig;
+  readonly graphite: GraphiteConfig;
 }
 
 /** Thrown when the environment does not validate; `problems` names every variable at fault. */
@@ -297,6 +309,13 @@ function toConfig(v: Parsed): Config {
       retentionMs: v.VITALS_EVENTS_RETENTION_HOURS * 3_600_000,
     },
     redisHealth: toRedisHealth(v),
+    graphite: {
+      port: v.VITALS_GRAPHITE_PORT,
+      host: v.VITALS_GRAPHITE_HOST,
+      org: v.VITALS_GRAPHITE_ORG,
+      hostSegment: v.VITALS_GRAPHITE_HOST_SEGMENT,
+      maxLineBytes: v.VITALS_GRAPHITE_MAX_LINE_BYTES,
+    },
     alertEval: { enabled: v.VITALS_ALERTS, intervalMs: v.VITALS_ALERTS_INTERVAL },
     alertDelivery: {
       runWorkers: v.VITALS_ALERT_DELIVERY_WORKERS,

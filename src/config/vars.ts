@@ -738,3 +738,38 @@ function parseOtlpHeaders(text: string | undefined, ctx: z.RefinementCtx): Recor
   }
   return out;
 }
+
+/** Graphite plaintext ingest over TCP (docs/ingest/graphite.md); off unless VITALS_GRAPHITE_PORT is set. */
+export const graphiteVars = {
+  VITALS_GRAPHITE_PORT: {
+    schema: int(0, 65535).default(0),
+    description:
+      'TCP port of the Graphite plaintext listener (carbon protocol, usually 2003); 0: off. It has no authentication: every line goes to VITALS_GRAPHITE_ORG (docs/ingest/graphite.md).',
+    group: 'api',
+  },
+  VITALS_GRAPHITE_HOST: {
+    schema: z.string().min(1).default('127.0.0.1'),
+    description:
+      'Listen address of the Graphite port. Anyone who reaches it can write: keep it on loopback or a trusted network.',
+    group: 'api',
+  },
+  VITALS_GRAPHITE_ORG: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'expected an org id')
+      .default('default'),
+    description: 'Org every Graphite line is written to.',
+    group: 'api',
+  },
+  VITALS_GRAPHITE_HOST_SEGMENT: {
+    schema: int(0, 64).default(1),
+    description:
+      'Path segment (1-based) naming the host of a Graphite line without a `host` tag; it is removed from the metric name. 1 suits collectd (no Prefix) and Telegraf (default template); 2 suits `<prefix>.<host>.…`; 0: only the `host` tag names it.',
+    group: 'api',
+  },
+  VITALS_GRAPHITE_MAX_LINE_BYTES: {
+    schema: int(256, 1024 * 1024).default(16_384),
+    description: 'Longest Graphite line; a connection sending a longer one is closed (the line is refused).',
+    group: 'api',
+  },
+} as const satisfies Record<string, VarSpec>;

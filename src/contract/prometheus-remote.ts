@@ -172,3 +172,6 @@ export function int64(value: number | { toNumber(): number } | null | undefined)
   if (value === null || value === undefined) return 0;
   return typeof value === 'number' ? value : value.toNumber();
 }
+
+/** `prometheus.TimeSeries`, for answers written one series at a time. */
+export const TimeSeriesType = type('TimeSeries');

@@ -16,7 +16,7 @@ export interface InfluxOptions {
 const PRECISION_SHIFT: Readonly<Record<InfluxPrecision, number>> = { ns: -6, us: -3, ms: 0, s: 3 };
 
 /** Host ids allow fewer characters than a `host` tag may hold (`web-1.example.com:9100` → `web-1.example.com_9100`). */
-function hostId(tag: string): string {
+export function hostId(tag: string): string {
   return tag
     .replace(/[^A-Za-z0-9_.-]/g, '_')
     .replace(/^[^A-Za-z0-9]+/, '')
