@@ -7,7 +7,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { agentBench } from './agent.ts';
-import { type PeerFigure, peerBlockOf, peerMarkdown, withPeerBlock } from './peers/report.ts';
+import {
+  type PeerFigure,
+  PROTOCOL_BLOCK,
+  peerBlockOf,
+  peerMarkdown,
+  printPeers,
+  withPeerBlock,
+} from './peers/report.ts';
 import { type Figure, markdown, meets, replaceSections } from './report.ts';
 import { alertsBench } from './sections/alerts.ts';
 import { eventsBench } from './sections/events.ts';
@@ -16,6 +23,7 @@ import { httpBench } from './sections/http.ts';
 import { infoOverheadBench } from './sections/info-overhead.ts';
 import { ingestBench } from './sections/ingest.ts';
 import { peersBench } from './sections/peers.ts';
+import { PROTOCOL_INTRO, protocolFigures } from './sections/peers-protocols.ts';
 import { latestFigures, queryBench } from './sections/query.ts';
 import { scaleBench } from './sections/scale.ts';
 import { startupBench } from './sections/startup.ts';
@@ -63,6 +71,7 @@ const SECTIONS = [
   'agent',
   'startup',
   'peers',
+  'protocols',
 ];
 const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
@@ -133,6 +142,19 @@ if (peers) {
   peerIntro = got.intro;
 }
 
+// Remote_write, OTLP and Graphite beside VictoriaMetrics (issue 18): with --peers, or alone.
+const protocols = only === 'protocols' || peers;
+const protocolFigureList: PeerFigure[] = [];
+if (protocols) {
+  if (!peers) {
+    const deps = new URL('../scripts/system-deps.js', import.meta.url).pathname;
+    if (spawnSync(process.execPath, [deps, '--peers'], { stdio: 'inherit' }).status !== 0) process.exit(1);
+  }
+  const got = await protocolFigures({ hosts: 50, hours: quick ? 1 : 4, seed });
+  printPeers(got);
+  protocolFigureList.push(...got);
+}
+
 if (only === undefined) figures.push(...dashboardFigures());
 
 const meta = {
@@ -155,7 +177,16 @@ if (!quick && only !== undefined)
   );
 const peerBlock = peers ? peerMarkdown(peerFigures, meta, peerIntro) : peerBlockOf(previous);
 if (!quick && peerBlock) writeFileSync(doc, withPeerBlock(readFileSync(doc, 'utf8'), peerBlock));
-if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ meta, figures, peers: peerFigures }, null, 2));
+const protocolBlock = protocols
+  ? peerMarkdown(protocolFigureList, meta, PROTOCOL_INTRO, PROTOCOL_BLOCK)
+  : peerBlockOf(previous, PROTOCOL_BLOCK);
+if (!quick && protocolBlock)
+  writeFileSync(doc, withPeerBlock(readFileSync(doc, 'utf8'), protocolBlock, PROTOCOL_BLOCK));
+if (jsonFile)
+  writeFileSync(
+    jsonFile,
+    JSON.stringify({ meta, figures, peers: peerFigures, protocols: protocolFigureList }, null, 2),
+  );
 process.stdout.write(
   quick
     ? 'quick run: docs/BENCHMARKS.md left unchanged\n'

@@ -60,6 +60,7 @@ export async function startInflux(): Promise<LineProtocolSystem> {
   const headers = {};
   return {
     name: 'influx',
+    url,
     writeUrl,
     headers,
     write: (_rows, lines) => post({ name: 'influx', writeUrl, headers }, lines),

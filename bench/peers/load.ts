@@ -1,10 +1,11 @@
 // The load generator of the peer ingest benchmark, in its own process so it shares no event loop with
-// what it measures: `node --import tsx bench/peers/load.ts '<json LoadSpec>'`. It builds the fleet's line
-// protocol bodies, sends the first `warmup` of them, prints `ready`, waits for a line on stdin, then sends
+// what it measures: `node --import tsx bench/peers/load.ts '<json LoadSpec>'`. It builds the fleet's
+// bodies (line protocol, or another format of `protocol-payloads.ts`), sends the first `warmup` of them, prints `ready`, waits for a line on stdin, then sends
 // the rest over `connections` keep-alive connections and prints one JSON line of figures.
 import { Agent, request } from 'node:http';
 import { createInterface } from 'node:readline';
-import { type Body, type FleetOptions, fleetBodies } from './payloads.ts';
+import { type FleetOptions, fleetBodies } from './payloads.ts';
+import { fleetSeriesBodies, remoteWriteBody } from './protocol-payloads.ts';
 
 export interface LoadSpec {
   readonly url: string;
@@ -12,6 +13,8 @@ export interface LoadSpec {
   readonly fleet: FleetOptions;
   readonly warmup: number;
   readonly connections: number;
+  /** The bodies' format (default: line protocol); the system's headers name its content type. */
+  readonly format?: 'influx' | 'remote-write' | 'otlp';
 }
 
 export interface LoadResult {
@@ -27,7 +30,12 @@ const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
 const agent = new Agent({ keepAlive: true, maxSockets: spec.connections });
 const target = new URL(spec.url);
 
-function send(body: string): Promise<{ status: number; text: string }> {
+interface Body {
+  readonly data: string | Uint8Array;
+  readonly samples: number;
+}
+
+function send(body: string | Uint8Array): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -61,7 +69,7 @@ async function sendAll(
   await Promise.all(
     Array.from({ length: spec.connections }, async () => {
       while (next < bodies.length) {
-        const body = bodies[next++]?.text ?? '';
+        const body = bodies[next++]?.data ?? '';
         const t0 = performance.now();
         const res = await send(body);
         latencies.push(performance.now() - t0);
@@ -75,7 +83,17 @@ async function sendAll(
   return { failures, first };
 }
 
-const bodies = fleetBodies(spec.fleet);
+/** The OTLP encoder is loaded only when asked for. */
+async function build(): Promise<Body[]> {
+  if (spec.format === 'remote-write') return fleetSeriesBodies(spec.fleet).map(remoteWriteBody);
+  if (spec.format === 'otlp') {
+    const { otlpBody } = await import('./otlp-payload.ts');
+    return fleetSeriesBodies(spec.fleet).map(otlpBody);
+  }
+  return fleetBodies(spec.fleet).map((b) => ({ data: b.text, samples: b.samples }));
+}
+
+const bodies = await build();
 const warm = await sendAll(bodies.slice(0, spec.warmup), []);
 if (warm.failures > 0) throw new Error(`warm-up refused: ${warm.first}`);
 process.stdout.write('ready\n');

@@ -36,9 +36,21 @@ export function standing(f: PeerFigure): { best: SystemName; level: boolean } | 
 }
 
 const PEERS = SYSTEMS.filter((s) => s !== 'vitals');
-/** The block starts at its heading (other writers split the page at `## ` headings) and ends at END. */
-const HEADING = '## Beside VictoriaMetrics, InfluxDB and Prometheus';
-const END = '<!-- end of the peer comparison (npm run bench -- --only peers) -->';
+/** A block of docs/BENCHMARKS.md: it starts at its heading (other writers split the page at `## ` headings) and ends at its end marker. */
+export interface BlockMarks {
+  readonly heading: string;
+  readonly end: string;
+}
+/** The peer comparison (`--only peers`). */
+export const PEER_BLOCK: BlockMarks = {
+  heading: '## Beside VictoriaMetrics, InfluxDB and Prometheus',
+  end: '<!-- end of the peer comparison (npm run bench -- --only peers) -->',
+};
+/** Ingest by wire protocol beside VictoriaMetrics (`--only protocols`, also part of `--peers`). */
+export const PROTOCOL_BLOCK: BlockMarks = {
+  heading: '## Ingest by protocol, beside VictoriaMetrics',
+  end: '<!-- end of the protocol comparison (npm run bench -- --only protocols) -->',
+};
 
 function fmt(v: number | undefined): string {
   if (v === undefined) return '—';
@@ -73,9 +85,17 @@ export function peerMarkdown(
   figures: readonly PeerFigure[],
   meta: Record<string, string>,
   intro: string[],
+  marks: BlockMarks = PEER_BLOCK,
 ): string {
   const titles = PEERS.map((p) => SYSTEM_TITLES[p].replace(/ [\d.]+$/, ''));
-  const lines = [HEADING, '', ...intro, '', ...Object.entries(meta).map(([k, v]) => `- ${k}: ${v}`), ''];
+  const lines = [
+    marks.heading,
+    '',
+    ...intro,
+    '',
+    ...Object.entries(meta).map(([k, v]) => `- ${k}: ${v}`),
+    '',
+  ];
   for (const section of [...new Set(figures.map((f) => f.section))]) {
     lines.push(
       `### ${section}`,
@@ -103,25 +123,25 @@ export function peerMarkdown(
     }
     lines.push('');
   }
-  lines.push(END, '');
+  lines.push(marks.end, '');
   return lines.join('\n');
 }
 
-function blockAt(doc: string): { start: number; end: number } | undefined {
-  const found = `\n${doc}`.indexOf(`\n${HEADING}\n`);
-  const end = found < 0 ? -1 : doc.indexOf(END, found);
-  return end < 0 ? undefined : { start: found, end: end + END.length };
+function blockAt(doc: string, marks: BlockMarks): { start: number; end: number } | undefined {
+  const found = `\n${doc}`.indexOf(`\n${marks.heading}\n`);
+  const end = found < 0 ? -1 : doc.indexOf(marks.end, found);
+  return end < 0 ? undefined : { start: found, end: end + marks.end.length };
 }
 
-/** The peer block of a BENCHMARKS.md text, if it has one. */
-export function peerBlockOf(doc: string): string | undefined {
-  const at = blockAt(doc);
+/** The peer block (or another block) of a BENCHMARKS.md text, if it has one. */
+export function peerBlockOf(doc: string, marks: BlockMarks = PEER_BLOCK): string | undefined {
+  const at = blockAt(doc, marks);
   return at ? `${doc.slice(at.start, at.end)}\n` : undefined;
 }
 
-/** `doc` with its peer block replaced by `block` (appended when it has none). */
-export function withPeerBlock(doc: string, block: string): string {
-  const at = blockAt(doc);
+/** `doc` with its peer block (or another block) replaced by `block` (appended when it has none). */
+export function withPeerBlock(doc: string, block: string, marks: BlockMarks = PEER_BLOCK): string {
+  const at = blockAt(doc, marks);
   if (!at) return `${doc.trimEnd()}\n\n${block}`;
   return `${doc.slice(0, at.start)}${block.trimEnd()}${doc.slice(at.end)}`;
 }

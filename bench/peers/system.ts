@@ -45,6 +45,8 @@ export interface SampleStore {
 
 /** A system that takes Influx line protocol over HTTP; as a store, it is sent the text. */
 export interface LineProtocolSystem extends Queryable, SampleStore {
+  /** The HTTP API's base URL. */
+  readonly url: string;
   readonly writeUrl: string;
   readonly headers: Readonly<Record<string, string>>;
   /** The processes whose CPU time is the system's. */

@@ -16,7 +16,7 @@ const selector = (s: QueriedSeries): string => `${s.metric}_value{host="${s.host
  * 30-day data set, response cache off (every figure is a query answered from storage). Stored bytes
  * are the data directory after `/internal/force_flush` and a forced merge of every partition.
  */
-export async function startVictoria(): Promise<LineProtocolSystem> {
+export async function startVictoria(extraArgs: readonly string[] = []): Promise<LineProtocolSystem> {
   const dir = tempDir('victoria');
   const port = await freePort();
   const url = `http://${HOST}:${port}`;
@@ -29,6 +29,7 @@ export async function startVictoria(): Promise<LineProtocolSystem> {
       '-retentionPeriod=100y',
       '-search.disableCache',
       '-loggerLevel=ERROR',
+      ...extraArgs,
     ],
     dir,
     () => answers(`${url}/health`),
@@ -41,6 +42,7 @@ export async function startVictoria(): Promise<LineProtocolSystem> {
   const headers = {};
   return {
     name: 'victoria',
+    url,
     writeUrl,
     headers,
     write: (_rows, lines) => post({ name: 'victoria', writeUrl, headers }, lines),

@@ -24,7 +24,9 @@ const seriesOf = (s: QueriedSeries): string => s.metric;
  * runs every second, so windows are sealed as soon as they are due. The server's own series (host
  * `vitals`) are off: they would be samples of a host nobody sent.
  */
-export async function startVitals(): Promise<LineProtocolSystem> {
+export async function startVitals(
+  extraEnv: Readonly<Record<string, string>> = {},
+): Promise<LineProtocolSystem> {
   const redis = await startRedis();
   const setup = redis.client();
   await untrackLatency(setup);
@@ -47,6 +49,7 @@ export async function startVitals(): Promise<LineProtocolSystem> {
     VITALS_RETENTION_RAW: '40d',
     VITALS_MAINTENANCE_INTERVAL: '1s',
     VITALS_DATA_DIR: dir,
+    ...extraEnv,
   };
   // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops.
   const prof = process.env.BENCH_CPU_PROF
@@ -97,6 +100,7 @@ export async function startVitals(): Promise<LineProtocolSystem> {
   const writeUrl = `${url}/api/v1/write?precision=ms`;
   return {
     name: 'vitals',
+    url,
     writeUrl,
     headers,
     write: (_rows, lines) => post({ name: 'vitals', writeUrl, headers }, lines),

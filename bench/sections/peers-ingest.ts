@@ -15,11 +15,11 @@ import { percentile } from '../report.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const SECTION = 'HTTP ingest (Influx line protocol, 8 connections, load generator in its own process)';
-const CONNECTIONS = 8;
+export const CONNECTIONS = 8;
 /** Telegraf-like bodies: one host's 30 snapshots (2.5 min at 5 s), about 900 samples. */
-const SNAPSHOTS_PER_BODY = 30;
+export const SNAPSHOTS_PER_BODY = 30;
 /** The first two bodies of every host (they create the series) are sent before timing. */
-const WARMUP_ROUNDS = 2;
+export const WARMUP_ROUNDS = 2;
 /** After the load, CPU keeps being counted until a second passes with less than 2 % of a core used. */
 const IDLE_CORE_SHARE = 0.02;
 const FOLLOW_UP_MAX_MS = 60_000;
@@ -34,7 +34,7 @@ const BEHIND =
   'several processes on one Redis, issue 17), a parser that does not allocate per line, and binary ' +
   'head records built without intermediate arrays.';
 
-interface Measured {
+export interface Measured {
   readonly load: LoadResult;
   readonly cpuDuring: number;
   readonly cpuAfter: number;
@@ -109,13 +109,26 @@ function fleetNote(opts: { hosts: number; hours: number }, samples: number): str
   return `${samples.toLocaleString('en-US')} samples: ${opts.hosts} hosts × ${opts.hours} h at 5 s, ${SNAPSHOTS_PER_BODY} snapshots of one host per request`;
 }
 
-async function measure(system: LineProtocolSystem, fleet: FleetOptions, warmup: number): Promise<Measured> {
+/** Where the load goes: a system's write URL, its headers, and the processes whose CPU is its own. */
+export type LoadTarget = Pick<LineProtocolSystem, 'name' | 'writeUrl' | 'headers' | 'pids'>;
+
+/**
+ * The fleet's bodies sent over CONNECTIONS connections by a load generator in its own process, with
+ * the target's CPU counted during the load and after it until the target idles.
+ */
+export async function measure(
+  system: LoadTarget,
+  fleet: FleetOptions,
+  warmup: number,
+  format?: LoadSpec['format'],
+): Promise<Measured> {
   const spec: LoadSpec = {
     url: system.writeUrl,
     headers: { ...system.headers },
     fleet,
     warmup,
     connections: CONNECTIONS,
+    ...(format ? { format } : {}),
   };
   const child = spawn(
     process.execPath,
