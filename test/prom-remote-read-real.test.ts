@@ -11,11 +11,8 @@
  *
  * Skipped only when the binary is missing (`apt-get install prometheus`).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import snappy from 'snappy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeXorChunk, float64Bits } from '../src/api/prom-read/test-support.ts';
@@ -27,76 +24,20 @@ import {
   WriteRequestType,
 } from '../src/contract/prometheus-remote.ts';
 import {
-  freePort,
   HOST,
   type MatrixSeries,
   PROMETHEUS_BIN,
   type RedisServer,
+  startPrometheus,
   startRedis,
+  type TestPrometheus,
   uniquePrefix,
-  waitFor,
 } from './harness/index.ts';
-import { trackDir, trackPid, untrackDir, untrackPid } from './harness/reaper.ts';
 import { ADMIN_TOKEN, type ApiEnv, apiEnv } from './support/api.ts';
 import { decodeChunks, readRequest } from './support/prom-read.ts';
 
 const HAVE_PROMETHEUS = existsSync(PROMETHEUS_BIN);
 const SKIP_NOTE = `(skipped: ${PROMETHEUS_BIN} is not installed; apt-get install prometheus)`;
-
-interface RunningPrometheus {
-  readonly url: string;
-  close(): Promise<void>;
-}
-
-/** A Prometheus with the given config, its own temp dir and port; `close()` removes both. */
-async function runPrometheus(config: string, flags: string[] = []): Promise<RunningPrometheus> {
-  const dir = mkdtempSync(join(tmpdir(), 'vitals-promread-'));
-  trackDir(dir);
-  writeFileSync(join(dir, 'prometheus.yml'), config);
-  const port = await freePort();
-  const url = `http://${HOST}:${port}`;
-  let log = '';
-  const child: ChildProcess = spawn(
-    PROMETHEUS_BIN,
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=${HOST}:${port}`,
-      '--log.level=warn',
-      ...flags,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  if (child.pid) trackPid(child.pid);
-  child.stderr?.on('data', (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-4000);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const close = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    if (child.pid) untrackPid(child.pid);
-    rmSync(dir, { recursive: true, force: true });
-    untrackDir(dir);
-  };
-  try {
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`prometheus exited: ${log}`);
-        return (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok;
-      },
-      { timeoutMs: 20_000, message: 'prometheus ready' },
-    );
-  } catch (err: unknown) {
-    await close();
-    throw err;
-  }
-  return { url, close };
-}
 
 async function queryRange(base: string, promql: string, start: number, end: number, step: number) {
   const params = new URLSearchParams({
@@ -167,7 +108,7 @@ describe.skipIf(!HAVE_PROMETHEUS)(
   () => {
     let redis: RedisServer;
     let env: ApiEnv;
-    let prometheus: RunningPrometheus;
+    let prometheus: TestPrometheus;
     let proxy: Server;
     const accepted: number[][] = [];
     const values = {
@@ -194,8 +135,8 @@ describe.skipIf(!HAVE_PROMETHEUS)(
       expect(res.statusCode, res.body).toBe(200);
       const recording = await recordingProxy(base, accepted);
       proxy = recording.server;
-      prometheus = await runPrometheus(
-        [
+      prometheus = await startPrometheus({
+        config: [
           'global: { scrape_interval: 15s, evaluation_interval: 15s }',
           'remote_read:',
           `  - url: ${recording.url}/api/v1/prom/read`,
@@ -204,7 +145,7 @@ describe.skipIf(!HAVE_PROMETHEUS)(
           `      credentials: ${JSON.stringify(ADMIN_TOKEN)}`,
           '',
         ].join('\n'),
-      );
+      });
     });
 
     afterAll(async () => {
@@ -255,11 +196,12 @@ describe.skipIf(!HAVE_PROMETHEUS)(
 describe.skipIf(!HAVE_PROMETHEUS)(
   `XOR chunks against Prometheus' own ${HAVE_PROMETHEUS ? '' : SKIP_NOTE}`,
   () => {
-    let prometheus: RunningPrometheus;
+    let prometheus: TestPrometheus;
     beforeAll(async () => {
-      prometheus = await runPrometheus('global: { scrape_interval: 15s }\n', [
-        '--web.enable-remote-write-receiver',
-      ]);
+      prometheus = await startPrometheus({
+        config: 'global: { scrape_interval: 15s }\n',
+        flags: ['--web.enable-remote-write-receiver'],
+      });
     });
     afterAll(async () => {
       await prometheus?.close();

@@ -3,9 +3,7 @@
  * Vitals for over half a minute: every sample Prometheus says it sent is stored, none failed.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   freePort,
@@ -13,11 +11,13 @@ import {
   PROMETHEUS_BIN,
   type RedisServer,
   sleep,
+  startPrometheus,
   startRedis,
+  type TestPrometheus,
   uniquePrefix,
   waitFor,
 } from './harness/index.ts';
-import { trackDir, trackPid, untrackDir, untrackPid } from './harness/reaper.ts';
+import { trackPid, untrackPid } from './harness/reaper.ts';
 import { type ApiEnv, apiEnv } from './support/api.ts';
 
 const NODE_EXPORTER = process.env.NODE_EXPORTER_BIN ?? '/usr/bin/prometheus-node-exporter';
@@ -67,12 +67,10 @@ describe('Prometheus remote_write into Vitals (real Prometheus and node exporter
   let redis: RedisServer;
   let env: ApiEnv;
   let exporter: Child | undefined;
-  let prometheus: Child | undefined;
-  let promUrl = '';
-  let dir = '';
+  let prometheus: TestPrometheus | undefined;
   let readToken = '';
-  /** Writes prometheus.yml with the node job's scrape interval. */
-  let configure: (scrapeInterval: string) => void = () => {};
+  /** prometheus.yml with the node job's scrape interval. */
+  let config: (scrapeInterval: string) => string = () => '';
 
   beforeAll(async () => {
     if (missing.length > 0) return;
@@ -99,50 +97,26 @@ describe('Prometheus remote_write into Vitals (real Prometheus and node exporter
       },
     );
 
-    dir = mkdtempSync(join(tmpdir(), 'vitals-promrw-'));
-    trackDir(dir);
-    configure = (scrapeInterval: string) =>
-      writeFileSync(
-        join(dir, 'prometheus.yml'),
-        [
-          'global: { scrape_interval: 1s, evaluation_interval: 1s }',
-          'scrape_configs:',
-          '  - job_name: node',
-          `    scrape_interval: ${scrapeInterval}`,
-          `    static_configs: [{ targets: ["${HOST}:${exporterPort}"] }]`,
-          'remote_write:',
-          `  - url: ${base}/api/v1/prom/write`,
-          '    authorization:',
-          `      credentials: ${JSON.stringify(ingest.token)}`,
-          '    queue_config: { batch_send_deadline: 1s }',
-          '',
-        ].join('\n'),
-      );
-    configure('1s');
-    const promPort = await freePort();
-    promUrl = `http://${HOST}:${promPort}`;
-    prometheus = start(PROMETHEUS_BIN, [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=${HOST}:${promPort}`,
-      '--log.level=warn',
-    ]);
-    await waitFor(
-      async () => {
-        if (prometheus?.process.exitCode !== null) throw new Error(`prometheus exited: ${prometheus?.log}`);
-        return (await fetch(`${promUrl}/-/ready`).catch(() => undefined))?.ok;
-      },
-      { timeoutMs: 20_000, message: 'prometheus ready' },
-    );
+    config = (scrapeInterval: string) =>
+      [
+        'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+        'scrape_configs:',
+        '  - job_name: node',
+        `    scrape_interval: ${scrapeInterval}`,
+        `    static_configs: [{ targets: ["${HOST}:${exporterPort}"] }]`,
+        'remote_write:',
+        `  - url: ${base}/api/v1/prom/write`,
+        '    authorization:',
+        `      credentials: ${JSON.stringify(ingest.token)}`,
+        '    queue_config: { batch_send_deadline: 1s }',
+        '',
+      ].join('\n');
+    prometheus = await startPrometheus({ config: config('1s') });
   });
 
   afterAll(async () => {
-    await stop(prometheus);
+    await prometheus?.close();
     await stop(exporter);
-    if (dir) {
-      rmSync(dir, { recursive: true, force: true });
-      untrackDir(dir);
-    }
     await env?.close();
     await redis?.close();
   });
@@ -173,7 +147,7 @@ describe('Prometheus remote_write into Vitals (real Prometheus and node exporter
     async () => {
       const from = Date.now() - 60_000;
       await sleep(RUN_MS);
-      const metrics = async () => (await fetch(`${promUrl}/metrics`)).text();
+      const metrics = async () => (await fetch(`${prometheus?.url}/metrics`)).text();
       const first = await metrics();
       // 2.42 counts sent samples as prometheus_remote_storage_samples_total; older ones had another name.
       const sentName = [
@@ -191,12 +165,7 @@ describe('Prometheus remote_write into Vitals (real Prometheus and node exporter
       // interval of a day replaces the scrape loop, and the remote-write queue (its configuration
       // unchanged) drains. The old loop ends with one stale marker per series, which Prometheus sends
       // and counts, and Vitals drops by design.
-      const reloadedAt = async () =>
-        counter(await metrics(), 'prometheus_config_last_reload_success_timestamp_seconds') ?? 0;
-      const started = await reloadedAt();
-      configure('24h');
-      prometheus?.process.kill('SIGHUP');
-      await waitFor(async () => (await reloadedAt()) > started, { timeoutMs: 10_000, message: 'the reload' });
+      await prometheus?.reload(config('24h'));
       let last = { before: -1, stored: -2, after: -3 };
       await waitFor(
         async () => {
@@ -212,7 +181,9 @@ describe('Prometheus remote_write into Vitals (real Prometheus and node exporter
         { timeoutMs: 30_000, intervalMs: 100, message: 'the counts holding still' },
       );
       // What Prometheus itself stored of the job (a range selector leaves stale markers out).
-      const own = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent('{job="node"}[15m]')}`);
+      const own = await fetch(
+        `${prometheus?.url}/api/v1/query?query=${encodeURIComponent('{job="node"}[15m]')}`,
+      );
       const result = ((await own.json()) as { data: { result: { values: unknown[] }[] } }).data.result;
       const final = await metrics();
       const figures = {

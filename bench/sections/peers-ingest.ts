@@ -40,20 +40,25 @@ export interface Measured {
   readonly cpuAfter: number;
 }
 
-/** The same synthetic 50-host payloads, as fast as 8 connections get them accepted, into each system. */
-export async function ingestFigures(opts: {
-  hosts: number;
-  hours: number;
-  seed: number;
-}): Promise<PeerFigure[]> {
+/** `hosts` hosts' last `hours` hours (ending 10 minutes ago), SNAPSHOTS_PER_BODY snapshots per body. */
+export function fleetFor(opts: { hosts: number; hours: number; seed: number }): FleetOptions {
   const end = Date.now() - 600_000;
-  const fleet: FleetOptions = {
+  return {
     hosts: opts.hosts,
     start: end - opts.hours * 3_600_000,
     end,
     seed: opts.seed,
     snapshotsPerBody: SNAPSHOTS_PER_BODY,
   };
+}
+
+/** The same synthetic 50-host payloads, as fast as 8 connections get them accepted, into each system. */
+export async function ingestFigures(opts: {
+  hosts: number;
+  hours: number;
+  seed: number;
+}): Promise<PeerFigure[]> {
+  const fleet = fleetFor(opts);
   const runs: [SystemName, Measured][] = [];
   // BENCH_PEERS_ONLY=vitals (or a comma-separated list): only those systems, to profile one of them.
   const only = process.env.BENCH_PEERS_ONLY?.split(',');

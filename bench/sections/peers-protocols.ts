@@ -13,6 +13,7 @@ import { startVitals } from '../peers/vitals.ts';
 import { percentile } from '../report.ts';
 import {
   CONNECTIONS,
+  fleetFor,
   type LoadTarget,
   type Measured,
   measure,
@@ -41,14 +42,8 @@ export async function protocolFigures(opts: {
   hours: number;
   seed: number;
 }): Promise<PeerFigure[]> {
-  const end = Date.now() - 600_000;
-  const fleet: FleetOptions = {
-    hosts: opts.hosts,
-    start: end - opts.hours * 3_600_000,
-    end,
-    seed: opts.seed,
-    snapshotsPerBody: SNAPSHOTS_PER_BODY,
-  };
+  const fleet = fleetFor(opts);
+
   const warmup = opts.hosts * WARMUP_ROUNDS;
   const remote: [SystemName, Measured][] = [];
   const otlp: [SystemName, Measured][] = [];

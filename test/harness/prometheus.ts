@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, HOST } from './free-port.ts';
 import { trackDir, trackPid, untrackDir, untrackPid } from './reaper.ts';
-import { waitFor } from './wait.ts';
+import { sleep, waitFor } from './wait.ts';
 
 /** Debian's Prometheus server (package `prometheus`). */
 export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
@@ -17,7 +17,12 @@ export interface PrometheusTarget {
 }
 
 export interface StartPrometheusOptions {
-  readonly targets: readonly PrometheusTarget[];
+  /** Scraped by jobs `vitals-<i>`; ignored when `config` is given. */
+  readonly targets?: readonly PrometheusTarget[];
+  /** The whole prometheus.yml instead of the one made from `targets` (remote_write, remote_read…). */
+  readonly config?: string;
+  /** More command-line flags. */
+  readonly flags?: readonly string[];
   /** @defaultValue 1 */
   readonly scrapeIntervalSec?: number;
   /** A rules file's text, loaded as `rule_files` (evaluated every scrape interval). */
@@ -43,12 +48,14 @@ export interface TestPrometheus {
   queryRange(promql: string, startSec: number, endSec: number, stepSec: number): Promise<MatrixSeries[]>;
   /** Active targets with their health and last error, from `/api/v1/targets`. */
   targets(): Promise<{ scrapeUrl: string; health: string; lastError: string }[]>;
+  /** Writes a new prometheus.yml and has Prometheus load it (SIGHUP); resolves once it did. */
+  reload(config: string): Promise<void>;
   close(): Promise<void>;
 }
 
 function configYaml(options: StartPrometheusOptions, rulesFile: string | undefined): string {
   const every = `${options.scrapeIntervalSec ?? 1}s`;
-  const jobs = options.targets.map((t, i) => {
+  const jobs = (options.targets ?? []).map((t, i) => {
     const url = new URL(t.url);
     return [
       `  - job_name: vitals-${i}`,
@@ -84,17 +91,19 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
   trackDir(dir);
   const rulesFile = options.rules === undefined ? undefined : join(dir, 'rules.yml');
   if (rulesFile) writeFileSync(rulesFile, options.rules ?? '');
-  writeFileSync(join(dir, 'prometheus.yml'), configYaml(options, rulesFile));
+  const configFile = join(dir, 'prometheus.yml');
+  writeFileSync(configFile, options.config ?? configYaml(options, rulesFile));
   const port = await freePort();
   const url = `http://${HOST}:${port}`;
   let log = '';
   const child: ChildProcess = spawn(
     PROMETHEUS_BIN,
     [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=${HOST}:${port}`,
       '--log.level=warn',
+      ...(options.flags ?? []),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -147,6 +156,24 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
           {},
         )
       ).activeTargets,
+    async reload(config) {
+      const reloadedAt = async () => {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        const line = text
+          .split('\n')
+          .find((l) => l.startsWith('prometheus_config_last_reload_success_timestamp_seconds '));
+        return Number(line?.split(' ')[1] ?? 0);
+      };
+      const before = await reloadedAt();
+      // The timestamp counts whole seconds: reload in a later second than the last load, so it shows.
+      await sleep(Math.max(0, (before + 1) * 1000 + 50 - Date.now()));
+      writeFileSync(configFile, config);
+      child.kill('SIGHUP');
+      await waitFor(async () => (await reloadedAt()) > before, {
+        timeoutMs: 10_000,
+        message: 'prometheus reload',
+      });
+    },
     close,
   };
 }

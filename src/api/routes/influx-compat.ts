@@ -5,6 +5,7 @@ import { authOf } from '../auth.ts';
 import type { ErrorBody } from '../errors.ts';
 import { gunzipBody } from '../gzip.ts';
 import type { ApiServices } from '../services.ts';
+import { ACK_PARAM, INGEST_HEADERS } from './ingest-common.ts';
 
 const ignored = (what: string) => Type.Optional(Type.String({ description: `${what}; accepted, ignored` }));
 const literals = <T extends string>(values: readonly T[], description: string) =>
@@ -18,7 +19,7 @@ const literals = <T extends string>(values: readonly T[], description: string) =
 /** What every line-protocol path takes beside the lines. */
 const COMMON = {
   host: Type.Optional(Type.String({ description: 'host of lines without a host tag' })),
-  ack: literals(['durable', 'buffered'], 'default: VITALS_ACK'),
+  ack: ACK_PARAM,
 };
 /** InfluxDB 1.x `/write`, as Telegraf's `outputs.influxdb` and curl send it. `n` and `u` are 1.x spellings. */
 const V1_PARAMS = {
@@ -42,15 +43,6 @@ const V2_QUERY = Type.Object({
   org: ignored('InfluxDB 2.x organisation (the token decides the org)'),
   orgID: ignored('InfluxDB 2.x organisation id'),
   bucket: ignored('InfluxDB 2.x bucket'),
-});
-const HEADERS = Type.Object({
-  'idempotency-key': Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 256,
-      description: 'remembered 24 h; a retry gets the original response and writes nothing',
-    }),
-  ),
 });
 
 interface WriteQuery {
@@ -159,7 +151,7 @@ export async function influxWriteRoutes(app: FastifyInstance, services: ApiServi
           summary: path.summary,
           consumes: ['text/plain', '*/*'],
           querystring: path.querystring,
-          headers: HEADERS,
+          headers: INGEST_HEADERS,
         },
       },
       async (request: WriteRequest, reply) => {

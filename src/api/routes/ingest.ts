@@ -4,20 +4,7 @@ import { IngestRequest, IngestResponse } from '../../contract/index.ts';
 import { authOf } from '../auth.ts';
 import { gunzipBody } from '../gzip.ts';
 import type { ApiServices } from '../services.ts';
-
-const Ack = Type.Optional(
-  Type.Union([Type.Literal('durable'), Type.Literal('buffered')], { description: 'default: VITALS_ACK' }),
-);
-
-const headers = Type.Object({
-  'idempotency-key': Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 256,
-      description: 'remembered 24 h; a retry gets the original response and writes nothing',
-    }),
-  ),
-});
+import { ACK_PARAM, INGEST_HEADERS } from './ingest-common.ts';
 
 /**
  * Push ingestion of JSON batches (Influx line protocol: `influx-compat.ts`). 2xx only once the batch is durable (or
@@ -38,8 +25,8 @@ export function ingestRoutes(app: FastifyInstance, services: ApiServices): void 
         tags: ['ingest'],
         summary: 'Push samples (JSON)',
         body: IngestRequest,
-        querystring: Type.Object({ ack: Ack }),
-        headers,
+        querystring: Type.Object({ ack: ACK_PARAM }),
+        headers: INGEST_HEADERS,
         response: { 200: IngestResponse },
       },
     },

@@ -12,23 +12,13 @@ import { authOf } from '../auth.ts';
 import { type ErrorBody, type ErrorCode, PublicError } from '../errors.ts';
 import { gunzipBody } from '../gzip.ts';
 import type { ApiServices } from '../services.ts';
+import { ACK_PARAM, INGEST_HEADERS, readBodiesAsBytes } from './ingest-common.ts';
 
 const PROTOBUF = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
 
-const HEADERS = Type.Object({
-  'idempotency-key': Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 256,
-      description: 'remembered 24 h; a retry gets the original response and writes nothing',
-    }),
-  ),
-});
 const QUERY = Type.Object({
-  ack: Type.Optional(
-    Type.Union([Type.Literal('durable'), Type.Literal('buffered')], { description: 'default: VITALS_ACK' }),
-  ),
+  ack: ACK_PARAM,
 });
 
 type OtlpRequest = FastifyRequest<{
@@ -134,8 +124,7 @@ export async function otlpMetricsRoutes(
   config: OtlpConfig,
 ): Promise<void> {
   const limits: IngestLimits = config;
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  readBodiesAsBytes(app);
   app.post(
     '/v1/metrics',
     {
@@ -147,7 +136,7 @@ export async function otlpMetricsRoutes(
         summary: 'Push metrics (OTLP/HTTP, protobuf or JSON)',
         consumes: [PROTOBUF, JSON_TYPE],
         querystring: QUERY,
-        headers: HEADERS,
+        headers: INGEST_HEADERS,
       },
     },
     async (request: OtlpRequest, reply) => {

@@ -23,6 +23,7 @@ import {
 import { encodeTimeSeries, lengthDelimited } from '../prom-read/samples.ts';
 import { xorChunks } from '../prom-read/xor-chunk.ts';
 import type { ApiServices } from '../services.ts';
+import { readBodiesAsBytes } from './ingest-common.ts';
 
 export const PROM_READ_PATH = '/api/v1/prom/read';
 const SAMPLES_TYPE = 'application/x-protobuf';
@@ -145,8 +146,7 @@ export async function promRemoteReadRoutes(
   options: Partial<PromReadLimits> = {},
 ): Promise<void> {
   const limits: PromReadLimits = { ...DEFAULT_PROM_READ_LIMITS, ...options };
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  readBodiesAsBytes(app);
   app.post(
     PROM_READ_PATH,
     {

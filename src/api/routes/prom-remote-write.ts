@@ -5,23 +5,13 @@ import { batchesFromPromRemote } from '../../ingest/push-prom-remote.ts';
 import { authOf } from '../auth.ts';
 import { PublicError } from '../errors.ts';
 import type { ApiServices } from '../services.ts';
+import { ACK_PARAM, INGEST_HEADERS, readBodiesAsBytes } from './ingest-common.ts';
 
 const QUERY = Type.Object({
   host: Type.Optional(
     Type.String({ description: 'host of series with neither an instance nor a job label' }),
   ),
-  ack: Type.Optional(
-    Type.Union([Type.Literal('durable'), Type.Literal('buffered')], { description: 'default: VITALS_ACK' }),
-  ),
-});
-const HEADERS = Type.Object({
-  'idempotency-key': Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 256,
-      description: 'remembered 24 h; a retry gets the original response and writes nothing',
-    }),
-  ),
+  ack: ACK_PARAM,
 });
 
 type WriteRequest = FastifyRequest<{
@@ -82,8 +72,7 @@ export async function promRemoteWriteRoutes(
   config: PromWriteConfig,
 ): Promise<void> {
   const limits: IngestLimits = config;
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  readBodiesAsBytes(app);
   app.post(
     '/api/v1/prom/write',
     {
@@ -93,7 +82,7 @@ export async function promRemoteWriteRoutes(
         summary: 'Prometheus remote_write 1.0 (snappy-compressed protobuf WriteRequest)',
         consumes: ['application/x-protobuf'],
         querystring: QUERY,
-        headers: HEADERS,
+        headers: INGEST_HEADERS,
       },
     },
     async (request: WriteRequest, reply) => {
