@@ -87,7 +87,10 @@ export function peerMarkdown(
   intro: string[],
   marks: BlockMarks = PEER_BLOCK,
 ): string {
-  const titles = PEERS.map((p) => SYSTEM_TITLES[p].replace(/ [\d.]+$/, ''));
+  // The systems any figure of the block has a value for (the protocol block has no InfluxDB column).
+  const systems = SYSTEMS.filter((s) => figures.some((f) => f.values[s] !== undefined));
+  const peers = PEERS.filter((p) => systems.includes(p));
+  const titles = peers.map((p) => SYSTEM_TITLES[p].replace(/ [\d.]+$/, ''));
   const lines = [
     marks.heading,
     '',
@@ -100,12 +103,12 @@ export function peerMarkdown(
     lines.push(
       `### ${section}`,
       '',
-      `| figure | better | ${SYSTEMS.map((s) => SYSTEM_TITLES[s]).join(' | ')} | ${titles.map((t) => `Vitals ÷ ${t}`).join(' | ')} |`,
-      `| --- | --- | ${SYSTEMS.map(() => '---').join(' | ')} | ${PEERS.map(() => '---').join(' | ')} |`,
+      `| figure | better | ${systems.map((s) => SYSTEM_TITLES[s]).join(' | ')} | ${titles.map((t) => `Vitals ÷ ${t}`).join(' | ')} |`,
+      `| --- | --- | ${systems.map(() => '---').join(' | ')} | ${peers.map(() => '---').join(' | ')} |`,
     );
     for (const f of figures.filter((x) => x.section === section)) {
-      const values = SYSTEMS.map((s) => (f.values[s] === undefined ? '—' : `${fmt(f.values[s])} ${f.unit}`));
-      const ratios = PEERS.map((p) => fmt(ratioTo(f, p)));
+      const values = systems.map((s) => (f.values[s] === undefined ? '—' : `${fmt(f.values[s])} ${f.unit}`));
+      const ratios = peers.map((p) => fmt(ratioTo(f, p)));
       lines.push(
         `| ${f.name}${f.note ? ` (${f.note})` : ''} | ${f.better} | ${values.join(' | ')} | ${ratios.join(' | ')} |`,
       );
