@@ -16,6 +16,8 @@ import {
   toMs,
   watchRedisEvents,
 } from '../src/events/instrument.ts';
+import { encodeOtlpGauges } from '../src/ingest/push-otlp.ts';
+import { encodeRemoteWrite } from '../src/ingest/push-prom-remote.ts';
 import { closeRedis, createRedis, Keys } from '../src/redis/index.ts';
 import { openSse } from './browser/sse-client.ts';
 import {
@@ -390,13 +392,37 @@ describe('every connection type through a running server', () => {
     expect(
       (await push({ hosts: [{ host: 'agent-3', snapshots: [snapshot] }] }, `vt_${'z'.repeat(43)}`)).status,
     ).toBe(401);
+    // The other protocols' pushes are recorded too, with their format.
+    const other = (path: string, body: Uint8Array, headers: Record<string, string>) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...headers },
+        body: Buffer.from(body),
+      });
+    const remote = encodeRemoteWrite([
+      { labels: { __name__: 'up', instance: 'prom-1:9100' }, samples: [[Date.now(), 1]] },
+    ]);
+    expect(
+      (
+        await other('/api/v1/prom/write', remote, {
+          'content-type': 'application/x-protobuf',
+          'content-encoding': 'snappy',
+        })
+      ).status,
+    ).toBe(204);
+    const otlp = encodeOtlpGauges([
+      { host: 'otel-1', series: [{ name: 'load.1', labels: {}, points: [[Date.now(), 1]] }] },
+    ]);
+    expect((await other('/v1/metrics', otlp, { 'content-type': 'application/x-protobuf' })).status).toBe(200);
     const pushes = await events('agent-push');
     expect(pushes.map((e) => [e.status, e.meta?.host, e.meta?.format, e.meta?.code])).toEqual([
+      ['ok', undefined, 'otlp', 200],
+      ['ok', undefined, 'prom-remote-write', 204],
       ['error', 'agent-2', 'json', 400],
       ['ok', 'agent-1', 'json', 200],
     ]);
-    expect(pushes[0]?.message).toMatch(/body\.hosts\.0\.snapshots\.0/);
-    expect(pushes[1]?.latencyMs).toBeGreaterThan(0);
+    expect(pushes[2]?.message).toMatch(/body\.hosts\.0\.snapshots\.0/);
+    expect(pushes[3]?.latencyMs).toBeGreaterThan(0);
   });
 
   it('does record live clients opening and closing, and stream events to clients that ask', async () => {

@@ -1,16 +1,19 @@
 import type { EventInput } from './contract.ts';
 
 /** What the HTTP layer knows of one push request when its answer has gone out. */
+/** The wire format of a push, as `meta.format` of its event. */
+export type PushFormat = 'json' | 'influx' | 'prom-remote-write' | 'otlp';
+
 export interface PushOutcome {
   /** The caller's org (known once its token was accepted). */
   readonly org: string;
-  readonly format: 'json' | 'influx';
+  readonly format: PushFormat;
   readonly statusCode: number;
   /** From the request's arrival to the answer. */
   readonly latencyMs: number;
   /** The parsed JSON body (`/ingest`): the first host id and the number of hosts are taken from it. */
   readonly body?: unknown;
-  /** `?host=` of a line-protocol push. */
+  /** `?host=` of a line-protocol or remote_write push. */
   readonly queryHost?: string;
   /** The error message of a refused push. */
   readonly error?: string;

@@ -10,6 +10,7 @@ import {
   type EventType,
 } from '../../events/contract.ts';
 import { isoOf, pushEvent, toMs } from '../../events/instrument.ts';
+import type { PushFormat } from '../../events/instrument-push.ts';
 import { authOf } from '../auth.ts';
 import { PublicError } from '../errors.ts';
 
@@ -300,9 +301,13 @@ async function seriesOf(deps: EventRouteDeps, request: FastifyRequest, q: Series
   return { type, bucketMs, buckets: buckets.map((b) => ({ ...b, time: isoOf(b.start) })) };
 }
 
-const PUSH_ROUTES: Readonly<Record<string, 'json' | 'influx'>> = {
+const PUSH_ROUTES: Readonly<Record<string, PushFormat>> = {
   '/api/v1/ingest': 'json',
   '/api/v1/write': 'influx',
+  '/write': 'influx',
+  '/api/v2/write': 'influx',
+  '/api/v1/prom/write': 'prom-remote-write',
+  '/v1/metrics': 'otlp',
 };
 
 /**
