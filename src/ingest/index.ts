@@ -14,6 +14,7 @@ export {
   IdempotencyKeyReusedError,
   type IngestDeps,
   IngestService,
+  type Parsed,
   type PushOptions,
   RepeatedRejectionError,
   type WrittenHost,

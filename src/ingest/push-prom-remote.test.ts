@@ -139,6 +139,8 @@ describe('remote_write mapping', () => {
       ]),
     );
     expect(lines(result)).toEqual(['j a{job="j"} 1700000000000 1', 'j a{job="j"} 1700000002000 NaN']);
+    // Counted, so that what Prometheus says it sent adds up with what was stored.
+    expect(result.skipped).toEqual({ stale_marker: 2 });
   });
 
   it('does answer a request without samples (metadata only, empty series) with nothing to write', () => {
@@ -147,13 +149,11 @@ describe('remote_write mapping', () => {
         WriteRequestType.fromObject({ metadata: [{ type: 1, metricFamilyName: 'up', help: 'x' }] }),
       ).finish(),
     );
-    expect(parse(metadataOnly)).toEqual({ batches: [], hosts: [] });
-    expect(parse(encodeRemoteWrite([{ labels: { __name__: 'up' }, samples: [] }]))).toEqual({
-      batches: [],
-      hosts: [],
-    });
+    const nothing = { batches: [], hosts: [], skipped: { stale_marker: 0 } };
+    expect(parse(metadataOnly)).toEqual(nothing);
+    expect(parse(encodeRemoteWrite([{ labels: { __name__: 'up' }, samples: [] }]))).toEqual(nothing);
     // An empty WriteRequest is zero bytes: its snappy block is one byte of length 0.
-    expect(parse(encodeRemoteWrite([]))).toEqual({ batches: [], hosts: [] });
+    expect(parse(encodeRemoteWrite([]))).toEqual(nothing);
   });
 
   it('does refuse what is not snappy, too big, or not a WriteRequest, naming the problem', () => {

@@ -23,11 +23,11 @@ import {
   type PromWriteRequest,
   WriteRequestType,
 } from '../contract/prometheus-remote.ts';
-import type { WriteBatch } from '../tsdb/index.ts';
 import { IngestRejectedError } from './errors.ts';
 import { checkSampleCount, checkSeries, type IngestLimits } from './limits.ts';
 import { hostId } from './push-influx.ts';
 import { BatchBuilder, type PushedHost } from './push-json.ts';
+import type { Parsed } from './service.ts';
 
 export interface PromRemoteOptions {
   /** Host of series with neither an `instance` nor a `job` label (`?host=`). */
@@ -200,12 +200,15 @@ export function batchesFromWriteRequest(
   request: PromWriteRequest,
   options: PromRemoteOptions,
   limits: IngestLimits,
-): { batches: WriteBatch[]; hosts: PushedHost[] } {
+): Parsed {
   const builders = new Map<string, BatchBuilder>();
   const names = new Map<string, string | undefined>();
   let count = 0;
+  let stale = 0;
   for (const [index, series] of (request.timeseries ?? []).entries()) {
-    const samples = (series.samples ?? []).filter((s) => !isStaleMarker(s.value ?? 0));
+    const sent = series.samples ?? [];
+    const samples = sent.filter((s) => !isStaleMarker(s.value ?? 0));
+    stale += sent.length - samples.length;
     if (samples.length === 0) continue;
     const mapped = mapSeries(series, index, options, limits);
     let key: string;
@@ -236,7 +239,7 @@ export function batchesFromWriteRequest(
     const name = names.get(id);
     return name === undefined ? { id } : { id, name };
   });
-  return { batches, hosts };
+  return { batches, hosts, skipped: { stale_marker: stale } };
 }
 
 /** A whole remote_write body (snappy-compressed protobuf) → write batches and hosts. */
@@ -245,7 +248,7 @@ export function batchesFromPromRemote(
   body: Uint8Array,
   options: PromRemoteOptions,
   limits: IngestLimits,
-): { batches: WriteBatch[]; hosts: PushedHost[] } {
+): Parsed {
   return batchesFromWriteRequest(org, readRemoteWrite(body, options.maxBytes), options, limits);
 }
 

@@ -36,6 +36,16 @@ export interface IngestObserver {
   stored(samples: number): void;
   /** The refusal's kind (`invalid`, `limit`, `unavailable`…). */
   rejected(reason: string): void;
+  /** Samples of a stored push its format leaves out by design (Prometheus' stale markers…), by reason. */
+  skipped?(reason: string, samples: number): void;
+}
+
+/** A request parsed into write batches, and what of it the format leaves out by design. */
+export interface Parsed {
+  readonly batches: WriteBatch[];
+  readonly hosts: PushedHost[];
+  /** Samples left out, by reason (e.g. `stale_marker`); counted once the push is stored. */
+  readonly skipped?: Readonly<Record<string, number>>;
 }
 
 export interface PushOptions {
@@ -114,7 +124,7 @@ export class IngestService {
   push(
     org: string,
     fingerprint: () => string,
-    parse: () => { batches: WriteBatch[]; hosts: PushedHost[] },
+    parse: () => Parsed,
     options: PushOptions = {},
   ): Promise<IngestResponse> {
     return this.once(org, options, fingerprint, parse);
@@ -124,7 +134,7 @@ export class IngestService {
     org: string,
     options: PushOptions,
     fingerprint: () => string,
-    parse: () => { batches: WriteBatch[]; hosts: PushedHost[] },
+    parse: () => Parsed,
   ): Promise<IngestResponse> {
     const key = options.idempotencyKey;
     if (key === undefined) return this.store(org, parse, options.ack);
@@ -154,14 +164,21 @@ export class IngestService {
     }
   }
 
-  private async store(
-    org: string,
-    parse: () => { batches: WriteBatch[]; hosts: PushedHost[] },
-    ack: Ack | undefined,
-  ): Promise<IngestResponse> {
+  private async store(org: string, parse: () => Parsed, ack: Ack | undefined): Promise<IngestResponse> {
     try {
-      const response = await this.storeOnce(org, parse, ack);
+      let skipped: Parsed['skipped'];
+      const response = await this.storeOnce(
+        org,
+        () => {
+          const parsed = parse();
+          skipped = parsed.skipped;
+          return parsed;
+        },
+        ack,
+      );
       this.observer?.stored(response.samples);
+      for (const [reason, samples] of Object.entries(skipped ?? {}))
+        if (samples > 0) this.observer?.skipped?.(reason, samples);
       return response;
     } catch (err: unknown) {
       this.observer?.rejected(err instanceof VitalsError ? err.kind : 'error');
@@ -169,11 +186,7 @@ export class IngestService {
     }
   }
 
-  private async storeOnce(
-    org: string,
-    parse: () => { batches: WriteBatch[]; hosts: PushedHost[] },
-    ack: Ack | undefined,
-  ): Promise<IngestResponse> {
+  private async storeOnce(org: string, parse: () => Parsed, ack: Ack | undefined): Promise<IngestResponse> {
     const { batches, hosts } = parse();
     await this.deps.registrar?.admit(org, hosts);
     const result = await this.deps.writer.write(batches, ack);

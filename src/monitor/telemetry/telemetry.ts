@@ -10,6 +10,8 @@ export interface IngestObserver {
   stored(samples: number): void;
   /** `reason`: the refusal's kind (`invalid`, `limit`, `unavailable`…). */
   rejected(reason: string): void;
+  /** Samples of a stored push left out by design, by reason (`stale_marker`). */
+  skipped(reason: string, samples: number): void;
 }
 
 /** Told of every flush of the sample writer. */
@@ -55,10 +57,12 @@ export class Telemetry {
   private readonly flushes: Histogram;
   private readonly samples: Counter;
   private readonly rejections: Counter<'reason'>;
+  private readonly skippedSamples: Counter<'reason'>;
 
   readonly ingestObserver: IngestObserver = {
     stored: (n) => this.samples.inc(n),
     rejected: (reason) => this.rejections.inc({ reason }),
+    skipped: (reason, n) => this.skippedSamples.inc({ reason }, n),
   };
   readonly flushObserver: FlushObserver = { flushed: (s) => this.flushes.observe(s) };
 
@@ -81,12 +85,18 @@ export class Telemetry {
     });
     this.samples = new Counter({
       name: 'vitals_ingest_samples_total',
-      help: 'Samples accepted by pushes (JSON, Influx line protocol, built-in agent).',
+      help: 'Samples accepted by pushes (JSON, line protocol, remote_write, OTLP, Graphite, built-in agent).',
       registers,
     });
     this.rejections = new Counter({
       name: 'vitals_ingest_rejected_total',
       help: 'Pushes refused, by reason (invalid, limit, unavailable, conflict…).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.skippedSamples = new Counter({
+      name: 'vitals_ingest_skipped_samples_total',
+      help: "Samples of stored pushes left out by design, by reason (stale_marker: Prometheus' end-of-series markers).",
       labelNames: ['reason'],
       registers,
     });
