@@ -82,8 +82,12 @@ export interface FleetOptions {
  * taking the hosts in turn as time advances.
  */
 export function fleetBodies(options: FleetOptions): Body[] {
-  const perHost = Array.from({ length: options.hosts }, (_, h) => hostBodies(options, h));
-  const bodies: Body[] = [];
+  return inTurn(Array.from({ length: options.hosts }, (_, h) => hostBodies(options, h)));
+}
+
+/** Each host's k-th body, host after host, then each one's k+1-th: the hosts take turns as time advances. */
+export function inTurn<T>(perHost: readonly (readonly T[])[]): T[] {
+  const bodies: T[] = [];
   for (let k = 0; perHost.some((b) => k < b.length); k++) {
     for (const b of perHost) {
       const body = b[k];

@@ -10,7 +10,7 @@
  */
 import { encodeRemoteWrite } from '../../src/ingest/push-prom-remote.ts';
 import { hostColumns } from '../dataset.ts';
-import type { FleetOptions } from './payloads.ts';
+import { type FleetOptions, inTurn } from './payloads.ts';
 
 /** One host's series over one body's snapshots. */
 export interface SeriesBody {
@@ -33,15 +33,7 @@ export const promName = (name: string): string => name.replace(/\./g, '_');
 
 /** The fleet as per-host, per-body series (finite values only, as in every other payload). */
 export function fleetSeriesBodies(options: FleetOptions): SeriesBody[] {
-  const perHost = Array.from({ length: options.hosts }, (_, h) => hostSeriesBodies(options, h));
-  const bodies: SeriesBody[] = [];
-  for (let k = 0; perHost.some((b) => k < b.length); k++) {
-    for (const b of perHost) {
-      const body = b[k];
-      if (body !== undefined) bodies.push(body);
-    }
-  }
-  return bodies;
+  return inTurn(Array.from({ length: options.hosts }, (_, h) => hostSeriesBodies(options, h)));
 }
 
 function hostSeriesBodies(options: FleetOptions, h: number): SeriesBody[] {
