@@ -4,11 +4,11 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphiteLine, sendGraphite } from '../src/ingest/graphite-client.ts';
 import type { GraphiteListener } from '../src/ingest/graphite-listener.ts';
 import { Keys } from '../src/redis/index.ts';
 import { freePort, type RedisServer, startRedis, uniquePrefix, waitFor } from './harness/index.ts';
 import { type ApiEnv, apiEnv } from './support/api.ts';
+import { graphiteLine, sendGraphite } from './support/graphite-client.ts';
 import { headPoints } from './support/tsdb.ts';
 
 /**

@@ -2,11 +2,11 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { graphiteLine, sendGraphite } from '../../test/support/graphite-client.ts';
 import type { IngestResponse } from '../contract/index.ts';
 import { StorageUnavailableError } from '../tsdb/errors.ts';
 import type { WriteBatch } from '../tsdb/index.ts';
 import { IngestRejectedError } from './errors.ts';
-import { graphiteLine, sendGraphite } from './graphite-client.ts';
 import { GraphiteListener, type GraphiteListenerOptions } from './graphite-listener.ts';
 import type { PushedHost } from './push-json.ts';
 

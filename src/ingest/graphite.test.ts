@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { graphiteLine } from '../../test/support/graphite-client.ts';
 import { ConfigError, loadConfig } from '../config/index.ts';
 import { ID_PATTERN, METRIC_NAME, parseSeriesKey } from '../contract/index.ts';
 import {
@@ -10,7 +11,6 @@ import {
   graphiteTimestamp,
   graphiteValue,
 } from './graphite.ts';
-import { graphiteLine } from './graphite-client.ts';
 import type { IngestLimits } from './limits.ts';
 
 const LIMITS: IngestLimits = { maxSamplesPerRequest: 1000, maxLabels: 4, maxLabelLength: 20 };
