@@ -318,6 +318,7 @@ describe('event store against a real Redis', () => {
         latencyMs: i,
       });
     log.record({ type: 'webhook', status: 'ok', org: 'acme', at: now - 120_000 });
+    log.record({ type: 'webhook', status: 'ok', org: 'gone', at: now - 1000 });
     await log.flush();
     const pushed: [string, unknown][] = [];
     const figures = (owner: EventLog) =>
@@ -330,6 +331,7 @@ describe('event store against a real Redis', () => {
         push: async (org, request) => {
           pushed.push([org, request]);
         },
+        orgExists: async (org) => org !== 'gone',
       });
     const other = await open(prefix);
     const [first, second] = [client(), client()];
@@ -337,7 +339,8 @@ describe('event store against a real Redis', () => {
     const one = figures(log);
     const two = figures(other);
     const outcomes = await Promise.all([one.tick(), two.tick()]);
-    expect(outcomes.sort()).toEqual(['locked', 'pushed']);
+    const winner = outcomes[0] === 'pushed' ? log : other;
+    expect([...outcomes].sort()).toEqual(['locked', 'pushed']);
     expect(seriesPart('custom.deploy-hook')).toBe('custom_deploy_hook');
     // acme's only event is older than a minute: zero figures, still pushed so a rule sees the drop.
     const byOrg = Object.fromEntries(pushed.map(([org, r]) => [org, r]));
@@ -354,5 +357,9 @@ describe('event store against a real Redis', () => {
     expect(byOrg.acme).toMatchObject({
       hosts: [{ snapshots: [{ metrics: { 'events.webhook.count': 0 } }] }],
     });
+    // A deleted org's figures are not pushed (they would write its keys again), and its events leave memory.
+    expect(Object.keys(byOrg).sort()).toEqual(['acme', 'default']);
+    expect(winner.memoryOrgs()).toContain('acme');
+    expect(winner.memoryOrgs()).not.toContain('gone');
   });
 });

@@ -207,6 +207,7 @@ function startEvents(
     logger: logger.child({ component: 'event-figures' }),
     intervalMs: config.selfMonitor.intervalMs,
     push: (org, request) => api.services.ingest.pushJson(org, request),
+    orgExists: async (org) => (await api.services.tenancy.getOrg(org)) !== undefined,
   });
   figures.start();
   lifecycle.add('timers', () => figures.stop());

@@ -166,6 +166,11 @@ export class EventLog implements EventRecorder {
     return [...this.rings.keys()];
   }
 
+  /** Drops a deleted org's events from this process' memory (what Redis held is purged with its data). */
+  forgetOrg(org: string): void {
+    this.rings.delete(org);
+  }
+
   /**
    * Reloads the last retention period from Redis into the rings (bounded by their size), merged with
    * what was recorded meanwhile. Never throws: without Redis, memory covers from the start only.

@@ -29,6 +29,11 @@ export interface EventFiguresDeps {
   readonly intervalMs: number;
   /** Where the figures go: the ingest service (`services.ingest.pushJson`). */
   readonly push: (org: string, request: IngestRequest) => Promise<unknown>;
+  /**
+   * Whether the org still exists (asked of Redis each round, not of a cache): a deleted org's figures
+   * are not pushed, which would write its keys again after its data was purged.
+   */
+  readonly orgExists: (org: string) => Promise<boolean>;
   readonly now?: () => number;
 }
 
@@ -88,7 +93,12 @@ export class EventFigures {
     }
   }
 
-  /** One round without the lock: the figures of every org and type over the last minute. */
+  /**
+   * One round without the lock: the figures of every org and type over the last minute. An org that
+   * no longer exists is skipped and its events dropped from this process' memory; the existence check
+   * comes last, just before the push, so a deletion is seen unless it lands during the push itself
+   * (the org's second sweep, `src/orgs`, removes what such a push wrote).
+   */
   async pushAll(): Promise<number> {
     const { log } = this.deps;
     const now = this.now();
@@ -105,6 +115,10 @@ export class EventFigures {
       const metrics: Record<string, number> = {};
       for (const [part, events] of byPart) addFigures(metrics, part, events);
       if (Object.keys(metrics).length === 0) continue;
+      if (!(await this.deps.orgExists(org))) {
+        log.forgetOrg(org);
+        continue;
+      }
       await this.deps.push(org, { hosts: [{ host: EVENTS_HOST, snapshots: [{ timestamp: now, metrics }] }] });
       pushed += Object.keys(metrics).length;
     }
