@@ -76,6 +76,17 @@ describe('answers cheaper to recompute than to store', () => {
       for (let i = 0; i < 3; i++) expect((await env.call('GET', url)).json().count).toBe(1);
       // Never stored, so never found: the first load asked Redis once, the next ones not at all.
       expect(cache.stats().hits).toBe(before.hits);
+      expect(cache.stats().misses).toBe(before.misses + 1);
+      // Ranges of about the same length are of the same cost class: not asked for either (a
+      // dashboard's moving range), while a range of another length is asked for once.
+      for (let i = 1; i <= 3; i++) {
+        const moved = `/api/v1/hosts/c/metrics/range?startTime=${t - 60_000 + i}&endTime=${t + 60_000 + i}`;
+        expect((await env.call('GET', moved)).json().count).toBe(1);
+      }
+      expect(cache.stats().misses).toBe(before.misses + 1);
+      const longer = `/api/v1/hosts/c/metrics/range?startTime=${t - 600_000}&endTime=${t + 60_000}`;
+      expect((await env.call('GET', longer)).json().count).toBe(1);
+      expect(cache.stats().misses).toBe(before.misses + 2);
       const stored = await redis.client().keys('*');
       expect(stored.filter((k) => k.includes(':g:')).length).toBe(0);
     } finally {

@@ -53,6 +53,29 @@ describe('OrgBudget', () => {
     expect(String(refused)).toContain('at most 600 requests per minute per org');
     await budget.spend('b');
   });
+
+  it('does count requests sent one after the other with one call per gap, not one per request', async () => {
+    const keys = new Keys(uniquePrefix('budget-gap'));
+    // 600 a minute: one every 100 ms, a burst of 10; calls at least 40 ms apart.
+    const budget = new OrgBudget(redis(), keys, 600, Date.now, 40);
+    const calls = await commandsDuring(async () => {
+      // 8 requests 5 ms apart: each one's call would have come back before the next.
+      for (let i = 0; i < 8; i++) {
+        await budget.spend('a');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await new Promise((r) => setTimeout(r, 80));
+    });
+    const sent = calls.get('evalsha') ?? 0;
+    expect(sent).toBeGreaterThanOrEqual(1);
+    expect(sent).toBeLessThanOrEqual(4);
+    // Every request was counted all the same: 8 intervals ahead of the first call, less what elapsed.
+    const [sec, usec] = await redis().time();
+    const now = Number(sec) * 1000 + Math.floor(Number(usec) / 1000);
+    const tat = Number(await redis().get(keys.orgRateLimit('a')));
+    expect(tat - now).toBeGreaterThan(300);
+    expect(tat - now).toBeLessThanOrEqual(800);
+  });
 });
 
 describe('sharedCountStore', () => {
@@ -80,5 +103,22 @@ describe('sharedCountStore', () => {
       1000,
     );
     expect(seen).toBe(22);
+  });
+
+  it('does send one pipeline per gap for requests counted one after the other, and every request in Redis', async () => {
+    const namespace = `${uniquePrefix('rl-gap')}:`;
+    const Store = sharedCountStore(redis(), namespace, Date.now, 40);
+    const store = new Store();
+    const calls = await commandsDuring(async () => {
+      for (let i = 0; i < 20; i++) {
+        store.incr('t', () => undefined, 60_000, 1000);
+        await new Promise((r) => setTimeout(r, 4));
+      }
+      await new Promise((r) => setTimeout(r, 60));
+    });
+    const sent = calls.get('incrby') ?? 0;
+    expect(sent).toBeGreaterThanOrEqual(2);
+    expect(sent).toBeLessThanOrEqual(5);
+    expect(Number(await redis().get(`${namespace}t`))).toBe(20);
   });
 });

@@ -23,6 +23,15 @@ export function answerId(parts: unknown): string {
   return createHash('sha1').update(JSON.stringify(parts)).digest('hex');
 }
 
+/**
+ * The length of a range as a cost class: ranges within about ×1.4 of each other share one (the
+ * answers' `costClass` in `Cache.getOrLoadGrouped`), so a dashboard panel refreshed with a moving
+ * range is known cheap after its first load.
+ */
+export function spanClass(from: number, to: number): number {
+  return Math.round(2 * Math.log2(Math.max(1, to - from)));
+}
+
 /** What one write brought per host: its oldest sample's timestamp. */
 export interface WrittenHost {
   readonly host: string;

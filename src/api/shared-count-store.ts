@@ -11,23 +11,33 @@ interface Window {
 /** Local windows kept at most; expired ones are dropped past this (tokens that stopped calling). */
 const MAX_WINDOWS = 10_000;
 
+/** The least time between two pipelines of one store (the org budget's reason: `BUDGET_GAP_MS`). */
+export const COUNT_GAP_MS = 20;
+
 /**
  * A @fastify/rate-limit store that counts in Redis, so every process shares a token's budget, without
  * making the request wait for Redis: each request is counted in this process at once (answered from
  * memory) and in Redis in the background (`INCRBY`, `PEXPIRE NX`, `PTTL` pipelined, one pipeline in
- * flight per route, carrying every request counted since the last); each reply raises
+ * flight per route and at most one per `gapMs`, carrying every request counted since the last); each reply raises
  * the local count to the shared one and adopts the shared window's end. So a token within its budget
  * pays no round trip, and a token past it is refused from memory. The price, as for the org budget:
  * the requests other processes count within one round trip may go ahead past the limit, once. A token
  * already refused is not counted in Redis again until its window ends (hammering costs Redis nothing).
  * While Redis is not ready, counting is local only.
  */
-export function sharedCountStore(redis: RedisClient, namespace: string, now: () => number = Date.now) {
+export function sharedCountStore(
+  redis: RedisClient,
+  namespace: string,
+  now: () => number = Date.now,
+  gapMs = COUNT_GAP_MS,
+) {
   return class SharedCountStore {
     private readonly windows = new Map<string, Window>();
     /** Keys counted locally since the last pipeline was sent, with the requests to add and their window length. */
     private readonly pending = new Map<string, { window: Window; n: number; timeWindow: number }>();
+    /** A pipeline is in flight or waiting for its gap. */
     private sending = false;
+    private lastSentAt = Number.NEGATIVE_INFINITY;
 
     constructor(
       _params?: unknown,
@@ -57,7 +67,14 @@ export function sharedCountStore(redis: RedisClient, namespace: string, now: () 
       const entry = this.pending.get(key);
       if (entry && entry.window === window) entry.n += 1;
       else this.pending.set(key, { window, n: 1, timeWindow });
-      if (!this.sending) this.send();
+      if (!this.sending) this.sendAfterGap();
+    }
+
+    private sendAfterGap(): void {
+      this.sending = true;
+      const wait = this.lastSentAt + gapMs - performance.now();
+      if (wait > 0) setTimeout(() => this.send(), wait).unref();
+      else this.send();
     }
 
     /**
@@ -66,10 +83,15 @@ export function sharedCountStore(redis: RedisClient, namespace: string, now: () 
      * round trip rather than per request.
      */
     private send(): void {
-      if (this.pending.size === 0) return;
+      if (this.pending.size === 0 || redis.status !== 'ready') {
+        this.pending.clear();
+        this.sending = false;
+        return;
+      }
       const batch = [...this.pending];
       this.pending.clear();
       this.sending = true;
+      this.lastSentAt = performance.now();
       const sentAt = now();
       const pipeline = redis.pipeline();
       for (const [key, { n, timeWindow }] of batch) {
@@ -93,8 +115,7 @@ export function sharedCountStore(redis: RedisClient, namespace: string, now: () 
         })
         .finally(() => {
           this.sending = false;
-          if (redis.status === 'ready') this.send();
-          else this.pending.clear();
+          if (this.pending.size > 0) this.sendAfterGap();
         });
     }
 

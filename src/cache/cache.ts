@@ -110,22 +110,33 @@ export class Cache {
     ttlMs = this.ttlMs,
     /** Loads that took less are not stored: recomputing them costs less than storing and reading back. */
     minLoadMs = 0,
+    /**
+     * Answers of one class cost about the same to load (the same series over a range of about the same
+     * length): once one loaded under `minLoadMs`, the others are loaded without asking Redis for a copy
+     * either, until one of them turns out dear. Without it, the answer's own id is the class.
+     */
+    costClass = id,
   ): Promise<T> {
     const key = this.groupKey(group);
     const memoryKey = `${key}\u0000${id}`;
-    // An answer found cheap to load lately is loaded again without asking Redis for a copy.
-    if (minLoadMs > 0 && (this.cheap.get(memoryKey) ?? 0) > Date.now()) return load();
-    const stored = await this.tryRedis(() => this.redis.hget(key, id));
-    if (!stored) this.counters.fallbacks++;
-    const cached = this.found<T>(stored ? stored.value : this.memory.get(memoryKey));
-    if (cached !== undefined) return cached;
+    const classKey = `${key}\u0000~${costClass}`;
+    const cheapNow = minLoadMs > 0 && (this.cheap.get(classKey) ?? 0) > Date.now();
+    if (!cheapNow) {
+      const stored = await this.tryRedis(() => this.redis.hget(key, id));
+      if (!stored) this.counters.fallbacks++;
+      const cached = this.found<T>(stored ? stored.value : this.memory.get(memoryKey));
+      if (cached !== undefined) return cached;
+    }
     const started = performance.now();
     const value = await load();
     if (performance.now() - started < minLoadMs) {
-      if (this.cheap.size >= CHEAP_MAX) this.cheap.clear();
-      this.cheap.set(memoryKey, Date.now() + ttlMs);
+      if (!cheapNow) {
+        if (this.cheap.size >= CHEAP_MAX) this.cheap.clear();
+        this.cheap.set(classKey, Date.now() + ttlMs);
+      }
       return value;
     }
+    this.cheap.delete(classKey);
     const text = JSON.stringify(value);
     this.live.set(memoryKey, true, ttlMs);
     const written = await this.tryRedis(() =>

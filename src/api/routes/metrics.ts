@@ -19,7 +19,7 @@ import {
 } from '../../tsdb/index.ts';
 import { authOf } from '../auth.ts';
 import { paced } from '../export-stream.ts';
-import { answerId, cacheable, queryGroup } from '../query-cache.ts';
+import { answerId, cacheable, queryGroup, spanClass } from '../query-cache.ts';
 
 import type { ApiServices } from '../services.ts';
 import { fieldOf, toColumns, toRows } from '../shape.ts';
@@ -180,6 +180,7 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices, limit
       undefined,
       // Cheap answers are recomputed: reading a stored copy back costs about as much.
       cache.minLoadMs,
+      answerId(['range', keys, spanClass(from, to), limit, request.query.shape]),
     );
   };
   app.get<{ Params: { id: string }; Querystring: RangeQuery }>(
@@ -255,6 +256,7 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices, limit
         undefined,
         // Cheap answers are recomputed: reading a stored copy back costs about as much.
         cache.minLoadMs,
+        answerId(['agg', keys, spanClass(from, to), step, fn, request.query.shape]),
       );
     },
   );
