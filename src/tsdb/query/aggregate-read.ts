@@ -1,10 +1,11 @@
 import { dayStart, type Tier, WINDOW_MS, windowsBetween } from '../layout.ts';
 import type { TsdbContext } from '../options.ts';
 import { emptyPoints, mergePoints, type Points } from '../points.ts';
-import { type AggregatePlan, type IndexSets, indexSets, sealedSource } from './aggregate-plan.ts';
-import { fetchRawWindows } from './read-raw.ts';
-import { fetchRollups, type WindowRollups } from './read-rollups.ts';
-import { readIndexes, unionWindows } from './windows.ts';
+import { type AggregatePlan, type IndexSets, sealedSource } from './aggregate-plan.ts';
+import { type Reads, readGuessed } from './guessed-read.ts';
+import { decodeRawWindows, fetchRawWindows, rawFields, rawReads } from './read-raw.ts';
+import { decodeRollups, fetchRollups, rollupFields, type WindowRollups } from './read-rollups.ts';
+import { unionWindows } from './windows.ts';
 
 /** What an aggregate reads for one host: per window its source, the raw points and the rollups. */
 export interface AggregateSources {
@@ -19,7 +20,8 @@ export interface AggregateSources {
 }
 
 /**
- * Reads what `plan` needs: the indexes, then raw windows and rollup windows concurrently. A window
+ * Reads what `plan` needs: the indexes, and raw windows and rollup windows in the same round trip when
+ * the host's windows are as at its last read (`readGuessed`; a second round trip otherwise). A window
  * whose hourly rollups turn out missing is read again from the next tier (one more round trip, only
  * then).
  */
@@ -30,14 +32,25 @@ export async function readSources(
   ids: readonly number[],
   plan: AggregatePlan,
 ): Promise<AggregateSources> {
-  const sets = indexSets(await readIndexes(ctx, org, host, plan.from, plan.to, true));
+  const read = await readGuessed(
+    ctx,
+    org,
+    host,
+    { from: plan.from, to: plan.to, withRollups: true },
+    (sets) => readsOf(sourcesOf(plan, sets), sets),
+    { raw: rawFields(ids), minute: rollupFields(ids) },
+  );
+  const { sets, reads } = read;
   const windows = candidates(plan, sets);
-  const source = new Map<number, Tier>();
-  for (const ws of windows) {
-    const tier = sealedSource(plan, sets, ws);
-    if (tier) source.set(ws, tier);
-  }
-  const first = await readPass(ctx, org, host, ids, plan, source, [...sets.heads]);
+  const source = sourcesOf(plan, sets, windows);
+  const first = {
+    raw: decodeRawWindows(
+      reads.raw.map((r) => r.ws),
+      ids,
+      read.raw,
+    ),
+    rollups: decodeRollups(ids, reads, read.minute, read.hour, plan.columns),
+  };
   const missing = [...first.rollups].filter(([ws, r]) => r === undefined && source.get(ws) === '1h');
   if (missing.length === 0) return { windows, source, heads: sets.heads, ...first };
   const retry = new Map<number, Tier>();
@@ -52,6 +65,26 @@ export async function readSources(
     [...first.raw].map(([id, p]) => [id, mergePoints(p, second.raw.get(id) ?? emptyPoints)]),
   );
   return { windows, source, heads: sets.heads, raw, rollups: new Map([...first.rollups, ...second.rollups]) };
+}
+
+/** The sealed source of each candidate window that still holds data. */
+function sourcesOf(
+  plan: AggregatePlan,
+  sets: IndexSets,
+  windows = candidates(plan, sets),
+): Map<number, Tier> {
+  const source = new Map<number, Tier>();
+  for (const ws of windows) {
+    const tier = sealedSource(plan, sets, ws);
+    if (tier) source.set(ws, tier);
+  }
+  return source;
+}
+
+/** What the sources need read: raw windows with every head, then the rollup windows. */
+function readsOf(source: ReadonlyMap<number, Tier>, sets: IndexSets): Reads {
+  const of = (tier: Tier) => [...source].filter(([, t]) => t === tier).map(([ws]) => ws);
+  return { raw: rawReads(of('raw'), [...sets.heads]), minute: of('1m'), hour: of('1h') };
 }
 
 async function readPass(

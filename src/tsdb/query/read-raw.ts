@@ -9,13 +9,14 @@ import {
   slicePoints,
 } from '../points.ts';
 import { decodeRawColumn, decodeWindowTimestamps } from '../window-format.ts';
+import { type RawRead, readGuessed } from './guessed-read.ts';
 import { asBuffer, asBuffers, execHost } from './pipeline.ts';
-import { readIndexes, unionWindows } from './windows.ts';
+import { unionWindows } from './windows.ts';
 
 /**
  * Raw points of series `ids` with from ≤ t ≤ to, oldest first: sealed windows from the raw index and
- * unsealed heads, the head merged over the sealed data of its window (head samples are newer). Two
- * round trips whatever the range: the indexes, then one pipeline for every window.
+ * unsealed heads, the head merged over the sealed data of its window (head samples are newer). One
+ * round trip when the host's windows are as at its last read, two otherwise (`readGuessed`).
  */
 export async function readRaw(
   ctx: TsdbContext,
@@ -26,10 +27,29 @@ export async function readRaw(
   to: number,
 ): Promise<Map<number, Points>> {
   if (ids.length === 0 || from > to) return new Map(ids.map((id) => [id, emptyPoints]));
-  const index = await readIndexes(ctx, org, host, from, to, false);
-  const points = await fetchRawWindows(ctx, org, host, ids, index.raw, index.heads);
+  const read = await readGuessed(
+    ctx,
+    org,
+    host,
+    { from, to, withRollups: false },
+    (sets) => ({ raw: rawReads([...sets.raw], [...sets.heads]), minute: [], hour: [] }),
+    { raw: rawFields(ids), minute: [] },
+  );
+  const windows = read.reads.raw.map((r) => r.ws);
+  const points = decodeRawWindows(windows, ids, read.raw);
   for (const [id, p] of points) points.set(id, slicePoints(p, from, to));
   return points;
+}
+
+/** The raw reads of sealed windows and windows with a head, oldest first. */
+export function rawReads(sealed: readonly number[], heads: readonly number[]): RawRead[] {
+  const withHead = new Set(heads);
+  return unionWindows(sealed, heads).map((ws) => ({ ws, head: withHead.has(ws) }));
+}
+
+/** The fields of a raw read: the window's timestamps, then each id's column. */
+export function rawFields(ids: readonly number[]): string[] {
+  return ['t', ...ids.map((id) => `r:${id}`)];
 }
 
 /**
@@ -47,21 +67,39 @@ export async function fetchRawWindows(
   sealed: readonly number[],
   heads: readonly number[],
 ): Promise<Map<number, Points>> {
-  const windows = unionWindows(sealed, heads);
-  const withHead = new Set(heads);
-  const fields = ['t', ...ids.map((id) => `r:${id}`)];
+  const reads = rawReads(sealed, heads);
+  const fields = rawFields(ids);
   const replies = await execHost(ctx.redis, (p) => {
-    for (const ws of windows) {
-      if (withHead.has(ws)) p.getBuffer(ctx.keys.head(org, host, ws));
+    for (const { ws, head } of reads) {
+      if (head) p.getBuffer(ctx.keys.head(org, host, ws));
       p.hmgetBuffer(ctx.keys.window(org, host, ws), ...fields);
     }
   });
+  const byWindow = new Map<number, { head: unknown; sealed: unknown }>();
+  let at = 0;
+  for (const { ws, head } of reads) {
+    const headReply = head ? replies[at++] : undefined;
+    byWindow.set(ws, { head: headReply, sealed: replies[at++] });
+  }
+  return decodeRawWindows(
+    reads.map((r) => r.ws),
+    ids,
+    (ws) => byWindow.get(ws) ?? { head: undefined, sealed: undefined },
+  );
+}
+
+/** Decodes raw windows (oldest first) from their replies, each head merged over its window's sealed points. */
+export function decodeRawWindows(
+  windows: readonly number[],
+  ids: readonly number[],
+  replyOf: (ws: number) => { readonly head: unknown; readonly sealed: unknown },
+): Map<number, Points> {
   const parts = new Map<number, Points[]>(ids.map((id) => [id, []]));
   const only = new Set(ids);
-  let at = 0;
   for (const ws of windows) {
-    const head = withHead.has(ws) ? asBuffer(replies[at++]) : undefined;
-    const sealedPoints = decodeSealed(asBuffers(replies[at++]), ids);
+    const reply = replyOf(ws);
+    const head = asBuffer(reply.head);
+    const sealedPoints = decodeSealed(asBuffers(reply.sealed), ids);
     const headPoints = head ? pointsBySeries(decodeHead(head, only), only) : undefined;
     for (const [id, list] of parts) {
       const merged = mergePoints(sealedPoints.get(id) ?? emptyPoints, headPoints?.get(id) ?? emptyPoints);

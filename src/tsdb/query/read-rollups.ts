@@ -26,24 +26,52 @@ export async function fetchRollups(
   hour: readonly number[],
   columns: ReadonlySet<RollupColumn>,
 ): Promise<WindowRollups> {
-  const fields = ids.map((id) => `m:${id}`);
+  const fields = rollupFields(ids);
   const days = groupByDay(hour);
   const replies = await execHost(ctx.redis, (p) => {
     for (const ws of minute) p.hmgetBuffer(ctx.keys.window(org, host, ws), ...fields);
     for (const [day, list] of days) p.hmgetBuffer(ctx.keys.hourly(org, host, day), ...list.map(String));
   });
-  const out: WindowRollups = new Map();
-  minute.forEach((ws, i) => {
-    out.set(ws, decodeMinutes(asBuffers(replies[i]), ids, ws, columns));
-  });
-  const only = new Set(ids);
+  const minuteReplies = new Map(minute.map((ws, i) => [ws, replies[i]]));
+  const hourReplies = new Map<number, unknown>();
   [...days.values()].forEach((list, d) => {
     const reply = asBuffers(replies[minute.length + d]);
     list.forEach((ws, i) => {
-      const field = reply[i];
-      out.set(ws, field ? readHourlyField(field, ws, HOUR_MS, HOUR_SLOTS, only, columns) : undefined);
+      hourReplies.set(ws, reply[i]);
     });
   });
+  return decodeRollups(
+    ids,
+    { minute, hour },
+    (ws) => minuteReplies.get(ws),
+    (ws) => hourReplies.get(ws),
+    columns,
+  );
+}
+
+/** The fields of a 1-minute rollup read: each id's block. */
+export function rollupFields(ids: readonly number[]): string[] {
+  return ids.map((id) => `m:${id}`);
+}
+
+/** Decodes the rollups of the `minute` windows (HMGET replies) and the `hour` windows (hourly fields). */
+export function decodeRollups(
+  ids: readonly number[],
+  windows: { readonly minute: readonly number[]; readonly hour: readonly number[] },
+  minuteReply: (ws: number) => unknown,
+  hourField: (ws: number) => unknown,
+  columns: ReadonlySet<RollupColumn>,
+): WindowRollups {
+  const out: WindowRollups = new Map();
+  for (const ws of windows.minute) out.set(ws, decodeMinutes(asBuffers(minuteReply(ws)), ids, ws, columns));
+  const only = new Set(ids);
+  for (const ws of windows.hour) {
+    const field = hourField(ws);
+    out.set(
+      ws,
+      Buffer.isBuffer(field) ? readHourlyField(field, ws, HOUR_MS, HOUR_SLOTS, only, columns) : undefined,
+    );
+  }
   return out;
 }
 

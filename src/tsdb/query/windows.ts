@@ -1,3 +1,4 @@
+import type { ChainableCommander } from 'ioredis';
 import { dayStart, windowStart } from '../layout.ts';
 import type { TsdbContext } from '../options.ts';
 import { execHost, scoresOf } from './pipeline.ts';
@@ -26,17 +27,33 @@ export async function readIndexes(
   to: number,
   withRollups: boolean,
 ): Promise<WindowIndexes> {
+  const replies = await execHost(ctx.redis, (p) => addIndexReads(p, ctx, org, host, from, to, withRollups));
+  return indexesOf(replies, withRollups);
+}
+
+/** Adds the index reads of `readIndexes` to a pipeline: 2 commands, 4 with the rollups. */
+export function addIndexReads(
+  p: ChainableCommander,
+  ctx: TsdbContext,
+  org: string,
+  host: string,
+  from: number,
+  to: number,
+  withRollups: boolean,
+): void {
   const { keys } = ctx;
   const lo = Number.isFinite(from) ? windowStart(from) : '-inf';
   const hi = Number.isFinite(to) ? to : '+inf';
   const dayLo = Number.isFinite(from) ? dayStart(from) : '-inf';
-  const replies = await execHost(ctx.redis, (p) => {
-    p.zrangebyscore(keys.windowIndex(org, host, 'raw'), lo, hi, 'WITHSCORES');
-    p.zrangebyscore(keys.heads(org, host), lo, hi, 'WITHSCORES');
-    if (!withRollups) return;
-    p.zrangebyscore(keys.windowIndex(org, host, '1m'), lo, hi, 'WITHSCORES');
-    p.zrangebyscore(keys.hourlyIndex(org, host), dayLo, hi, 'WITHSCORES');
-  });
+  p.zrangebyscore(keys.windowIndex(org, host, 'raw'), lo, hi, 'WITHSCORES');
+  p.zrangebyscore(keys.heads(org, host), lo, hi, 'WITHSCORES');
+  if (!withRollups) return;
+  p.zrangebyscore(keys.windowIndex(org, host, '1m'), lo, hi, 'WITHSCORES');
+  p.zrangebyscore(keys.hourlyIndex(org, host), dayLo, hi, 'WITHSCORES');
+}
+
+/** The indexes from the replies of `addIndexReads`. */
+export function indexesOf(replies: readonly unknown[], withRollups: boolean): WindowIndexes {
   return {
     raw: scoresOf(replies[0]),
     heads: scoresOf(replies[1]),

@@ -1,0 +1,191 @@
+import type { ChainableCommander } from 'ioredis';
+import { dayStart, windowStart } from '../layout.ts';
+import type { TsdbContext } from '../options.ts';
+import { type IndexSets, indexSets } from './aggregate-plan.ts';
+import { execHost } from './pipeline.ts';
+import { addIndexReads, indexesOf } from './windows.ts';
+
+/** A window read raw: its sealed fields, and its head first when it has one. */
+export interface RawRead {
+  readonly ws: number;
+  readonly head: boolean;
+}
+
+/** What a query reads of one host, given its window indexes. */
+export interface Reads {
+  /** Windows read raw, oldest first. */
+  readonly raw: readonly RawRead[];
+  /** Windows whose 1-minute rollups are read. */
+  readonly minute: readonly number[];
+  /** Windows whose hourly rollups are read (one field of their day's HASH). */
+  readonly hour: readonly number[];
+}
+
+/** The fields a read asks for: raw (`t`, `r:<id>`…) and 1-minute rollups (`m:<id>`…). */
+export interface ReadFields {
+  readonly raw: readonly string[];
+  readonly minute: readonly string[];
+}
+
+/** The replies of one read: per raw window its head (when read) and sealed fields, per rollup window its fields. */
+export interface ReadReplies {
+  readonly sets: IndexSets;
+  readonly reads: Reads;
+  raw(ws: number): { readonly head: unknown; readonly sealed: unknown };
+  minute(ws: number): unknown;
+  hour(ws: number): unknown;
+}
+
+interface Memo {
+  readonly from: number;
+  readonly to: number;
+  readonly withRollups: boolean;
+  readonly sets: IndexSets;
+}
+
+/** Hosts whose last indexes each process keeps (a Map in insertion order: the oldest go first). */
+const MEMO_MAX = 10_000;
+const memos = new WeakMap<TsdbContext, Map<string, Memo>>();
+
+function memoOf(ctx: TsdbContext): Map<string, Memo> {
+  let memo = memos.get(ctx);
+  if (!memo) {
+    memo = new Map();
+    memos.set(ctx, memo);
+  }
+  return memo;
+}
+
+/**
+ * Reads a host's window indexes over [from, to] and the windows `plan` picks from them, in one round
+ * trip when the windows are the ones the host's indexes held at its last read in this process (they
+ * change when a window opens, is sealed or expires: every two hours per host, not per query). The
+ * guessed windows are read in the same pipeline as the indexes, after them; the indexes just read
+ * decide, and any window they add, or whose head or tier differs from the guess, is read in a second
+ * round trip, head first as always. So the answer is what two round trips (indexes, then windows)
+ * gave: each window is read after the index that names it, and a head before its window's fields.
+ */
+export async function readGuessed(
+  ctx: TsdbContext,
+  org: string,
+  host: string,
+  bounds: { readonly from: number; readonly to: number; readonly withRollups: boolean },
+  plan: (sets: IndexSets) => Reads,
+  fields: ReadFields,
+): Promise<ReadReplies> {
+  const memo = memoOf(ctx);
+  const memoKey = `${org}\u0000${host}`;
+  const last = memo.get(memoKey);
+  const guess = last ? plan(within(last, bounds)) : { raw: [], minute: [], hour: [] };
+  const first = await execHost(ctx.redis, (p) => {
+    addIndexReads(p, ctx, org, host, bounds.from, bounds.to, bounds.withRollups);
+    addReads(p, ctx, org, host, guess, fields);
+  });
+  const indexCommands = bounds.withRollups ? 4 : 2;
+  const sets = indexSets(indexesOf(first.slice(0, indexCommands), bounds.withRollups));
+  memo.delete(memoKey);
+  if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value ?? '');
+  memo.set(memoKey, { ...bounds, sets });
+  const reads = plan(sets);
+  const replies = new Map<string, unknown>();
+  collect(replies, guess, first.slice(indexCommands));
+  const missing = {
+    raw: reads.raw.filter((r) => rawReply(replies, r) === undefined),
+    minute: reads.minute.filter((ws) => !replies.has(`m${ws}`)),
+    hour: reads.hour.filter((ws) => !replies.has(`h${ws}`)),
+  };
+  if (missing.raw.length + missing.minute.length + missing.hour.length > 0) {
+    const second = await execHost(ctx.redis, (p) => addReads(p, ctx, org, host, missing, fields));
+    collect(replies, missing, second);
+  }
+  return {
+    sets,
+    reads,
+    raw: (ws) => {
+      const reply = rawReply(replies, { ws, head: sets.heads.has(ws) });
+      return { head: reply?.[0], sealed: reply?.[1] };
+    },
+    minute: (ws) => replies.get(`m${ws}`),
+    hour: (ws) => replies.get(`h${ws}`),
+  };
+}
+
+/** Forgets every host's indexes (tests: a read that must not be guessed). */
+export function forgetIndexes(ctx: TsdbContext): void {
+  memos.delete(ctx);
+}
+
+function rawKey(read: RawRead): string {
+  return `r${read.ws}${read.head ? 'h' : ''}`;
+}
+
+/**
+ * The replies of a raw read. A window guessed with a head that the indexes no longer list (sealed
+ * meanwhile) was read head first all the same: that read serves.
+ */
+function rawReply(replies: ReadonlyMap<string, unknown>, read: RawRead): [unknown, unknown] | undefined {
+  const reply =
+    replies.get(rawKey(read)) ?? (read.head ? undefined : replies.get(rawKey({ ...read, head: true })));
+  return reply as [unknown, unknown] | undefined;
+}
+
+/** The remembered index sets cut to the bounds a new read asks the indexes for (scores lo ≤ s ≤ hi). */
+function within(last: Memo, bounds: { from: number; to: number; withRollups: boolean }): IndexSets {
+  const lo = Number.isFinite(bounds.from) ? windowStart(bounds.from) : Number.NEGATIVE_INFINITY;
+  const dayLo = Number.isFinite(bounds.from) ? dayStart(bounds.from) : Number.NEGATIVE_INFINITY;
+  const hi = bounds.to;
+  const cut = (set: ReadonlySet<number>, from: number) =>
+    new Set([...set].filter((s) => s >= from && s <= hi));
+  const rollups = bounds.withRollups && last.withRollups;
+  return {
+    raw: cut(last.sets.raw, lo),
+    heads: cut(last.sets.heads, lo),
+    minute: rollups ? cut(last.sets.minute, lo) : new Set(),
+    days: rollups ? cut(last.sets.days, dayLo) : new Set(),
+  };
+}
+
+function addReads(
+  p: ChainableCommander,
+  ctx: TsdbContext,
+  org: string,
+  host: string,
+  reads: Reads,
+  fields: ReadFields,
+): void {
+  const { keys } = ctx;
+  for (const { ws, head } of reads.raw) {
+    if (head) p.getBuffer(keys.head(org, host, ws));
+    p.hmgetBuffer(keys.window(org, host, ws), ...fields.raw);
+  }
+  for (const ws of reads.minute) p.hmgetBuffer(keys.window(org, host, ws), ...fields.minute);
+  for (const [day, list] of byDay(reads.hour))
+    p.hmgetBuffer(keys.hourly(org, host, day), ...list.map(String));
+}
+
+/** Files the replies of `reads` (in the order `addReads` asked for them) under their keys. */
+function collect(into: Map<string, unknown>, reads: Reads, replies: readonly unknown[]): void {
+  let at = 0;
+  for (const read of reads.raw) {
+    const head = read.head ? replies[at++] : undefined;
+    into.set(rawKey(read), [head, replies[at++]]);
+  }
+  for (const ws of reads.minute) into.set(`m${ws}`, replies[at++]);
+  for (const [, list] of byDay(reads.hour)) {
+    const reply = replies[at++];
+    list.forEach((ws, i) => {
+      into.set(`h${ws}`, Array.isArray(reply) ? reply[i] : undefined);
+    });
+  }
+}
+
+function byDay(windows: readonly number[]): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const ws of windows) {
+    const day = dayStart(ws);
+    const list = out.get(day);
+    if (list) list.push(ws);
+    else out.set(day, [ws]);
+  }
+  return out;
+}
