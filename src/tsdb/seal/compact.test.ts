@@ -160,10 +160,10 @@ describe('head compaction', () => {
     const record = Uint8Array.of(0xa1, 1);
     expect(worthCompacting(MIN_TAIL_BYTES - 1, record)).toBe(false);
     expect(worthCompacting(MIN_TAIL_BYTES, record)).toBe(true);
-    // A 10,000-byte block (0xA2, varint 9,997): compacted again once as many bytes follow it.
+    // A 10,000-byte block (0xA2, varint 9,997): compacted again once twice as many bytes follow it.
     const block = Uint8Array.of(0xa2, 0x8d, 0x4e);
-    expect(worthCompacting(10_000 + 9_999, block)).toBe(false);
-    expect(worthCompacting(20_000, block)).toBe(true);
-    expect(worthCompacting(20_000, Uint8Array.of(0x00))).toBe(false);
+    expect(worthCompacting(10_000 + 19_999, block)).toBe(false);
+    expect(worthCompacting(30_000, block)).toBe(true);
+    expect(worthCompacting(30_000, Uint8Array.of(0x00))).toBe(false);
   });
 });
