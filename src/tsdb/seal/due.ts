@@ -2,6 +2,7 @@ import { WINDOW_MS } from '../layout.ts';
 import type { TsdbContext } from '../options.ts';
 import { compactHead, headsToCompact } from './compact.ts';
 import { SealLockLostError } from './errors.ts';
+import { dueToSeal, nextRun } from './growing.ts';
 import { listHosts, mapLimit } from './hosts.ts';
 import { lockHost, type SealLock, tryLockHost } from './lock.ts';
 import { type SealResult, sealWindow } from './window.ts';
@@ -67,10 +68,13 @@ export async function sealHeads(
   host: string,
   lastStart: number,
   lock: SealLock,
+  /** Picks the windows to seal this time from the due ones (with their head lengths). */
+  pick?: (heads: Array<{ start: number; length: number }>) => number[],
 ): Promise<HostSealSummary> {
-  const starts = await ctx.redis.zrangebyscore(ctx.keys.heads(org, host), '-inf', lastStart);
+  const listed = (await ctx.redis.zrangebyscore(ctx.keys.heads(org, host), '-inf', lastStart)).map(Number);
+  const starts = pick ? pick(await headLengths(ctx, org, host, listed)) : listed;
   let summary = EMPTY;
-  for (const start of starts.map(Number)) {
+  for (const start of starts) {
     try {
       summary = add(summary, summaryOf(await sealWindow(ctx, org, host, start, { lock })));
     } catch (error: unknown) {
@@ -107,10 +111,12 @@ export async function sealHost(
 
 /**
  * The regular run: for every host written within the raw retention, seals the head windows that closed
- * more than `sealGraceMs` ago. A host another runner holds is skipped (it is being done).
+ * more than `sealGraceMs` ago, unless one's head is still growing (a backfill filling it: `dueToSeal`
+ * puts it off for at most a minute). A host another runner holds is skipped (it is being done).
  */
 export async function sealDue(ctx: TsdbContext, options: RunOptions = {}): Promise<SealDueSummary> {
   const now = ctx.now();
+  const run = nextRun(ctx);
   const lastStart = now - WINDOW_MS - ctx.options.sealGraceMs;
   const hosts = await listHosts(ctx, now - ctx.options.retentionMs.raw);
   let skipped = 0;
@@ -126,7 +132,9 @@ export async function sealDue(ctx: TsdbContext, options: RunOptions = {}): Promi
         return EMPTY;
       }
       try {
-        const sealed = due > 0 ? await sealHeads(ctx, org, host, lastStart, lock) : EMPTY;
+        const pick = (heads: Array<{ start: number; length: number }>) =>
+          dueToSeal(ctx, org, host, heads, now, run);
+        const sealed = due > 0 ? await sealHeads(ctx, org, host, lastStart, lock, pick) : EMPTY;
         return add(sealed, await compactHeads(ctx, org, host, compact, lock));
       } finally {
         await lock.release();
@@ -136,6 +144,20 @@ export async function sealDue(ctx: TsdbContext, options: RunOptions = {}): Promi
     }
   });
   return { ...results.reduce(add, EMPTY), hosts: hosts.length, hostsSkipped: skipped };
+}
+
+/** The byte length of each listed head, in one round trip. */
+async function headLengths(
+  ctx: TsdbContext,
+  org: string,
+  host: string,
+  starts: readonly number[],
+): Promise<Array<{ start: number; length: number }>> {
+  if (starts.length === 0) return [];
+  const pipeline = ctx.redis.pipeline();
+  for (const start of starts) pipeline.strlen(ctx.keys.head(org, host, start));
+  const replies = (await pipeline.exec()) ?? [];
+  return starts.map((start, i) => ({ start, length: Number(replies[i]?.[1] ?? 0) }));
 }
 
 /** Compacts the given open heads of a host under its lock; a failed head is reported, not fatal. */
