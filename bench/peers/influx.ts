@@ -81,6 +81,8 @@ export async function startInflux(): Promise<LineProtocolSystem> {
     raw: (s, from, to) => query(`SELECT value FROM "${s.metric}" ${where(s, from, to)}`, influxPoints),
     perMinute: (s, from, to) =>
       query(`SELECT mean(value) FROM "${s.metric}" ${where(s, from, to)} GROUP BY time(1m)`, influxPoints),
+    newest: (s, at) =>
+      query(`SELECT last(value) FROM "${s.metric}" ${where(s, at - 600_000, at)}`, influxPoints),
     close: () => proc.close(),
   };
 }

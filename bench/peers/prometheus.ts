@@ -4,7 +4,7 @@ import { freePort, HOST } from '../../test/harness/free-port.ts';
 import { PROMETHEUS_BIN } from '../../test/harness/prometheus.ts';
 import { answers, dirBytes, run, startPeer } from './proc.ts';
 import type { QueriedSeries, Queryable } from './system.ts';
-import { promPoints } from './victoria.ts';
+import { promPoints, promVectorPoints } from './victoria.ts';
 
 /** Debian's `promtool` (package `prometheus`, 2.42). */
 export const PROMTOOL_BIN = process.env.PROMTOOL_BIN ?? '/usr/bin/promtool';
@@ -73,6 +73,11 @@ export async function servePrometheus(blocksDir: string, workDir: string): Promi
       })}`,
       points: promPoints,
     }),
+    newest: (s, at) => ({
+      url: `${url}/api/v1/query?${new URLSearchParams({ query: selector(s), time: String(at / 1000) })}`,
+      points: promVectorPoints,
+    }),
+    pids: [proc.pid],
     close: () => proc.close(),
   };
 }

@@ -30,6 +30,10 @@ export interface Queryable {
   raw(series: QueriedSeries, from: number, to: number): QuerySpec;
   /** The series averaged per minute over [from, to]. */
   perMinute(series: QueriedSeries, from: number, to: number): QuerySpec;
+  /** The series' newest value at `at` (ms; the data's last sample is at or just before it). */
+  newest(series: QueriedSeries, at: number): QuerySpec;
+  /** The processes whose CPU a query costs (for Vitals, the server and its redis-server). */
+  readonly pids: readonly number[];
 }
 
 /** Where a storage figure's samples go: given each chunk as rows and as line protocol text. */

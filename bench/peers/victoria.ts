@@ -85,6 +85,8 @@ export async function startVictoria(extraArgs: readonly string[] = []): Promise<
         },
         promPoints,
       ),
+    newest: (s, at) =>
+      get('/api/v1/query', { query: selector(s), time: String(at / 1000) }, promVectorPoints),
     close: () => proc.close(),
   };
 }
@@ -93,6 +95,11 @@ async function call(url: string): Promise<void> {
   const res = await fetch(url);
   const text = await res.text();
   if (!res.ok) throw new Error(`${url}: ${res.status} ${text.slice(0, 300)}`);
+}
+
+/** Points of a Prometheus-API instant vector answer (VictoriaMetrics and Prometheus). */
+export function promVectorPoints(body: string): number {
+  return (JSON.parse(body) as { data: { result: unknown[] } }).data.result.length;
 }
 
 /** Points of a Prometheus-API matrix answer (VictoriaMetrics and Prometheus). */

@@ -140,6 +140,8 @@ export async function startVitals(
         },
         count,
       ),
+    // The `latest` HASH (or the hot tier): what a dashboard's stat panel asks for.
+    newest: (s) => get(`/api/v1/hosts/${s.host}/metrics/latest`, { metrics: seriesOf(s) }, count),
     async close() {
       // BENCH_REDIS_STATS=1: what Redis spent its time on, per command, printed when the server stops.
       if (process.env.BENCH_REDIS_STATS) {

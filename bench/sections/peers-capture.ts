@@ -3,7 +3,7 @@ import { captureRows } from '../capture/columns.ts';
 import type { Capture } from '../capture/format.ts';
 import { startInflux } from '../peers/influx.ts';
 import { CAPTURE_HOST } from '../peers/payloads.ts';
-import { removeDir, tempDir } from '../peers/proc.ts';
+import { cpuSeconds, removeDir, tempDir } from '../peers/proc.ts';
 import { servePrometheus } from '../peers/prometheus.ts';
 import type { PeerFigure } from '../peers/report.ts';
 import { storeEverywhere } from '../peers/store.ts';
@@ -73,15 +73,23 @@ export const BEHIND = {
     'only when raw expires would save most of the gap, at the price of 30-day aggregates decoding ' +
     'raw (21.6 ms for a 30-day raw range against 12.8 ms from rollups today).',
   raw:
-    'In-process the read takes 0.40 ms (two Redis round trips: the window index, then the columns) ' +
-    'and shaping 0.09 ms; JSON.stringify of 2,274 13-digit timestamps and values takes 0.43 ms ' +
-    '(numbers above 2^31 format through the slow double path), and the HTTP stack (auth, limits, ' +
-    'hooks) the rest. Closing it: a hand-written serializer and one round trip (a Lua read).',
+    'Since 2026-12-06 the read takes one Redis round trip (the window indexes and the windows they ' +
+    'named at the last read, in one pipeline) and the answer is written by a serializer that formats ' +
+    '13-digit numbers as two small integers (JSON.stringify took ~30 % of the CPU per request); ' +
+    'decoding, shaping and the HTTP stack are the rest.',
   perMinute:
-    'The aggregate itself takes 0.28 ms in-process; the server spends ~0.7 ms of CPU per request ' +
-    '(profile, 2026-12-06): socket writes for two sequential Redis round trips and the background ' +
-    'limiter calls (~25 %), Fastify hooks (auth, per-token and per-org limits, deadline, metrics ' +
-    'histogram) and logging. Closing it: one round trip per query and lighter per-request hooks.',
+    'The aggregate itself takes 0.28 ms in-process. Per request the server makes two socket writes, ' +
+    'each ~0.1 ms of CPU on these machines (profile, 2026-12-06): the one Redis round trip (indexes ' +
+    'and rollups in one pipeline since 2026-12-06; the rate limiters and the query cache no longer ' +
+    'write per request) and the answer; Fastify routing, hooks and validation most of the rest. ' +
+    'VictoriaMetrics answers from its own process. Closing it: answering cheap closed-range queries ' +
+    'from memory would need cache coherence across processes that keeps read-after-write (a late ' +
+    'sample written through another process is seen at once, tested), which pub/sub alone does not give.',
+  floor:
+    'Vitals authenticates the token (cached in-process), applies the per-token and per-org limits ' +
+    '(counted in Redis in the background, one call per 20 ms at most), validates the query against ' +
+    'its schema, reads the hot tier or the `latest` HASH and writes the answer; the HTTP parsing and ' +
+    "the answer's socket write are most of it (profile, 2026-12-06).",
 } as const;
 
 export function perSample(
@@ -98,6 +106,8 @@ async function queryFigures(
 ): Promise<PeerFigure[]> {
   const raw = await timeAll(systems, (q, i) => q.raw(SERIES, from, to + i));
   const perMinute = await timeAll(systems, (q, i) => q.perMinute(SERIES, from, to + i));
+  const newest = await timeAll(systems, (q) => q.newest(SERIES, to));
+  const floor = await cpuPerRequest(systems, (q) => q.newest(SERIES, to));
   return [
     {
       section: QUERIES,
@@ -115,7 +125,50 @@ async function queryFigures(
       values: perMinute.ms,
       behind: BEHIND.perMinute,
     },
+    {
+      section: QUERIES,
+      name: `its newest value (${pointsNote(newest.points)})`,
+      unit: 'ms',
+      better: 'lower',
+      values: newest.ms,
+      behind: BEHIND.floor,
+    },
+    {
+      section: QUERIES,
+      name: `per-request floor: CPU per newest-value query (${FLOOR_RUNS} one after the other, each system alone; Vitals' server and its redis-server together)`,
+      unit: 'ms',
+      better: 'lower',
+      values: floor,
+      behind: BEHIND.floor,
+    },
   ];
+}
+
+const FLOOR_RUNS = 500;
+
+/**
+ * CPU (user + system, `/proc`) each system's processes spend per request, over FLOOR_RUNS requests sent
+ * one after the other after as many warm-ups, one system at a time (so each one's CPU is its own).
+ */
+async function cpuPerRequest(
+  systems: [SystemName, Queryable][],
+  spec: (q: Queryable) => QuerySpec,
+): Promise<Partial<Record<SystemName, number>>> {
+  const out: Partial<Record<SystemName, number>> = {};
+  for (const [name, q] of systems) {
+    const request = spec(q);
+    const send = async () => {
+      const res = await fetch(request.url, { headers: request.headers });
+      const body = await res.text();
+      if (!res.ok) throw new Error(`${name} query ${request.url}: ${res.status} ${body.slice(0, 300)}`);
+    };
+    for (let i = 0; i < FLOOR_RUNS; i++) await send();
+    const cpu = () => q.pids.reduce((n, pid) => n + cpuSeconds(pid), 0);
+    const c0 = cpu();
+    for (let i = 0; i < FLOOR_RUNS; i++) await send();
+    out[name] = ((cpu() - c0) * 1000) / FLOOR_RUNS;
+  }
+  return out;
 }
 
 /** "2,401 points", or each system's count when they differ (which would be a finding in itself). */

@@ -26,16 +26,16 @@ const FOLLOW_UP_MAX_MS = 60_000;
 
 /** Why Vitals trails on ingest (printed only for rows where it is not level with the best). */
 const BEHIND =
-  'The server process is the cost: in a 1-hour run (2026-12-06) it used 5.8 CPU-s against 0.32 for ' +
-  'its redis-server (whose commands took 0.12 s in all). One Node thread spends ~3.3 µs of CPU per ' +
-  'sample: line-protocol parsing (readFastLine, headOf, parseFloatToken) ~15 %, garbage collection ' +
-  '~10 %, socket writes of the flush pipelines ~8 %, head encoding, the hot tier and sealing the ' +
-  'rest; the second core is left to the peers here. Closing it: parsing in worker threads (or ' +
-  'several processes on one Redis, issue 17), a parser that does not allocate per line, and binary ' +
-  'head records built without intermediate arrays. Part of it is per request, not per sample: ' +
-  'bodies of 9,000 samples ran at 762k samples/s against 351k for the ~900-sample bodies here ' +
-  '(2.45 against 3.42 CPU-µs per sample, 2026-12-06), so about 0.85 ms of CPU per request is fixed ' +
-  '(HTTP and hooks, host admission and registration, the cache drop for late data, one writer call).';
+  'One Node thread does the work (the second core is left to the peers here). Profile of this load ' +
+  '(2026-12-06, after the changes of that day): line-protocol parsing and handing samples on ~28 % of ' +
+  "the server's CPU, sealing every window once ~20 % (most of it after the load: the windows are " +
+  "due at once, being hours old), head compaction ~12 %, garbage collection ~7 %, the writer's " +
+  'flushes ~6 %; HTTP, auth and limits a few %. Changes that day: due windows still being filled ' +
+  'are no longer sealed again at every maintenance run (that alone took this load from ~185k to ' +
+  '~290k samples/s on the same machine), heads are compacted half as often, and the limiters and ' +
+  'caches no longer write to Redis per request. Closing the rest: parsing in worker threads (or ' +
+  'several processes on one Redis, issue 17), a parser that does not allocate per line, and sealing ' +
+  'and compaction off the event loop.';
 
 export interface Measured {
   readonly load: LoadResult;

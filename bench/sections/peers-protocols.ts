@@ -32,11 +32,11 @@ const STORED_TIMEOUT_MS = 10 * 60_000;
 /** Why Vitals trails, per row (printed only where it is not level with the best). */
 const BEHIND = {
   http:
-    'The same cost as for line protocol (its row here, and the peer comparison above, with profiles): ' +
-    'per sample ~3–4 µs of one Node thread in the ingest path every format shares (the hot tier, head ' +
-    'encoding, the flush pipelines, GC), against ~0.3 µs of VictoriaMetrics on both cores; decoding ' +
-    'the format itself is a small part (remote_write runs within a few % of line protocol). Closing ' +
-    'it is issue 16: several processes or worker threads, and an allocation-free path to the head records.',
+    'The same cost as for line protocol (its row here, and the peer comparison above, with a profile): ' +
+    'one Node thread per sample in the ingest path every format shares (handing samples on, sealing ' +
+    'and compacting heads, the flushes, GC), against VictoriaMetrics on both cores; decoding the ' +
+    'format itself is a small part (remote_write runs within a few % of line protocol). Closing it is ' +
+    'issue 16: several processes or worker threads, and an allocation-free path to the head records.',
   graphite:
     'Lines are batched per connection (1,000 lines or 100 ms, one push in flight) into the same ingest ' +
     'path as HTTP, so the per-sample cost of that path decides, as for the HTTP rows.',
