@@ -1,6 +1,7 @@
 import { ByteReader, ByteWriter } from './codec/bytes.ts';
 import { CodecError } from './codec/index.ts';
 import type { Points } from './points.ts';
+import { sliced } from './slices.ts';
 import {
   decodeRawColumn,
   decodeWindowTimestamps,
@@ -208,7 +209,7 @@ function readBlock(
  * One compacted block of the given points (per series id, sorted and de-duplicated, as
  * `pointsBySeries` gives them): the records it replaces, at the sealed windows' density.
  */
-export function encodeHeadBlock(series: ReadonlyMap<number, Points>): Buffer {
+export async function encodeHeadBlock(series: ReadonlyMap<number, Points>): Promise<Buffer> {
   const all = new Set<number>();
   for (const points of series.values()) for (const t of points.timestamps) all.add(t);
   const timestamps = Float64Array.from(all).sort();
@@ -218,7 +219,9 @@ export function encodeHeadBlock(series: ReadonlyMap<number, Points>): Buffer {
   payload.writeBytes(t);
   const ids = [...series.keys()].sort((a, b) => a - b);
   payload.writeVarint(ids.length);
+  const breathe = sliced();
   for (const id of ids) {
+    await breathe();
     const column = encodeRawColumn(timestamps, series.get(id) as Points);
     payload.writeVarint(id);
     payload.writeVarint(column.length);

@@ -8,6 +8,7 @@ import {
   slicePoints,
   unionTimestamps,
 } from '../points.ts';
+import { sliced } from '../slices.ts';
 import {
   computeRollup,
   decodeRawColumn,
@@ -68,12 +69,18 @@ export function mergeSeries(sealed: Map<number, Points>, head: Map<number, Point
   return out;
 }
 
-export function encodeWindow(series: ReadonlyMap<number, Points>, windowStart: number): EncodedWindow {
+/** Encodes a window's fields, letting requests in between columns (`sliced`). */
+export async function encodeWindow(
+  series: ReadonlyMap<number, Points>,
+  windowStart: number,
+): Promise<EncodedWindow> {
   const t = unionTimestamps(series.values());
   const fields: Array<readonly [string, Uint8Array]> = [['t', encodeWindowTimestamps(t)]];
   const hourly = new Map<number, Rollup>();
+  const breathe = sliced();
   let samples = 0;
   for (const id of [...series.keys()].sort((a, b) => a - b)) {
+    await breathe();
     const points = series.get(id) ?? emptyPoints;
     samples += points.timestamps.length;
     fields.push([`r:${id}`, encodeRawColumn(t, points)]);

@@ -96,7 +96,7 @@ describe('head compaction', () => {
     const before = (await ctx.redis.getBuffer(key)) as Buffer;
     const held = await lock(ctx);
     const script = loadScript('seal-compact-2.lua');
-    const block = encodeHeadBlock(pointsBySeries(decodeHead(before)));
+    const block = await encodeHeadBlock(pointsBySeries(decodeHead(before)));
     const sha = createHash('sha1').update(before).digest('hex');
     const args = [held.token, before.length, sha, block];
     expect(await runScript(ctx.redis, script, [key, held.key], args)).toBe(1);

@@ -82,7 +82,7 @@ export async function compactHead(
   if (!bytes || bytes.length === 0) return { compacted: false, bytesBefore: 0, bytesAfter: 0 };
   let block: Buffer;
   try {
-    block = encodeHeadBlock(pointsBySeries(decodeHead(bytes)));
+    block = await encodeHeadBlock(pointsBySeries(decodeHead(bytes)));
   } catch (err: unknown) {
     throw new SealCorruptError(key, err);
   }

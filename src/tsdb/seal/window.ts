@@ -74,7 +74,7 @@ async function sealLocked(
 ): Promise<SealResult> {
   const maxAttempts = options.maxAttempts ?? DEFAULT_ATTEMPTS;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const plan = planSeal(ctx, target, ...(await readWindow(ctx, target)));
+    const plan = await planSeal(ctx, target, ...(await readWindow(ctx, target)));
     await options.beforeCommit?.(attempt);
     const outcome = await commitSeal(ctx, target, plan.headLength, plan.encoded, token);
     if (outcome === 'lock-lost') throw new SealLockLostError(target.lock);
@@ -103,12 +103,12 @@ function isFieldMap(value: unknown): value is Record<string, Buffer> {
   return typeof value === 'object' && value !== null && !Buffer.isBuffer(value);
 }
 
-function planSeal(
+async function planSeal(
   ctx: TsdbContext,
   target: SealTarget,
   headBytes: Buffer | null,
   window: Record<string, Buffer>,
-): SealPlan {
+): Promise<SealPlan> {
   if (!headBytes) return { headLength: 0, headSamples: 0, encoded: undefined };
   const head = decodeOrThrow(target.head, () => decodeHead(headBytes));
   const plan = { headLength: headBytes.length, headSamples: head.length };
@@ -120,7 +120,7 @@ function planSeal(
     decodeOrThrow(target.window, () => decodeWindow(window)),
     headSeries(head, target.windowStart),
   );
-  return { ...plan, encoded: merged.size > 0 ? encodeWindow(merged, target.windowStart) : undefined };
+  return { ...plan, encoded: merged.size > 0 ? await encodeWindow(merged, target.windowStart) : undefined };
 }
 
 function rawExpired(ctx: TsdbContext, windowStart: number): boolean {
