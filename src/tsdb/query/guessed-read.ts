@@ -3,6 +3,7 @@ import { dayStart, windowStart } from '../layout.ts';
 import type { TsdbContext } from '../options.ts';
 import { type IndexSets, indexSets } from './aggregate-plan.ts';
 import { execHost } from './pipeline.ts';
+import { groupByDay } from './read-rollups.ts';
 import { addIndexReads, indexesOf } from './windows.ts';
 
 /** A window read raw: its sealed fields, and its head first when it has one. */
@@ -159,7 +160,7 @@ function addReads(
     p.hmgetBuffer(keys.window(org, host, ws), ...fields.raw);
   }
   for (const ws of reads.minute) p.hmgetBuffer(keys.window(org, host, ws), ...fields.minute);
-  for (const [day, list] of byDay(reads.hour))
+  for (const [day, list] of groupByDay(reads.hour))
     p.hmgetBuffer(keys.hourly(org, host, day), ...list.map(String));
 }
 
@@ -171,21 +172,10 @@ function collect(into: Map<string, unknown>, reads: Reads, replies: readonly unk
     into.set(rawKey(read), [head, replies[at++]]);
   }
   for (const ws of reads.minute) into.set(`m${ws}`, replies[at++]);
-  for (const [, list] of byDay(reads.hour)) {
+  for (const [, list] of groupByDay(reads.hour)) {
     const reply = replies[at++];
     list.forEach((ws, i) => {
       into.set(`h${ws}`, Array.isArray(reply) ? reply[i] : undefined);
     });
   }
-}
-
-function byDay(windows: readonly number[]): Map<number, number[]> {
-  const out = new Map<number, number[]>();
-  for (const ws of windows) {
-    const day = dayStart(ws);
-    const list = out.get(day);
-    if (list) list.push(ws);
-    else out.set(day, [ws]);
-  }
-  return out;
 }

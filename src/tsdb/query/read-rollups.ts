@@ -89,11 +89,14 @@ function decodeMinutes(
   return out;
 }
 
-function groupByDay(windows: readonly number[]): Map<number, number[]> {
+/** Windows grouped by the day whose hourly HASH holds them, in the order given. */
+export function groupByDay(windows: readonly number[]): Map<number, number[]> {
   const out = new Map<number, number[]>();
   for (const ws of windows) {
     const day = dayStart(ws);
-    out.set(day, [...(out.get(day) ?? []), ws]);
+    const list = out.get(day);
+    if (list) list.push(ws);
+    else out.set(day, [ws]);
   }
   return out;
 }
