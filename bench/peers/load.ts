@@ -15,6 +15,12 @@ export interface LoadSpec {
   readonly connections: number;
   /** The bodies' format (default: line protocol); the system's headers name its content type. */
   readonly format?: 'influx' | 'remote-write' | 'otlp';
+  /**
+   * Paced: body i is not sent before the time the samples of the bodies before it take at this many
+   * samples a second (an open-loop schedule, so a slow answer does not slow the offered rate).
+   * Unpaced (as fast as the connections are answered) without it.
+   */
+  readonly samplesPerSec?: number;
 }
 
 export interface LoadResult {
@@ -62,14 +68,23 @@ function send(body: string | Uint8Array): Promise<{ status: number; text: string
 async function sendAll(
   bodies: readonly Body[],
   latencies: number[],
+  samplesPerSec?: number,
 ): Promise<{ failures: number; first?: string }> {
   let next = 0;
   let failures = 0;
   let first: string | undefined;
+  // When each body is due (paced runs): the samples before it at the offered rate.
+  const due: number[] = [];
+  for (let i = 0, sent = 0; i < bodies.length; sent += bodies[i]?.samples ?? 0, i++)
+    due.push(samplesPerSec ? (sent / samplesPerSec) * 1000 : 0);
+  const start = performance.now();
   await Promise.all(
     Array.from({ length: spec.connections }, async () => {
       while (next < bodies.length) {
-        const body = bodies[next++]?.data ?? '';
+        const at = next++;
+        const body = bodies[at]?.data ?? '';
+        const wait = start + (due[at] ?? 0) - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         const t0 = performance.now();
         const res = await send(body);
         latencies.push(performance.now() - t0);
@@ -106,7 +121,7 @@ const timed = bodies.slice(spec.warmup);
 const samples = timed.reduce((n, b) => n + b.samples, 0);
 const latencies: number[] = [];
 const t0 = performance.now();
-const outcome = await sendAll(timed, latencies);
+const outcome = await sendAll(timed, latencies, spec.samplesPerSec);
 const result: LoadResult = {
   samples,
   requests: timed.length,
