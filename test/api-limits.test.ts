@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUDGET_GAP_MS } from '../src/api/org-budget.ts';
 import { type RedisServer, startRedis, uniquePrefix } from './harness/index.ts';
 import { ADMIN_TOKEN, type ApiEnv, apiEnv } from './support/api.ts';
 
@@ -183,11 +184,12 @@ describe('the per-org request budget', () => {
     );
     const codes: number[] = [];
     let refused: Awaited<ReturnType<ApiEnv['call']>> | undefined;
-    // The count goes ahead of a request for an org not refused lately: the refusal takes effect from the
-    // request after the one that spent the budget.
-    // Requests a few ms apart, as clients over a network send them: the count of one lands before the
-    // next (in-process injection alone would never give the event loop a turn to read Redis' reply).
-    for (let i = 0; i < 4 && !refused; i++) {
+    // The count goes ahead of a request for an org not refused lately, and counts reach Redis at most
+    // every BUDGET_GAP_MS (together): the refusal takes effect within a gap and a round trip of the
+    // request that spent the budget. Requests a few ms apart, as clients over a network send them (in-
+    // process injection alone would never give the event loop a turn to read Redis' reply), for at
+    // least ten gaps.
+    for (let i = 0; i < (10 * BUDGET_GAP_MS) / 5 && !refused; i++) {
       if (i > 0) await sleep(5);
       const res = await env.call('GET', '/api/v1/hosts', { token: b[i % 2] });
       codes.push(res.statusCode);
