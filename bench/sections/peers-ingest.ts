@@ -26,7 +26,8 @@ const FOLLOW_UP_MAX_MS = 60_000;
 
 /** Why Vitals trails on ingest (printed only for rows where it is not level with the best). */
 const BEHIND =
-  'One Node thread does the work (the second core is left to the peers here). Profile of this load ' +
+  'One Node thread parses and writes (only the encoding of sealing and compaction has a thread of ' +
+  'its own). Profile of this load ' +
   '(2026-12-06, after the changes of that day): line-protocol parsing and handing samples on ~28 % of ' +
   "the server's CPU, sealing every window once ~20 % (most of it after the load: the windows are " +
   "due at once, being hours old), head compaction ~12 %, garbage collection ~7 %, the writer's " +
@@ -34,12 +35,11 @@ const BEHIND =
   'are no longer sealed again at every maintenance run (that alone took this load from ~185k to ' +
   '~290k samples/s on the same machine), heads are compacted half as often, and the limiters and ' +
   'caches no longer write to Redis per request. Closing the rest: parsing in worker threads (or ' +
-  'several processes on one Redis, issue 17), a parser that does not allocate per line, and sealing ' +
-  'and compaction off the event loop. The p99 rows are those: maintenance (sealing a quiet window, ' +
-  'compacting a head; tens of ms of encoding each, cut into 4-ms slices) shares the event loop with ' +
-  'the requests, and the load paced at half the peak rate lasts twice as long, so more of it falls ' +
-  'inside: its p99 is higher than at the peak (114 against 67 ms in a 2-hour run, 2026-12-06). A ' +
-  'worker thread for maintenance is the fix.';
+  'several processes on one Redis, issue 17) and a parser that does not allocate per line. Sealing and ' +
+  'compaction encode on a thread of their own (VITALS_ENCODE_THREADS, 2026-12-06): on the event loop, ' +
+  'tens of ms of encoding per host window made the p99 60–74 ms at the peak and 62–93 ms at half of it ' +
+  'on this load; with the thread 26–38 and 31–36 ms (scratch runs, one machine). What is left of the p99 ' +
+  "is requests queueing behind each other's parsing and the writer's flushes on the one event loop.";
 
 export interface Measured {
   readonly load: LoadResult;

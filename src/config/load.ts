@@ -86,6 +86,7 @@ export interface StorageConfig {
   readonly maxFutureSkewMs: number;
   readonly sealGraceMs: number;
   readonly maintenanceIntervalMs: number;
+  readonly encodeThreads: number;
   readonly hotPoints: number;
   readonly hotMaxSeries: number;
   readonly hotReloadMs: number;
@@ -292,6 +293,7 @@ function toConfig(v: Parsed): Config {
       maxFutureSkewMs: v.VITALS_MAX_FUTURE_SKEW,
       sealGraceMs: v.VITALS_SEAL_GRACE,
       maintenanceIntervalMs: v.VITALS_MAINTENANCE_INTERVAL,
+      encodeThreads: v.VITALS_ENCODE_THREADS,
       hotPoints: v.VITALS_HOT_POINTS,
       hotMaxSeries: v.VITALS_HOT_MAX_SERIES,
       hotReloadMs: v.VITALS_HOT_RELOAD,

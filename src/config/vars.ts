@@ -337,6 +337,12 @@ export const storageVars = {
     description: 'How often sealing and retention run (one process at a time does the work).',
     group: 'storage',
   },
+  VITALS_ENCODE_THREADS: {
+    schema: int(0, 16).default(1),
+    description:
+      'Threads that decode and encode windows for sealing and head compaction, off the event loop (tens of ms per host window that requests would otherwise wait behind); 0: on the event loop, in 4-ms slices.',
+    group: 'storage',
+  },
   VITALS_HOT_POINTS: {
     schema: int(1, 100_000).default(60),
     description: 'Points per series kept in memory for live reads.',

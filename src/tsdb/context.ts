@@ -21,6 +21,7 @@ export function tsdbOptions(storage: StorageConfig, dataDir: string): TsdbOption
     hotMaxSeries: storage.hotMaxSeries,
     hotReloadMs: storage.hotReloadMs,
     hotReads: storage.hotReads,
+    encodeThreads: storage.encodeThreads,
   };
 }
 

@@ -47,6 +47,11 @@ export interface TsdbOptions {
    * the hot tier answers whatever the setting. @defaultValue latest (from the configuration; absent means all)
    */
   readonly hotReads?: 'all' | 'latest' | 'none';
+  /**
+   * Threads that decode and encode windows for sealing and compaction, off the event loop; 0: on the
+   * event loop, in 4-ms slices. @defaultValue 1
+   */
+  readonly encodeThreads?: number;
 }
 
 /** What the storage components share: one fail-fast Redis connection, keys, series ids, the hot tier. */

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { decodeHead, encodeHeadBlock, leadingBlockBytes } from '../head-record.ts';
+import { leadingBlockBytes } from '../head-record.ts';
 import { loadScript, runScript } from '../lua/scripts.ts';
 import type { TsdbContext } from '../options.ts';
-import { pointsBySeries } from '../points.ts';
+import { CorruptPartError } from './encode-jobs.ts';
+import { encoderOf } from './encoder.ts';
 import { SealCorruptError, SealLockLostError, SealScriptError } from './errors.ts';
 import type { SealLock } from './lock.ts';
 
@@ -80,16 +81,22 @@ export async function compactHead(
   const key = ctx.keys.head(org, host, windowStart);
   const bytes = await ctx.redis.getBuffer(key);
   if (!bytes || bytes.length === 0) return { compacted: false, bytesBefore: 0, bytesAfter: 0 };
-  let block: Buffer;
+  let block: Uint8Array;
   try {
-    block = await encodeHeadBlock(pointsBySeries(decodeHead(bytes)));
+    block = await encoderOf(ctx).compactBlock(bytes);
   } catch (err: unknown) {
-    throw new SealCorruptError(key, err);
+    if (err instanceof CorruptPartError) throw new SealCorruptError(key, err);
+    throw err;
   }
   const sha = createHash('sha1').update(bytes).digest('hex');
   await beforeSwap?.();
   const code = Number(
-    await runScript(ctx.redis, compactScript, [key, lock.key], [lock.token, bytes.length, sha, block]),
+    await runScript(
+      ctx.redis,
+      compactScript,
+      [key, lock.key],
+      [lock.token, bytes.length, sha, Buffer.from(block.buffer, block.byteOffset, block.byteLength)],
+    ),
   );
   if (code === -1) throw new SealLockLostError(lock.key);
   if (code !== 0 && code !== 1) throw new SealScriptError('seal-compact-2.lua', code);

@@ -1,8 +1,9 @@
-import { decodeHead } from '../head-record.ts';
 import { WINDOW_MS } from '../layout.ts';
 import type { TsdbContext } from '../options.ts';
-import { decodeWindow, type EncodedWindow, encodeWindow, headSeries, mergeSeries } from './build.ts';
+import type { EncodedWindow } from './build.ts';
 import { commitSeal, type SealTarget, sealTarget } from './commit.ts';
+import { CorruptPartError } from './encode-jobs.ts';
+import { encoderOf } from './encoder.ts';
 import { SealConflictError, SealCorruptError, SealLockLostError, SealScriptError } from './errors.ts';
 import { lockHost, type SealLock } from './lock.ts';
 
@@ -110,29 +111,23 @@ async function planSeal(
   window: Record<string, Buffer>,
 ): Promise<SealPlan> {
   if (!headBytes) return { headLength: 0, headSamples: 0, encoded: undefined };
-  const head = decodeOrThrow(target.head, () => decodeHead(headBytes));
-  const plan = { headLength: headBytes.length, headSamples: head.length };
-  // Once the raw tier is gone the sealed points cannot be merged exactly, so late samples are dropped.
-  if (rawExpired(ctx, target.windowStart) || (Object.keys(window).length > 0 && !window.t)) {
-    return { ...plan, encoded: undefined };
+  const job = {
+    head: headBytes,
+    window,
+    windowStart: target.windowStart,
+    expired: rawExpired(ctx, target.windowStart),
+  };
+  try {
+    return { headLength: headBytes.length, ...(await encoderOf(ctx).planWindow(job)) };
+  } catch (err: unknown) {
+    if (err instanceof CorruptPartError)
+      throw new SealCorruptError(err.part === 'head' ? target.head : target.window, err);
+    throw err;
   }
-  const merged = mergeSeries(
-    decodeOrThrow(target.window, () => decodeWindow(window)),
-    headSeries(head, target.windowStart),
-  );
-  return { ...plan, encoded: merged.size > 0 ? await encodeWindow(merged, target.windowStart) : undefined };
 }
 
 function rawExpired(ctx: TsdbContext, windowStart: number): boolean {
   return windowStart + WINDOW_MS <= ctx.now() - ctx.options.retentionMs.raw;
-}
-
-function decodeOrThrow<T>(key: string, decode: () => T): T {
-  try {
-    return decode();
-  } catch (err: unknown) {
-    throw new SealCorruptError(key, err);
-  }
 }
 
 function resultOf(plan: SealPlan, attempts: number, sealed: boolean): SealResult {
