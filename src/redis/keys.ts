@@ -30,7 +30,7 @@ export class Keys {
     return `${this.host(org, host)}heads`;
   }
 
-  /** HASH: one sealed window: `t` timestamps, `r:<id>` raw columns, `m:<id>` 1-minute rollups. */
+  /** HASH: one sealed window: `t` timestamps, `r:<id>` raw columns, `m:<id>` 1-minute rollups, packs of small ones `R:<g>`, `M:<g>`. */
   window(org: string, host: string, windowStart: number): string {
     return `${this.host(org, host)}w:${windowStart}`;
   }

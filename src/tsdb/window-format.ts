@@ -14,6 +14,8 @@ import type { Points } from './points.ts';
  *   `t`       encodeTimestamps(every timestamp any series of the host has in the window)
  *   `r:<id>`  varint len · encodePresence(mask over `t`) · encodeValues(values at the present positions)
  *   `m:<id>`  a rollup block of the series at 1-minute buckets (see below)
+ *   `R:<g>`, `M:<g>`  packs of the raw columns and rollup blocks of at most 128 bytes of series
+ *             16g…16g+15 (column-packs.ts), instead of their own fields
  * and of an hourly HASH field (`Keys.hourly`): varint n · n × (varint id · rollup block at 1 hour).
  *
  * A rollup block covers `slots` buckets from the window start: varint len · encodePresence(mask over

@@ -1,5 +1,6 @@
--- seal-expire-window-3.lua: drops the aged-out tiers of one sealed window. The raw tier is the `t` field
--- and every `r:<id>` field; the 1m tier every `m:<id>` field. A HASH left with no fields vanishes.
+-- seal-expire-window-3.lua: drops the aged-out tiers of one sealed window. The raw tier is the `t` field,
+-- every `r:<id>` field and every pack of small raw columns `R:<group>`; the 1m tier every `m:<id>` field
+-- and every pack `M:<group>`. A HASH left with no fields vanishes.
 -- Idempotent: a second call finds nothing to delete.
 -- KEYS[1]  window HASH
 -- KEYS[2]  idx:raw ZSET
@@ -13,7 +14,7 @@ local dropMinute = ARGV[3] == '1'
 local doomed = {}
 for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
   local kind = string.sub(field, 1, 2)
-  if (dropRaw and (field == 't' or kind == 'r:')) or (dropMinute and kind == 'm:') then
+  if (dropRaw and (field == 't' or kind == 'r:' or kind == 'R:')) or (dropMinute and (kind == 'm:' or kind == 'M:')) then
     doomed[#doomed + 1] = field
   end
 end

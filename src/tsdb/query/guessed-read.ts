@@ -22,7 +22,7 @@ export interface Reads {
   readonly hour: readonly number[];
 }
 
-/** The fields a read asks for: raw (`t`, `r:<id>`…) and 1-minute rollups (`m:<id>`…). */
+/** The fields a read asks for: raw (`t`, `r:<id>`… and packs) and 1-minute rollups (`m:<id>`… and packs). */
 export interface ReadFields {
   readonly raw: readonly string[];
   readonly minute: readonly string[];

@@ -1,3 +1,4 @@
+import { ColumnLayout } from '../column-packs.ts';
 import { decodeHead } from '../head-record.ts';
 import type { TsdbContext } from '../options.ts';
 import {
@@ -47,9 +48,9 @@ export function rawReads(sealed: readonly number[], heads: readonly number[]): R
   return unionWindows(sealed, heads).map((ws) => ({ ws, head: withHead.has(ws) }));
 }
 
-/** The fields of a raw read: the window's timestamps, then each id's column. */
+/** The fields of a raw read: the window's timestamps, then each id's column and the packs of small ones. */
 export function rawFields(ids: readonly number[]): string[] {
-  return ['t', ...ids.map((id) => `r:${id}`)];
+  return ['t', ...new ColumnLayout('r', ids).fields];
 }
 
 /**
@@ -96,10 +97,11 @@ export function decodeRawWindows(
 ): Map<number, Points> {
   const parts = new Map<number, Points[]>(ids.map((id) => [id, []]));
   const only = new Set(ids);
+  const layout = new ColumnLayout('r', ids);
   for (const ws of windows) {
     const reply = replyOf(ws);
     const head = asBuffer(reply.head);
-    const sealedPoints = decodeSealed(asBuffers(reply.sealed), ids);
+    const sealedPoints = decodeSealed(asBuffers(reply.sealed), ids, layout);
     const headPoints = head ? pointsBySeries(decodeHead(head, only), only) : undefined;
     for (const [id, list] of parts) {
       const merged = mergePoints(sealedPoints.get(id) ?? emptyPoints, headPoints?.get(id) ?? emptyPoints);
@@ -109,14 +111,18 @@ export function decodeRawWindows(
   return new Map([...parts].map(([id, list]) => [id, concatPoints(list)]));
 }
 
-/** Decodes an HMGET reply of `t, r:<id>…`; the shared timestamp column is decoded once per window. */
-function decodeSealed(reply: ReadonlyArray<Buffer | null>, ids: readonly number[]): Map<number, Points> {
+/** Decodes an HMGET reply of `rawFields`; the shared timestamp column is decoded once per window. */
+function decodeSealed(
+  reply: ReadonlyArray<Buffer | null>,
+  ids: readonly number[],
+  layout: ColumnLayout,
+): Map<number, Points> {
   const out = new Map<number, Points>();
   const t = reply[0];
   if (!t) return out;
   const timestamps = decodeWindowTimestamps(t);
   ids.forEach((id, i) => {
-    const column = reply[i + 1];
+    const column = layout.column(reply, 1, i);
     if (column) out.set(id, decodeRawColumn(timestamps, column));
   });
   return out;

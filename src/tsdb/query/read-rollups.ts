@@ -1,4 +1,5 @@
 import { ByteReader } from '../codec/bytes.ts';
+import { ColumnLayout } from '../column-packs.ts';
 import { dayStart, WINDOW_MS } from '../layout.ts';
 import type { TsdbContext } from '../options.ts';
 import type { Rollup } from '../window-format.ts';
@@ -13,7 +14,7 @@ const HOUR_SLOTS = WINDOW_MS / HOUR_MS;
 export type WindowRollups = Map<number, Map<number, Rollup> | undefined>;
 
 /**
- * Reads the 1-minute rollups of the `minute` windows (`m:<id>` fields of the window HASH) and the
+ * Reads the 1-minute rollups of the `minute` windows (`m:<id>` fields of the window HASH, or packs) and the
  * 1-hour rollups of the `hour` windows (one field per window in the day's HASH), in one pipeline,
  * decoding only `columns`.
  */
@@ -49,9 +50,9 @@ export async function fetchRollups(
   );
 }
 
-/** The fields of a 1-minute rollup read: each id's block. */
+/** The fields of a 1-minute rollup read: each id's block, and the packs of small ones. */
 export function rollupFields(ids: readonly number[]): string[] {
-  return ids.map((id) => `m:${id}`);
+  return [...new ColumnLayout('m', ids).fields];
 }
 
 /** Decodes the rollups of the `minute` windows (HMGET replies) and the `hour` windows (hourly fields). */
@@ -63,7 +64,9 @@ export function decodeRollups(
   columns: ReadonlySet<RollupColumn>,
 ): WindowRollups {
   const out: WindowRollups = new Map();
-  for (const ws of windows.minute) out.set(ws, decodeMinutes(asBuffers(minuteReply(ws)), ids, ws, columns));
+  const layout = new ColumnLayout('m', ids);
+  for (const ws of windows.minute)
+    out.set(ws, decodeMinutes(asBuffers(minuteReply(ws)), ids, layout, ws, columns));
   const only = new Set(ids);
   for (const ws of windows.hour) {
     const field = hourField(ws);
@@ -78,12 +81,13 @@ export function decodeRollups(
 function decodeMinutes(
   reply: ReadonlyArray<Buffer | null>,
   ids: readonly number[],
+  layout: ColumnLayout,
   ws: number,
   columns: ReadonlySet<RollupColumn>,
 ): Map<number, Rollup> {
   const out = new Map<number, Rollup>();
   ids.forEach((id, i) => {
-    const block = reply[i];
+    const block = layout.column(reply, 0, i);
     if (block) out.set(id, readRollupBlock(new ByteReader(block), ws, MINUTE_MS, MINUTE_SLOTS, columns));
   });
   return out;

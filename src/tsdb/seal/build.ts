@@ -1,3 +1,12 @@
+import {
+  type ColumnKind,
+  encodePack,
+  isPackField,
+  PACK_MAX_BYTES,
+  packEntries,
+  packField,
+  packGroup,
+} from '../column-packs.ts';
 import type { HeadSamples } from '../head-record.ts';
 import { TIERS, type Tier, WINDOW_MS } from '../layout.ts';
 import {
@@ -22,7 +31,10 @@ import {
 
 /** A sealed window as HASH fields, ready for the seal script. */
 export interface EncodedWindow {
-  /** `t`, then `r:<id>` and `m:<id>` per series in id order (deterministic, so replays write the same bytes). */
+  /**
+   * `t`, then `r:<id>` and `m:<id>` per series in id order, then the packs of small columns (`R:<group>`
+   * then `M:<group>`, groups in id order): deterministic, so replays write the same bytes.
+   */
   readonly fields: ReadonlyArray<readonly [string, Uint8Array]>;
   /** The window's field of the day's hourly HASH. */
   readonly hourly: Uint8Array;
@@ -58,6 +70,8 @@ export function decodeWindow(fields: Readonly<Record<string, Uint8Array>>): Map<
   const timestamps = decodeWindowTimestamps(t);
   for (const [name, value] of Object.entries(fields)) {
     if (name.startsWith('r:')) out.set(Number(name.slice(2)), decodeRawColumn(timestamps, value));
+    else if (isPackField('r', name))
+      for (const [id, column] of packEntries(value)) out.set(id, decodeRawColumn(timestamps, column));
   }
   return out;
 }
@@ -69,13 +83,28 @@ export function mergeSeries(sealed: Map<number, Points>, head: Map<number, Point
   return out;
 }
 
-/** Encodes a window's fields, letting requests in between columns (`sliced`). */
+/**
+ * Encodes a window's fields, letting requests in between columns (`sliced`). Columns of at most
+ * `packMaxBytes` go into their group's pack (column-packs.ts); 0 gives every column its own field, as
+ * windows were sealed before packs.
+ */
 export async function encodeWindow(
   series: ReadonlyMap<number, Points>,
   windowStart: number,
+  packMaxBytes = PACK_MAX_BYTES,
 ): Promise<EncodedWindow> {
   const t = unionTimestamps(series.values());
   const fields: Array<readonly [string, Uint8Array]> = [['t', encodeWindowTimestamps(t)]];
+  const packs: Record<ColumnKind, Map<number, Array<[number, Uint8Array]>>> = { r: new Map(), m: new Map() };
+  const put = (kind: ColumnKind, id: number, bytes: Uint8Array) => {
+    if (bytes.length > packMaxBytes) {
+      fields.push([`${kind}:${id}`, bytes]);
+      return;
+    }
+    const group = packs[kind].get(packGroup(id));
+    if (group) group.push([id, bytes]);
+    else packs[kind].set(packGroup(id), [[id, bytes]]);
+  };
   const hourly = new Map<number, Rollup>();
   const breathe = sliced();
   let samples = 0;
@@ -83,11 +112,13 @@ export async function encodeWindow(
     await breathe();
     const points = series.get(id) ?? emptyPoints;
     samples += points.timestamps.length;
-    fields.push([`r:${id}`, encodeRawColumn(t, points)]);
+    put('r', id, encodeRawColumn(t, points));
     const minute = computeRollup(points, windowStart, MINUTE.stepMs, MINUTE.slots);
-    fields.push([`m:${id}`, encodeRollupBlock(minute, windowStart, MINUTE.stepMs, MINUTE.slots).finish()]);
+    put('m', id, encodeRollupBlock(minute, windowStart, MINUTE.stepMs, MINUTE.slots).finish());
     hourly.set(id, computeRollup(points, windowStart, HOUR.stepMs, HOUR.slots));
   }
+  for (const kind of ['r', 'm'] as const)
+    for (const [group, entries] of packs[kind]) fields.push([packField(kind, group), encodePack(entries)]);
   const hourlyField = encodeHourlyField(hourly, windowStart, HOUR.stepMs, HOUR.slots);
   const bytes = fields.reduce((sum, [name, value]) => sum + name.length + value.length, hourlyField.length);
   return { fields, hourly: hourlyField, series: series.size, samples, bytes };

@@ -22,13 +22,19 @@ const HOUR_TIER = 5 * 365 * DAY_MS;
 /** A window on the next day, so the two windows' hourly rollups live in different day HASHes. */
 const T1 = T0 + DAY_MS;
 
-/** Two sealed windows (T0 and T1) of one host, with a series id and a latest value, as a writer leaves them. */
+/**
+ * Two sealed windows (T0 and T1) of one host, with series ids and a latest value, as a writer leaves
+ * them: a noisy series (columns of their own, `r:`/`m:`) and a constant one (in packs, `R:`/`M:`).
+ */
 async function sealedHost(ctx: TestContext): Promise<void> {
-  const [cpu] = await ctx.series.ids(ORG, HOST, ['cpu.usage']);
+  const [cpu, disk] = await ctx.series.ids(ORG, HOST, ['cpu.usage', 'disk.total']);
   await ctx.redis.hset(ctx.keys.latest(ORG, HOST), String(cpu), Buffer.alloc(16));
+  const noisy = (i: number) => Math.sin(i) * 1000;
   await appendSamples(ctx, [
-    ...series(cpu ?? 1, T0, 60, 60_000, (i) => i),
-    ...series(cpu ?? 1, T1, 60, 60_000, (i) => i),
+    ...series(cpu ?? 1, T0, 60, 60_000, noisy),
+    ...series(disk ?? 2, T0, 60, 60_000, () => 5e11),
+    ...series(cpu ?? 1, T1, 60, 60_000, noisy),
+    ...series(disk ?? 2, T1, 60, 60_000, () => 5e11),
   ]);
   ctx.setNow(T1 + DAY_MS);
   expect((await sealDue(ctx)).windows).toBe(2);
@@ -47,11 +53,11 @@ describe('enforceRetention', () => {
     await sealedHost(ctx);
     ctx.setNow(T0 + WINDOW_MS + RAW - 1);
     expect(await enforceRetention(ctx)).toMatchObject({ rawExpired: 0, minuteExpired: 0, daysExpired: 0 });
-    expect(await fieldKinds(ctx, T0)).toEqual(['m:', 'r:', 't']);
+    expect(await fieldKinds(ctx, T0)).toEqual(['M:', 'R:', 'm:', 'r:', 't']);
     ctx.setNow(T0 + WINDOW_MS + RAW);
     expect(await enforceRetention(ctx)).toMatchObject({ rawExpired: 1, minuteExpired: 0, daysExpired: 0 });
-    expect(await fieldKinds(ctx, T0)).toEqual(['m:']);
-    expect(await fieldKinds(ctx, T1)).toEqual(['m:', 'r:', 't']);
+    expect(await fieldKinds(ctx, T0)).toEqual(['M:', 'm:']);
+    expect(await fieldKinds(ctx, T1)).toEqual(['M:', 'R:', 'm:', 'r:', 't']);
     expect(await zset(ctx, ctx.keys.windowIndex(ORG, HOST, 'raw'))).toEqual([String(T1)]);
     expect(await zset(ctx, ctx.keys.windowIndex(ORG, HOST, '1m'))).toEqual([String(T0), String(T1)]);
   });
@@ -64,7 +70,7 @@ describe('enforceRetention', () => {
     ctx.setNow(T0 + WINDOW_MS + MINUTE_TIER);
     expect(await enforceRetention(ctx)).toMatchObject({ rawExpired: 0, minuteExpired: 1, daysExpired: 0 });
     expect(await ctx.redis.exists(ctx.keys.window(ORG, HOST, T0))).toBe(0);
-    expect(await fieldKinds(ctx, T1)).toEqual(['m:']);
+    expect(await fieldKinds(ctx, T1)).toEqual(['M:', 'm:']);
     expect(await zset(ctx, ctx.keys.windowIndex(ORG, HOST, '1m'))).toEqual([String(T1)]);
     expect(await zset(ctx, ctx.keys.hourlyIndex(ORG, HOST))).toEqual([String(T0), String(T1)]);
   });
@@ -92,7 +98,7 @@ describe('enforceRetention', () => {
     await sealedHost(ctx);
     ctx.setNow(T0 + WINDOW_MS + 10 * DAY_MS);
     expect(await enforceRetention(ctx)).toMatchObject({ rawExpired: 0, minuteExpired: 1 });
-    expect(await fieldKinds(ctx, T0)).toEqual(['r:', 't']);
+    expect(await fieldKinds(ctx, T0)).toEqual(['R:', 'r:', 't']);
     expect(await zset(ctx, ctx.keys.windowIndex(ORG, HOST, 'raw'))).toEqual([String(T0), String(T1)]);
   });
 

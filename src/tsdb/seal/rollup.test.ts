@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ByteReader } from '../codec/bytes.ts';
+import { ColumnLayout } from '../column-packs.ts';
 import { dayStart } from '../layout.ts';
 import { decodeHourlyField, decodeRollupBlock, type Rollup } from '../window-format.ts';
 import {
@@ -63,8 +64,11 @@ function buckets(r: Rollup): Bucket[] {
   }));
 }
 
+/** The series' 1-minute rollup block, from its own field or its group's pack. */
 async function minuteRollup(ctx: TestContext, id: number): Promise<Bucket[]> {
-  const block = await ctx.redis.hgetBuffer(ctx.keys.window(ORG, HOST, T0), `m:${id}`);
+  const layout = new ColumnLayout('m', [id]);
+  const reply = await ctx.redis.hmgetBuffer(ctx.keys.window(ORG, HOST, T0), ...layout.fields);
+  const block = layout.column(reply, 0, 0);
   if (!block) throw new Error(`m:${id} missing`);
   return buckets(decodeRollupBlock(new ByteReader(block), T0, MINUTE, 120));
 }

@@ -100,7 +100,9 @@ export async function appendSamples(
   const byWindow = new Map<number, Sample[]>();
   for (const s of samples) {
     const ws = windowStart(s.t);
-    byWindow.set(ws, [...(byWindow.get(ws) ?? []), s]);
+    const group = byWindow.get(ws);
+    if (group) group.push(s);
+    else byWindow.set(ws, [s]);
   }
   for (const [ws, group] of byWindow) await appendRecord(ctx, ws, headRecord(group), org, host);
 }
