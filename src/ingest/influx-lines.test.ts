@@ -74,9 +74,23 @@ const tag = fc.tuple(
   mostly(pick('cpu', 'dc'), pick('a b', '', '__proto__', 'x=y', 'host')),
   mostly(pick('h1', 'h-2:9100', 'web'), pick('', '=v', '0', '-', 'a,b')),
 );
+/** Plain decimals around the fast path's limits: up to 20 digits, leading zeros, a sign, a fraction. */
+const decimal = fc
+  .tuple(
+    fc.constantFrom('', '-'),
+    fc.stringMatching(/^\d{1,12}$/),
+    fc.option(fc.stringMatching(/^\d{1,8}$/), { nil: undefined }),
+  )
+  .map(([sign, whole, fraction]) => `${sign}${whole}${fraction === undefined ? '' : `.${fraction}`}`);
+/** Integers around the 15 digits the fast path and the general parser take (`i`, and `u` unsigned). */
+const integer = fc
+  .tuple(fc.constantFrom('', '-'), fc.stringMatching(/^\d{1,17}$/), fc.constantFrom('i', 'i', 'u'))
+  .map(([sign, digits, suffix]) => `${suffix === 'u' ? '' : sign}${digits}${suffix}`);
 const value = mostly(
   fc.oneof(
     fc.double().map(String),
+    decimal,
+    integer,
     fc.integer().map((n) => `${n}i`),
     fc.nat().map((n) => `${n}u`),
   ),
@@ -118,8 +132,8 @@ const line = fc
     fc.uniqueArray(field, { minLength: 1, maxLength: 3, selector: (f) => f.slice(0, f.indexOf('=')) }),
     fc.option(
       mostly(
-        pick('1700000000000000000', '1700000000123'),
-        pick('-1', '12a', '99999999999999999999999', '0', ''),
+        fc.oneof(pick('1700000000000000000', '1700000000123'), fc.stringMatching(/^\d{1,19}$/)),
+        pick('-1', '12a', '99999999999999999999999', '0', '', '-0', '0001'),
       ),
       {
         nil: undefined,

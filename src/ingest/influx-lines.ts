@@ -13,6 +13,15 @@ import { checkSeries, type IngestLimits } from './limits.ts';
  * (influx-lines.test.ts compares both on generated input).
  */
 
+/** A field key seen on lines of a head, and the series key it makes (checked once all fields were read). */
+interface Field {
+  readonly name: string;
+  key: string | undefined;
+}
+
+/** Field keys a head remembers; further ones (a client inventing names) are looked up each time. */
+const FIELDS_MAX = 256;
+
 /** What one measurement-and-tags text resolves to. */
 interface Head {
   readonly measurement: string;
@@ -20,13 +29,22 @@ interface Head {
   readonly hostTag: string | undefined;
   /** The other tags, as the general parser makes them. */
   readonly labels: Readonly<Record<string, string>>;
-  /** Series key per field key, filled as fields are seen (checked once, with `limits`). */
-  readonly keys: Map<string, string>;
+  /** Field keys seen on its lines so far (checked once, with `limits`). */
+  readonly fields: Field[];
+}
+
+/** A measurement-and-tags text, what it resolves to (null: the general parser's), and the head seen after it. */
+interface HeadEntry {
+  readonly text: string;
+  readonly head: Head | null;
+  next: HeadEntry | undefined;
 }
 
 const HEADS_MAX = 100_000;
-let heads = new Map<string, Head | null>();
+let heads = new Map<string, HeadEntry>();
 let headsLimits: IngestLimits | undefined;
+/** The head of the line before: bodies repeat their heads in the same order, snapshot after snapshot. */
+let previous: HeadEntry | undefined;
 
 /** `measurement,k=v,…` → its parts, or null when the general parser must look (it reports the error). */
 function readHead(text: string): Head | null {
@@ -47,20 +65,67 @@ function readHead(text: string): Head | null {
     if (key === 'host') hostTag = value;
     else Object.defineProperty(labels, key, { value, enumerable: true, writable: true, configurable: true });
   }
-  return { measurement, hostTag, labels, keys: new Map() };
+  return { measurement, hostTag, labels, fields: [] };
 }
 
-function headOf(text: string, limits: IngestLimits): Head | null {
+/**
+ * The head of the text's characters [start, end), read once per distinct text. The head that followed
+ * the previous line's head last time is compared first, in place; only a different one is cut out of
+ * the text and looked up.
+ */
+function headAt(text: string, start: number, end: number, limits: IngestLimits): Head | null {
   if (headsLimits !== limits || heads.size >= HEADS_MAX) {
     heads = new Map();
     headsLimits = limits;
+    previous = undefined;
   }
-  let head = heads.get(text);
-  if (head === undefined) {
-    head = readHead(text);
-    heads.set(text, head);
+  const guess = previous?.next;
+  let entry: HeadEntry;
+  if (guess && guess.text.length === end - start && text.startsWith(guess.text, start)) entry = guess;
+  else {
+    const own = text.slice(start, end);
+    let found = heads.get(own);
+    if (found === undefined) {
+      found = { text: own, head: readHead(own), next: undefined };
+      heads.set(own, found);
+    }
+    entry = found;
+    if (previous) previous.next = entry;
   }
-  return head;
+  previous = entry;
+  return entry.head;
+}
+
+/**
+ * The field of `head` named by the text's characters [start, end), learning it the first time. Lines of
+ * a head list their fields in the same order, so the search starts after the field found before.
+ */
+function fieldAt(head: Head, text: string, start: number, end: number, after: number): Field {
+  const length = end - start;
+  const { fields } = head;
+  for (let k = 0; k < fields.length; k++) {
+    const at = (after + 1 + k) % fields.length;
+    const field = fields[at] as Field;
+    if (field.name.length === length && text.startsWith(field.name, start)) {
+      fieldIndex = at;
+      return field;
+    }
+  }
+  const field = { name: text.slice(start, end), key: undefined };
+  fieldIndex = fields.length < FIELDS_MAX ? fields.push(field) - 1 : -1;
+  return field;
+}
+
+/** Where `fieldAt` found its field in the head's list (-1: not kept there). */
+let fieldIndex = -1;
+
+/** The series key of a field (`value` is the measurement itself), checked against the limits once. */
+function keyOf(head: Head, field: Field, limits: IngestLimits): string {
+  if (field.key === undefined) {
+    const name = field.name === 'value' ? head.measurement : `${head.measurement}.${field.name}`;
+    field.key = checkSeries(name, head.labels, limits);
+  }
+  return field.key;
 }
 
 // Integers of up to 15 digits are exact doubles and inside the 64-bit ranges the general parser checks.
@@ -75,78 +140,161 @@ function readValue(raw: string): number | undefined {
   return parseFloatToken(raw);
 }
 
+/** 10^k for k ≤ 22: exact doubles. */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+const MAX_DIGITS = 15;
+
+/**
+ * The value of the text's characters [start, end) without cutting them out, for the common spellings:
+ * `-?digits(.digits)?` with at most 15 digits (a 15-digit integer is exact and so is 10^k, so their
+ * quotient is the correctly rounded decimal, the double `Number()` gives), and `-?digits i` / `digits u`.
+ * Anything else (exponents, a leading `+` or `.`, more digits, NaN and the infinities, strings) goes
+ * through `readValue`.
+ */
+function valueAt(text: string, start: number, end: number): number | undefined {
+  let i = start;
+  const negative = text.charCodeAt(i) === 45; /* - */
+  if (negative) i++;
+  let mantissa = 0;
+  let digits = 0;
+  let decimals = -1;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + (c - 48);
+      digits++;
+      if (decimals >= 0) decimals++;
+    } else if (c === 46 /* . */ && decimals < 0 && digits > 0) {
+      decimals = 0;
+    } else break;
+  }
+  if (digits > 0 && digits <= MAX_DIGITS) {
+    if (i === end && decimals !== 0) {
+      const magnitude = decimals > 0 ? mantissa / (POW10[decimals] as number) : mantissa;
+      return negative ? -magnitude : magnitude;
+    }
+    if (i === end - 1 && decimals < 0) {
+      const suffix = text.charCodeAt(i);
+      if (suffix === 105 /* i */) return negative ? -mantissa : mantissa;
+      if (suffix === 117 /* u */ && !negative) return mantissa;
+    }
+  }
+  return readValue(text.slice(start, end));
+}
+
+/**
+ * Milliseconds of the timestamp in the text's characters [start, end) at `shift` (a power of ten, ≤ 0
+ * from ns, us or ms), read from its digits like `scaleToSafeInteger` reads them: dropping digits floors.
+ * Other cases (a sign, seconds, more than 15 digits kept) go through `scaleToSafeInteger` itself.
+ */
+function timestampAt(text: string, start: number, end: number, shift: number): number | undefined {
+  const length = end - start;
+  if (length === 0) return undefined;
+  const kept = length + Math.min(shift, 0);
+  if (shift > 0 || kept > MAX_DIGITS || text.charCodeAt(start) === 45 /* - */) {
+    const raw = text.slice(start, end);
+    return TIMESTAMP.test(raw) ? scaleToSafeInteger(raw, shift) : undefined;
+  }
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+    if (i < start + kept) value = value * 10 + (c - 48);
+  }
+  return value;
+}
+
 export interface FastLineSink {
   /** Called once per sample of the line, after the whole line was read. */
   sample(host: string, seriesKey: string, timestamp: number, value: number): void;
 }
 
 const TIMESTAMP = /^-?\d+$/;
-const fieldKeys: string[] = [];
-const fieldValues: number[] = [];
+/** The fields and values of the line being read (the first `lineCount`), reused from line to line. */
+const lineFields: Field[] = [];
+const lineValues: number[] = [];
+let lineCount = 0;
 
 /**
- * Reads one line (CR and BOM already removed) on the fast path and hands its samples to `sink`;
- * `false` (nothing handed over) when the general parser must read it. `resolveHost` turns a `host` tag
- * into a host id, or undefined when the line has no usable host (the general path then reports it).
+ * Reads the line in the text's characters [start, end) (CR and BOM already left out) on the fast path
+ * and hands its samples to `sink`; `false` (nothing handed over) when the general parser must read it.
+ * Nothing is cut out of the text for a line whose head and field keys were seen before: positions,
+ * character codes and cached heads. `resolveHost` turns a `host` tag into a host id, or undefined when
+ * the line has no usable host (the general path then reports it).
  */
 export function readFastLine(
-  line: string,
+  text: string,
+  start: number,
+  end: number,
   shift: number,
   now: number,
   limits: IngestLimits,
   resolveHost: (tag: string | undefined) => string | undefined,
   sink: FastLineSink,
+  /** The body may hold a backslash, quote or tab somewhere (checked once per body by the caller). */
+  special = true,
 ): boolean {
-  const first = line.charCodeAt(0);
-  // Blanks, comments and empty lines, escapes, quoted strings and tabs: the general parser's business.
-  if (first === 32 || first === 35 || Number.isNaN(first)) return false;
-  if (line.includes('\\') || line.includes('"') || line.includes('\t')) return false;
-  const sp1 = line.indexOf(' ');
-  if (sp1 <= 0) return false;
-  const sp2 = line.indexOf(' ', sp1 + 1);
-  const fieldsText = sp2 < 0 ? line.slice(sp1 + 1) : line.slice(sp1 + 1, sp2);
-  if (fieldsText === '') return false;
+  if (start >= end) return false;
+  const first = text.charCodeAt(start);
+  // Blanks and comments, escapes, quoted strings and tabs: the general parser's business.
+  if (first === 32 || first === 35) return false;
+  if (special && hasSpecial(text, start, end)) return false;
+  const sp1 = text.indexOf(' ', start);
+  if (sp1 < 0 || sp1 >= end) return false;
+  let sp2 = text.indexOf(' ', sp1 + 1);
+  if (sp2 >= end) sp2 = -1;
+  if (sp2 >= 0) {
+    const sp3 = text.indexOf(' ', sp2 + 1);
+    if (sp3 >= 0 && sp3 < end) return false;
+  }
+  const fieldsEnd = sp2 < 0 ? end : sp2;
+  if (fieldsEnd === sp1 + 1) return false;
   let timestamp = now;
   if (sp2 >= 0) {
-    const text = line.slice(sp2 + 1);
-    if (!TIMESTAMP.test(text)) return false;
-    const ms = scaleToSafeInteger(text, shift);
+    const ms = timestampAt(text, sp2 + 1, end, shift);
     if (ms === undefined) return false;
     timestamp = ms;
   }
-  const head = headOf(line.slice(0, sp1), limits);
+  const head = headAt(text, start, sp1, limits);
   if (head === null) return false;
   const host = resolveHost(head.hostTag);
   if (host === undefined) return false;
 
   // Every field is read before any sample is handed over: one bad field leaves the line to the
   // general parser, which fails it whole.
-  fieldKeys.length = 0;
-  fieldValues.length = 0;
-  let start = 0;
-  while (start <= fieldsText.length) {
-    const comma = fieldsText.indexOf(',', start);
-    const end = comma < 0 ? fieldsText.length : comma;
-    const eq = fieldsText.indexOf('=', start);
-    if (eq <= start || eq >= end) return false;
-    const key = fieldsText.slice(start, eq);
-    if (fieldKeys.includes(key)) return false;
-    const value = readValue(fieldsText.slice(eq + 1, end));
+  lineCount = 0;
+  let found = -1;
+  for (let at = sp1 + 1; ; ) {
+    let comma = text.indexOf(',', at);
+    if (comma < 0 || comma > fieldsEnd) comma = fieldsEnd;
+    const eq = text.indexOf('=', at);
+    if (eq <= at || eq >= comma) return false;
+    const field = fieldAt(head, text, at, eq, found);
+    for (let i = 0; i < lineCount; i++) if (lineFields[i] === field) return false;
+    found = fieldIndex;
+    const value = valueAt(text, eq + 1, comma);
     if (value === undefined) return false;
-    fieldKeys.push(key);
-    fieldValues.push(value);
-    start = end + 1;
-    if (comma < 0) break;
+    lineFields[lineCount] = field;
+    lineValues[lineCount] = value;
+    lineCount++;
+    if (comma === fieldsEnd) break;
+    at = comma + 1;
   }
-  for (let i = 0; i < fieldKeys.length; i++) {
-    const field = fieldKeys[i] as string;
-    let key = head.keys.get(field);
-    if (key === undefined) {
-      const name = field === 'value' ? head.measurement : `${head.measurement}.${field}`;
-      key = checkSeries(name, head.labels, limits);
-      head.keys.set(field, key);
-    }
-    sink.sample(host, key, timestamp, fieldValues[i] as number);
-  }
+  for (let i = 0; i < lineCount; i++)
+    sink.sample(host, keyOf(head, lineFields[i] as Field, limits), timestamp, lineValues[i] as number);
   return true;
+}
+
+/** Whether the text's characters [start, end) hold a backslash, a double quote or a tab. */
+function hasSpecial(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 92 /* \ */ || c === 34 /* " */ || c === 9 /* tab */) return true;
+  }
+  return false;
+}
+
+/** Whether a body holds a backslash, double quote or tab anywhere (then each line is checked). */
+export function mayHoldSpecials(text: string): boolean {
+  return text.includes('\\') || text.includes('"') || text.includes('\t');
 }

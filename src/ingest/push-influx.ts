@@ -1,7 +1,7 @@
 import { createInfluxParser, ID_PATTERN, type InfluxPrecision } from '../contract/index.ts';
 import type { WriteBatch } from '../tsdb/index.ts';
 import { IngestRejectedError } from './errors.ts';
-import { readFastLine } from './influx-lines.ts';
+import { mayHoldSpecials, readFastLine } from './influx-lines.ts';
 import { checkSampleCount, checkSeries, type IngestLimits } from './limits.ts';
 import { BatchBuilder, type PushedHost } from './push-json.ts';
 
@@ -66,17 +66,19 @@ export function batchesFromInflux(
     // as VictoriaMetrics does, so Telegraf's outputs work unchanged.
     stringFields: 'skip',
   });
+  const special = mayHoldSpecials(text);
   let lineNo = 0;
-  for (let start = 0; start < text.length; ) {
-    const end = text.indexOf('\n', start);
-    const stop = end < 0 ? text.length : end;
-    let line = text.slice(start, stop);
-    start = stop + 1;
+  for (let next = 0; next < text.length; ) {
+    const newline = text.indexOf('\n', next);
+    let start = next;
+    let stop = newline < 0 ? text.length : newline;
+    next = stop + 1;
     lineNo += 1;
     // As the general runner does: one trailing CR dropped, and a byte order mark before line 1.
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (lineNo === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
-    if (readFastLine(line, shift, options.now, limits, resolveHost, sink)) continue;
+    if (stop > start && text.charCodeAt(stop - 1) === 13) stop -= 1;
+    if (lineNo === 1 && text.charCodeAt(start) === 0xfeff) start += 1;
+    if (readFastLine(text, start, stop, shift, options.now, limits, resolveHost, sink, special)) continue;
+    const line = text.slice(start, stop);
     for (const item of general.feed(line, lineNo)) {
       if ('error' in item) {
         throw new IngestRejectedError('bad_request', `line ${item.error.line}: ${item.error.message}`);
