@@ -233,6 +233,8 @@ export function readFastLine(
   sink: FastLineSink,
   /** The body may hold a backslash, quote or tab somewhere (checked once per body by the caller). */
   special = true,
+  /** Where the next comma of the body is, kept from line to line (`newScan()` per body). */
+  scan: Scan = newScan(),
 ): boolean {
   if (start >= end) return false;
   const first = text.charCodeAt(start);
@@ -265,8 +267,13 @@ export function readFastLine(
   lineCount = 0;
   let found = -1;
   for (let at = sp1 + 1; ; ) {
-    let comma = text.indexOf(',', at);
-    if (comma < 0 || comma > fieldsEnd) comma = fieldsEnd;
+    // The next comma may be lines away (lines without tags, one field): searched again only once
+    // passed, so a body is scanned for commas once in all.
+    if (scan.comma < at) {
+      const next = text.indexOf(',', at);
+      scan.comma = next < 0 ? text.length : next;
+    }
+    const comma = Math.min(scan.comma, fieldsEnd);
     const eq = text.indexOf('=', at);
     if (eq <= at || eq >= comma) return false;
     const field = fieldAt(head, text, at, eq, found);
@@ -283,6 +290,15 @@ export function readFastLine(
   for (let i = 0; i < lineCount; i++)
     sink.sample(host, keyOf(head, lineFields[i] as Field, limits), timestamp, lineValues[i] as number);
   return true;
+}
+
+/** Search state a body's lines share. */
+export interface Scan {
+  comma: number;
+}
+
+export function newScan(): Scan {
+  return { comma: -1 };
 }
 
 /** Whether the text's characters [start, end) hold a backslash, a double quote or a tab. */

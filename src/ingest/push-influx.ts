@@ -1,7 +1,7 @@
 import { createInfluxParser, ID_PATTERN, type InfluxPrecision } from '../contract/index.ts';
 import type { WriteBatch } from '../tsdb/index.ts';
 import { IngestRejectedError } from './errors.ts';
-import { mayHoldSpecials, readFastLine } from './influx-lines.ts';
+import { mayHoldSpecials, newScan, readFastLine } from './influx-lines.ts';
 import { checkSampleCount, checkSeries, type IngestLimits } from './limits.ts';
 import { BatchBuilder, type PushedHost } from './push-json.ts';
 
@@ -67,6 +67,7 @@ export function batchesFromInflux(
     stringFields: 'skip',
   });
   const special = mayHoldSpecials(text);
+  const scan = newScan();
   let lineNo = 0;
   for (let next = 0; next < text.length; ) {
     const newline = text.indexOf('\n', next);
@@ -77,7 +78,8 @@ export function batchesFromInflux(
     // As the general runner does: one trailing CR dropped, and a byte order mark before line 1.
     if (stop > start && text.charCodeAt(stop - 1) === 13) stop -= 1;
     if (lineNo === 1 && text.charCodeAt(start) === 0xfeff) start += 1;
-    if (readFastLine(text, start, stop, shift, options.now, limits, resolveHost, sink, special)) continue;
+    if (readFastLine(text, start, stop, shift, options.now, limits, resolveHost, sink, special, scan))
+      continue;
     const line = text.slice(start, stop);
     for (const item of general.feed(line, lineNo)) {
       if ('error' in item) {
