@@ -63,3 +63,23 @@ describe('transferables', () => {
     expect(transferables({ a: [whole, whole], b: { pooled, copy } })).toEqual([whole.buffer, copy.buffer]);
   });
 });
+
+describe('ThreadPool, a request that cannot be sent', () => {
+  it('does reject it and keep nothing pending, so the next job is answered', async () => {
+    const pool = new ThreadPool<Req & { fn?: () => void }, Reply>(
+      'doubling',
+      1,
+      () => new Worker(DOUBLER, { eval: true }),
+    );
+    const run = (n: number, fn?: () => void) =>
+      pool.run(
+        (id) => ({ id, n, ...(fn ? { fn } : {}) }),
+        (reply) => reply.doubled,
+        () => -1,
+      );
+    await expect(run(1, () => undefined)).rejects.toThrow(/could not be cloned/);
+    expect(pool.pending).toBe(0);
+    expect(await run(4)).toBe(8);
+    expect(pool.pending).toBe(0);
+  });
+});

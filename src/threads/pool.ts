@@ -32,10 +32,11 @@ class PoolThread<Req extends Job, Reply extends Job> {
 
   send(request: Req): Promise<Reply> {
     return new Promise((resolve, reject) => {
+      // Posted first: a request that cannot be cloned throws here and leaves nothing pending.
+      this.worker.postMessage(request, transferables(request));
       // Busy threads keep the process alive until they answer; idle ones do not.
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(request.id, { resolve, reject });
-      this.worker.postMessage(request, transferables(request));
     });
   }
 
@@ -74,6 +75,11 @@ export class ThreadPool<Req extends Job, Reply extends Job> {
     readonly threads: number,
     private readonly start: () => Worker,
   ) {}
+
+  /** Jobs sent to threads and not answered yet. */
+  get pending(): number {
+    return this.live.reduce((n, thread) => n + thread.pending.size, 0);
+  }
 
   /** The job's result from a thread (`read` its reply), or from `inline` when no thread can run it. */
   async run<R>(
