@@ -44,7 +44,7 @@ describe('column packs', () => {
     ];
     expect(layout.column(reply, 1, 0)).toEqual(own);
     expect(layout.column(reply, 1, 1)).toBeUndefined();
-    expect(layout.column(reply, 1, 2)).toEqual(Buffer.from([1]));
+    expect(layout.column(reply, 1, 2)).toEqual(Uint8Array.of(1));
     expect(layout.column(reply, 1, 3)).toBeUndefined();
   });
 });

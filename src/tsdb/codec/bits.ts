@@ -131,6 +131,39 @@ export class BitReader {
     this.avail = avail;
   }
 
+  /**
+   * Reads `len` flagged fields into out[0..len): a flag bit, then `wide` bits after a 1 or `narrow`
+   * bits after a 0 (widths ≤ 32; a 0-bit field reads as 0). `readMany`'s loop for blocks of two widths.
+   */
+  readFlagged(out: Uint32Array, len: number, wide: number, narrow: number): void {
+    let cur = this.cur;
+    let avail = this.avail;
+    for (let j = 0; j < len; j++) {
+      if (avail === 0) {
+        cur = this.load();
+        avail = 32;
+      }
+      const width = (cur & 1) === 1 ? wide : narrow;
+      cur >>>= 1;
+      avail--;
+      if (width === 0) {
+        out[j] = 0;
+      } else if (width <= avail) {
+        out[j] = cur & (0xffffffff >>> (32 - width));
+        cur = width === 32 ? 0 : cur >>> width;
+        avail -= width;
+      } else {
+        const next = this.load();
+        const need = width - avail;
+        out[j] = (cur | (next << avail)) & (0xffffffff >>> (32 - width));
+        cur = need === 32 ? 0 : next >>> need;
+        avail = 32 - need;
+      }
+    }
+    this.cur = cur;
+    this.avail = avail;
+  }
+
   readBit(): number {
     if (this.avail === 0) {
       this.cur = this.load();

@@ -96,8 +96,10 @@ export function readBlock(bits: BitReader, tmp: Float64Array, len: number, g: nu
   }
   checkWidth(wide);
   const narrow = bits.readBit() === 1 ? bits.read(6) : wide;
-  if (narrow === wide && wide <= 32) {
-    bits.readMany(fields, len, wide);
+  if (narrow > wide) throw new CodecError(`narrow width ${narrow} exceeds ${wide}`);
+  if (wide <= 32) {
+    if (narrow === wide) bits.readMany(fields, len, wide);
+    else bits.readFlagged(fields, len, wide, narrow);
     if (hasBase) {
       for (let j = 0; j < len; j++) tmp[j] = ((fields[j] ?? 0) + base) * g;
     } else {
@@ -106,15 +108,6 @@ export function readBlock(bits: BitReader, tmp: Float64Array, len: number, g: nu
         // Int32 zig-zag decoding is exact here: z >>> 1 < 2^31.
         tmp[j] = ((z >>> 1) ^ -(z & 1)) * g;
       }
-    }
-    return;
-  }
-  if (narrow > wide) throw new CodecError(`narrow width ${narrow} exceeds ${wide}`);
-  if (wide <= 32) {
-    for (let j = 0; j < len; j++) {
-      const w = bits.readBit() === 1 ? wide : narrow;
-      const z = w === 0 ? 0 : bits.read(w);
-      tmp[j] = (hasBase ? z + base : (z >>> 1) ^ -(z & 1)) * g;
     }
     return;
   }

@@ -68,12 +68,16 @@ export class ByteWriter {
 /** Cursor over the byte-aligned parts of a buffer; every read is bounds-checked. */
 export class ByteReader {
   readonly buf: Uint8Array;
-  private readonly view: DataView;
+  /** Made on the first `readUint32`: most readers never need it, and a 30-day read makes thousands. */
+  private view: DataView | undefined;
   offset: number;
 
+  /**
+   * A Node Buffer is read through a plain Uint8Array view of its bytes: `readBytes` slices are then
+   * plain views too, which cost a fraction of a Buffer's `subarray` (the Buffer constructor path).
+   */
   constructor(buf: Uint8Array, offset = 0) {
-    this.buf = buf;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.buf = Buffer.isBuffer(buf) ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : buf;
     this.offset = offset;
   }
 
@@ -105,6 +109,7 @@ export class ByteReader {
 
   readUint32(): number {
     if (this.offset + 4 > this.buf.length) throw new CodecError('unexpected end of buffer');
+    this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     const v = this.view.getUint32(this.offset, true);
     this.offset += 4;
     return v;

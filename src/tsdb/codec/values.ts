@@ -1,3 +1,4 @@
+import type { Float64Arena } from './arena.ts';
 import { BitReader, BitWriter } from './bits.ts';
 import { ByteReader, ByteWriter } from './bytes.ts';
 import {
@@ -84,7 +85,8 @@ export function valueModeOf(buf: Uint8Array): ValueMode {
   return mode as ValueMode;
 }
 
-export function decodeValues(buf: Uint8Array): Float64Array {
+/** Decodes a value column; with `arena`, into a view of its block instead of an array of its own. */
+export function decodeValues(buf: Uint8Array, arena?: Float64Arena): Float64Array {
   const input = new ByteReader(buf);
   const header = input.readByte();
   // Bit 7 is unassigned (kept for a future flag) and only decimal columns use bits 3..6: any other
@@ -106,7 +108,7 @@ export function decodeValues(buf: Uint8Array): Float64Array {
   if (n > 2 ** 28 || (n > buf.length * 80 && !constant)) {
     throw new CodecError(`value count ${n} does not fit a ${buf.length}-byte column`);
   }
-  const out = new Float64Array(n);
+  const out = arena ? arena.take(n) : new Float64Array(n);
   switch (mode) {
     case ValueMode.constant:
       decodeConstant(input, out);
@@ -131,6 +133,15 @@ export function decodeValues(buf: Uint8Array): Float64Array {
       throw new CodecError(`unknown value mode ${header & 7}`);
   }
   return out;
+}
+
+const NO_PATCHES = new Float64Array(0);
+let spare = new Float64Array(0);
+
+/** A scratch array of at least `n` doubles (the corrections of a near-decimal column), shared: decoding is synchronous. */
+function scratch(n: number): Float64Array {
+  if (spare.length < n) spare = new Float64Array(Math.max(n, 2 * spare.length));
+  return spare;
 }
 
 /** Header bit 6 of a decimal column: a patch list precedes the integers. */
@@ -174,7 +185,7 @@ function decodeNear(input: ByteReader, header: number, out: Float64Array): void 
   // The patches go back last: decode the integers and corrections first, then restore them.
   const patches = readPatches(input, header, out.length);
   decodeInts(new ByteReader(input.readBytes(input.readVarint())), out.length, out, POW10[scale] ?? 1);
-  const corrections = new Float64Array(out.length);
+  const corrections = scratch(out.length);
   decodeInts(input, out.length, corrections, 1);
   const hiAt = HI; // local copies: see float-words.ts
   const loAt = LO;
@@ -193,7 +204,7 @@ function decodeScaled(input: ByteReader, header: number, scale: number, out: Flo
   if (divisor === undefined) throw new CodecError(`bad decimal scale ${scale}`);
   const patches = readPatches(input, header, out.length);
   decodeInts(input, out.length, out, divisor);
-  restorePatches(wordsOf(out), patches);
+  if (patches.length > 0) restorePatches(wordsOf(out), patches);
 }
 
 function writePatches(out: ByteWriter, patches: readonly number[], words: Uint32Array): void {
@@ -212,7 +223,7 @@ function writePatches(out: ByteWriter, patches: readonly number[], words: Uint32
 function readPatches(input: ByteReader, header: number, n: number): Float64Array {
   const patchCount = (header & PATCHED) !== 0 ? input.readVarint() : 0;
   if (patchCount > n) throw new CodecError('more patches than values');
-  const patches = new Float64Array(patchCount * 3);
+  const patches = patchCount === 0 ? NO_PATCHES : new Float64Array(patchCount * 3);
   let next = 0;
   for (let i = 0; i < patchCount; i++) {
     const p = next + input.readVarint();

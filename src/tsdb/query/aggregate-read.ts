@@ -32,17 +32,25 @@ export async function readSources(
   ids: readonly number[],
   plan: AggregatePlan,
 ): Promise<AggregateSources> {
+  // The sources are worked out once per index sets: for the guess, then for the indexes as read.
+  let planned: { sets: IndexSets; windows: number[]; source: Map<number, Tier> } | undefined;
+  const sourcesFor = (sets: IndexSets) => {
+    if (planned?.sets !== sets) {
+      const windows = candidates(plan, sets);
+      planned = { sets, windows, source: sourcesOf(plan, sets, windows) };
+    }
+    return planned;
+  };
   const read = await readGuessed(
     ctx,
     org,
     host,
     { from: plan.from, to: plan.to, withRollups: true },
-    (sets) => readsOf(sourcesOf(plan, sets), sets),
+    (sets) => readsOf(sourcesFor(sets).source, sets),
     { raw: rawFields(ids), minute: rollupFields(ids) },
   );
   const { sets, reads } = read;
-  const windows = candidates(plan, sets);
-  const source = sourcesOf(plan, sets, windows);
+  const { windows, source } = sourcesFor(sets);
   const first = {
     raw: decodeRawWindows(
       reads.raw.map((r) => r.ws),

@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import type { ChainableCommander } from 'ioredis';
 import { dayStart, windowStart } from '../layout.ts';
 import type { TsdbContext } from '../options.ts';
 import { type IndexSets, indexSets } from './aggregate-plan.ts';
-import { execHost } from './pipeline.ts';
+import { asBuffers, execHost } from './pipeline.ts';
 import { groupByDay } from './read-rollups.ts';
 import { addIndexReads, indexesOf } from './windows.ts';
 
@@ -89,7 +90,7 @@ export async function readGuessed(
   memo.set(memoKey, { ...bounds, sets });
   const reads = plan(sets);
   const replies = new Map<string, unknown>();
-  collect(replies, guess, first.slice(indexCommands));
+  collect(replies, guess, first.slice(indexCommands), fields.minute.length);
   const missing = {
     raw: reads.raw.filter((r) => rawReply(replies, r) === undefined),
     minute: reads.minute.filter((ws) => !replies.has(`m${ws}`)),
@@ -97,7 +98,7 @@ export async function readGuessed(
   };
   if (missing.raw.length + missing.minute.length + missing.hour.length > 0) {
     const second = await execHost(ctx.redis, (p) => addReads(p, ctx, org, host, missing, fields));
-    collect(replies, missing, second);
+    collect(replies, missing, second, fields.minute.length);
   }
   return {
     sets,
@@ -146,6 +147,9 @@ function within(last: Memo, bounds: { from: number; to: number; withRollups: boo
   };
 }
 
+/** See the script's header; sent with EVAL, so a Redis that restarted or failed over never lacks it. */
+const HMGET_EACH = readFileSync(new URL('./lua/hmget-each.lua', import.meta.url), 'utf8');
+
 function addReads(
   p: ChainableCommander,
   ctx: TsdbContext,
@@ -159,19 +163,35 @@ function addReads(
     if (head) p.getBuffer(keys.head(org, host, ws));
     p.hmgetBuffer(keys.window(org, host, ws), ...fields.raw);
   }
-  for (const ws of reads.minute) p.hmgetBuffer(keys.window(org, host, ws), ...fields.minute);
+  if (reads.minute.length > 0) {
+    const windows = reads.minute.map((ws) => keys.window(org, host, ws));
+    p.callBuffer('EVAL', HMGET_EACH, windows.length, ...windows, ...fields.minute);
+  }
   for (const [day, list] of groupByDay(reads.hour))
     p.hmgetBuffer(keys.hourly(org, host, day), ...list.map(String));
 }
 
-/** Files the replies of `reads` (in the order `addReads` asked for them) under their keys. */
-function collect(into: Map<string, unknown>, reads: Reads, replies: readonly unknown[]): void {
+/**
+ * Files the replies of `reads` (in the order `addReads` asked for them) under their keys; `fields`: how
+ * many fields each rollup window was asked for (their replies come as one flat array).
+ */
+function collect(
+  into: Map<string, unknown>,
+  reads: Reads,
+  replies: readonly unknown[],
+  fields: number,
+): void {
   let at = 0;
   for (const read of reads.raw) {
     const head = read.head ? replies[at++] : undefined;
     into.set(rawKey(read), [head, replies[at++]]);
   }
-  for (const ws of reads.minute) into.set(`m${ws}`, replies[at++]);
+  if (reads.minute.length > 0) {
+    const flat = asBuffers(replies[at++]);
+    reads.minute.forEach((ws, i) => {
+      into.set(`m${ws}`, flat.slice(i * fields, (i + 1) * fields));
+    });
+  }
   for (const [, list] of groupByDay(reads.hour)) {
     const reply = replies[at++];
     list.forEach((ws, i) => {

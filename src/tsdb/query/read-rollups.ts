@@ -1,4 +1,5 @@
 import { ByteReader } from '../codec/bytes.ts';
+import { Float64Arena } from '../codec/index.ts';
 import { ColumnLayout } from '../column-packs.ts';
 import { dayStart, WINDOW_MS } from '../layout.ts';
 import type { TsdbContext } from '../options.ts';
@@ -65,14 +66,19 @@ export function decodeRollups(
 ): WindowRollups {
   const out: WindowRollups = new Map();
   const layout = new ColumnLayout('m', ids);
+  // Starts and each decoded column, at most a window's slots each: one arena for the whole read.
+  const slots = windows.minute.length * MINUTE_SLOTS + windows.hour.length * HOUR_SLOTS;
+  const arena = new Float64Arena(slots * ids.length * (1 + columns.size));
   for (const ws of windows.minute)
-    out.set(ws, decodeMinutes(asBuffers(minuteReply(ws)), ids, layout, ws, columns));
+    out.set(ws, decodeMinutes(asBuffers(minuteReply(ws)), ids, layout, ws, columns, arena));
   const only = new Set(ids);
   for (const ws of windows.hour) {
     const field = hourField(ws);
     out.set(
       ws,
-      Buffer.isBuffer(field) ? readHourlyField(field, ws, HOUR_MS, HOUR_SLOTS, only, columns) : undefined,
+      Buffer.isBuffer(field)
+        ? readHourlyField(field, ws, HOUR_MS, HOUR_SLOTS, only, columns, arena)
+        : undefined,
     );
   }
   return out;
@@ -84,11 +90,13 @@ function decodeMinutes(
   layout: ColumnLayout,
   ws: number,
   columns: ReadonlySet<RollupColumn>,
+  arena: Float64Arena,
 ): Map<number, Rollup> {
   const out = new Map<number, Rollup>();
   ids.forEach((id, i) => {
     const block = layout.column(reply, 0, i);
-    if (block) out.set(id, readRollupBlock(new ByteReader(block), ws, MINUTE_MS, MINUTE_SLOTS, columns));
+    if (block)
+      out.set(id, readRollupBlock(new ByteReader(block), ws, MINUTE_MS, MINUTE_SLOTS, columns, arena));
   });
   return out;
 }

@@ -1,5 +1,5 @@
 import { ByteReader } from '../codec/bytes.ts';
-import { allPresent, decodePresence, decodeValues } from '../codec/index.ts';
+import { allPresent, decodePresence, decodeValues, type Float64Arena } from '../codec/index.ts';
 import type { Rollup } from '../window-format.ts';
 import type { AggregateFn } from './types.ts';
 
@@ -19,6 +19,7 @@ export function columnsFor(fn: AggregateFn): ReadonlySet<RollupColumn> {
  * Reads a rollup block (the format of `decodeRollupBlock`) decoding only `columns`; the others are
  * skipped by their length prefix and left empty. Value decoding is nearly all of a block's cost, and
  * an aggregate needs one or two of the five columns: this makes a 30-day 1-minute read ~3× faster.
+ * With `arena`, the arrays are views of its blocks (see Float64Arena).
  */
 export function readRollupBlock(
   input: ByteReader,
@@ -26,27 +27,34 @@ export function readRollupBlock(
   stepMs: number,
   slots: number,
   columns: ReadonlySet<RollupColumn>,
+  arena?: Float64Arena,
 ): Rollup {
-  const starts = startsOf(input.readBytes(input.readVarint()), origin, stepMs, slots);
+  const starts = startsOf(input.readBytes(input.readVarint()), origin, stepMs, slots, arena);
   const out = { starts, min: EMPTY, max: EMPTY, sum: EMPTY, count: EMPTY, last: EMPTY };
   for (const name of ORDER) {
     const bytes = input.readBytes(input.readVarint());
-    if (columns.has(name)) out[name] = decodeValues(bytes);
+    if (columns.has(name)) out[name] = decodeValues(bytes, arena);
   }
   return out;
 }
 
 /** Bucket starts of a presence mask; a full window (the usual case, one byte) skips the mask. */
-function startsOf(mask: Uint8Array, origin: number, stepMs: number, slots: number): Float64Array {
+function startsOf(
+  mask: Uint8Array,
+  origin: number,
+  stepMs: number,
+  slots: number,
+  arena: Float64Arena | undefined,
+): Float64Array {
   if (allPresent(mask)) {
-    const starts = new Float64Array(slots);
+    const starts = arena ? arena.take(slots) : new Float64Array(slots);
     for (let i = 0; i < slots; i++) starts[i] = origin + i * stepMs;
     return starts;
   }
   const present = decodePresence(mask, slots);
   let n = 0;
   for (let i = 0; i < slots; i++) n += present[i] === 1 ? 1 : 0;
-  const starts = new Float64Array(n);
+  const starts = arena ? arena.take(n) : new Float64Array(n);
   for (let i = 0, j = 0; i < slots; i++) if (present[i] === 1) starts[j++] = origin + i * stepMs;
   return starts;
 }
@@ -62,13 +70,14 @@ export function readHourlyField(
   slots: number,
   only: ReadonlySet<number>,
   columns: ReadonlySet<RollupColumn>,
+  arena?: Float64Arena,
 ): Map<number, Rollup> {
   const input = new ByteReader(field);
   const n = input.readVarint();
   const out = new Map<number, Rollup>();
   for (let i = 0; i < n; i++) {
     const id = input.readVarint();
-    if (only.has(id)) out.set(id, readRollupBlock(input, origin, stepMs, slots, columns));
+    if (only.has(id)) out.set(id, readRollupBlock(input, origin, stepMs, slots, columns, arena));
     else skipBlock(input);
   }
   return out;

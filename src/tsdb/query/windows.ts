@@ -62,7 +62,34 @@ export function indexesOf(replies: readonly unknown[], withRollups: boolean): Wi
   };
 }
 
-/** Sorted union of window starts. */
+/**
+ * Sorted union of window starts. Each list is expected in ascending order, as the indexes' scores come
+ * (an unsorted one is sorted first), so the union is one merge rather than a Set and a sort: a 30-day
+ * aggregate unions ~360 windows of four indexes.
+ */
 export function unionWindows(...lists: ReadonlyArray<readonly number[]>): number[] {
-  return [...new Set(lists.flat())].sort((a, b) => a - b);
+  const sorted = lists.map((list) => (isAscending(list) ? list : [...list].sort((a, b) => a - b)));
+  const at = new Array<number>(sorted.length).fill(0);
+  const out: number[] = [];
+  for (;;) {
+    let next = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < sorted.length; i++) {
+      const list = sorted[i] as readonly number[];
+      const j = at[i] as number;
+      if (j < list.length && (list[j] as number) < next) next = list[j] as number;
+    }
+    if (next === Number.POSITIVE_INFINITY) return out;
+    out.push(next);
+    for (let i = 0; i < sorted.length; i++) {
+      const list = sorted[i] as readonly number[];
+      let j = at[i] as number;
+      while (j < list.length && list[j] === next) j++;
+      at[i] = j;
+    }
+  }
+}
+
+function isAscending(list: readonly number[]): boolean {
+  for (let i = 1; i < list.length; i++) if ((list[i] as number) < (list[i - 1] as number)) return false;
+  return true;
 }
