@@ -5,7 +5,7 @@ import type { TsdbContext } from '../options.ts';
 import { type IndexSets, indexSets } from './aggregate-plan.ts';
 import { asBuffers, execHost } from './pipeline.ts';
 import { groupByDay } from './read-rollups.ts';
-import { addIndexReads, indexesOf } from './windows.ts';
+import { addIndexReads, INDEX_COMMANDS, indexesOf } from './windows.ts';
 
 /** A window read raw: its sealed fields, and its head first when it has one. */
 export interface RawRead {
@@ -83,14 +83,13 @@ export async function readGuessed(
     addIndexReads(p, ctx, org, host, bounds.from, bounds.to, bounds.withRollups);
     addReads(p, ctx, org, host, guess, fields);
   });
-  const indexCommands = bounds.withRollups ? 4 : 2;
-  const sets = indexSets(indexesOf(first.slice(0, indexCommands), bounds.withRollups));
+  const sets = indexSets(indexesOf(first.slice(0, INDEX_COMMANDS), bounds.withRollups));
   memo.delete(memoKey);
   if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value ?? '');
   memo.set(memoKey, { ...bounds, sets });
   const reads = plan(sets);
   const replies = new Map<string, unknown>();
-  collect(replies, guess, first.slice(indexCommands), fields.minute.length);
+  collect(replies, guess, first.slice(INDEX_COMMANDS), fields.minute.length);
   const missing = {
     raw: reads.raw.filter((r) => rawReply(replies, r) === undefined),
     minute: reads.minute.filter((ws) => !replies.has(`m${ws}`)),

@@ -62,14 +62,6 @@ function repliesOf(replies: Replies): unknown[] {
   return replies.map(([, value]) => value);
 }
 
-/** Scores of a `… WITHSCORES` reply ([member, score, member, score…]): the window or day starts. */
-export function scoresOf(reply: unknown): number[] {
-  const flat = reply as string[];
-  const out: number[] = [];
-  for (let i = 1; i < flat.length; i += 2) out.push(Number(flat[i]));
-  return out;
-}
-
 export function asBuffer(reply: unknown): Buffer | undefined {
   return Buffer.isBuffer(reply) ? reply : undefined;
 }

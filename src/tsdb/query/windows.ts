@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import type { ChainableCommander } from 'ioredis';
 import { dayStart, windowStart } from '../layout.ts';
 import type { TsdbContext } from '../options.ts';
-import { execHost, scoresOf } from './pipeline.ts';
+import { execHost } from './pipeline.ts';
 
 /** Which windows (and days) of one host hold data of each kind, oldest first. */
 export interface WindowIndexes {
@@ -31,7 +32,10 @@ export async function readIndexes(
   return indexesOf(replies, withRollups);
 }
 
-/** Adds the index reads of `readIndexes` to a pipeline: 2 commands, 4 with the rollups. */
+/** See the script's header; sent with EVAL, so a Redis that restarted or failed over never lacks it. */
+const ZSCORES_EACH = readFileSync(new URL('./lua/zscores-each.lua', import.meta.url), 'utf8');
+
+/** Adds the index reads of `readIndexes` to a pipeline: one command (`INDEX_COMMANDS`). */
 export function addIndexReads(
   p: ChainableCommander,
   ctx: TsdbContext,
@@ -45,21 +49,34 @@ export function addIndexReads(
   const lo = Number.isFinite(from) ? windowStart(from) : '-inf';
   const hi = Number.isFinite(to) ? to : '+inf';
   const dayLo = Number.isFinite(from) ? dayStart(from) : '-inf';
-  p.zrangebyscore(keys.windowIndex(org, host, 'raw'), lo, hi, 'WITHSCORES');
-  p.zrangebyscore(keys.heads(org, host), lo, hi, 'WITHSCORES');
-  if (!withRollups) return;
-  p.zrangebyscore(keys.windowIndex(org, host, '1m'), lo, hi, 'WITHSCORES');
-  p.zrangebyscore(keys.hourlyIndex(org, host), dayLo, hi, 'WITHSCORES');
+  const indexes = [keys.windowIndex(org, host, 'raw'), keys.heads(org, host)];
+  const lows = [lo, lo];
+  if (withRollups) {
+    indexes.push(keys.windowIndex(org, host, '1m'), keys.hourlyIndex(org, host));
+    lows.push(lo, dayLo);
+  }
+  p.call('EVAL', ZSCORES_EACH, indexes.length, ...indexes, hi, ...lows);
 }
+
+/** Pipeline commands `addIndexReads` adds. */
+export const INDEX_COMMANDS = 1;
 
 /** The indexes from the replies of `addIndexReads`. */
 export function indexesOf(replies: readonly unknown[], withRollups: boolean): WindowIndexes {
+  const lists = Array.isArray(replies[0]) ? (replies[0] as unknown[]) : [];
+  const at = (i: number) => scoreList(lists[i]);
   return {
-    raw: scoresOf(replies[0]),
-    heads: scoresOf(replies[1]),
-    minute: withRollups ? scoresOf(replies[2]) : [],
-    days: withRollups ? scoresOf(replies[3]) : [],
+    raw: at(0),
+    heads: at(1),
+    minute: withRollups ? at(2) : [],
+    days: withRollups ? at(3) : [],
   };
+}
+
+/** Scores joined by ',' (zscores-each.lua) as numbers. */
+function scoreList(joined: unknown): number[] {
+  if (typeof joined !== 'string' || joined === '') return [];
+  return joined.split(',').map(Number);
 }
 
 /**
