@@ -7,6 +7,7 @@ import type { Points } from '../points.ts';
 import { aggregate } from './aggregate.ts';
 import { idsOf, makePoints, testContext, writeHead, writeHot, writeSealed } from './test-support.ts';
 import { AGGREGATE_FNS, type AggregateFn } from './types.ts';
+import { MANY_WINDOWS } from './windows.ts';
 
 const W0 = Date.UTC(2025, 0, 10);
 const NOW = W0 + 4 * WINDOW_MS;
@@ -78,6 +79,33 @@ describe('aggregate', () => {
           for (const [i, v] of want.v.entries())
             expect(got?.values[i], `${mode} ${fn}@${step} #${i}`).toBeCloseTo(v, 9);
         }
+      }
+    }
+  });
+
+  it('does file each window’s rollups to it when many windows are read in one call', async () => {
+    // 20 windows: from MANY_WINDOWS windows on, the rollups of all of them come in one flat reply.
+    expect(20).toBeGreaterThanOrEqual(MANY_WINDOWS);
+    const ctx = testContext(redisOf(), uniquePrefix('agg-many'), W0 + 21 * WINDOW_MS);
+    const ids = await idsOf(ctx, 'o', 'h', ['a', 'b', 'c']);
+    const series: Array<[string, Points]> = [
+      ['a', makePoints(W0, 20 * 120, 60_000, (i) => ((i * 7919) % 1000) / 10)],
+      // Only in windows 5 to 7: the other windows' replies hold nothing for it.
+      ['b', makePoints(W0 + 5 * WINDOW_MS, 3 * 120, 60_000, (i) => i % 7)],
+      ['c', makePoints(W0, 20 * 120, 60_000, (i) => -(i % 3))],
+    ];
+    await writeSealed(ctx, 'o', 'h', new Map(series.map(([key, p]) => [ids.get(key) ?? 0, p])), {
+      raw: false,
+    });
+    const [from, to, step] = [W0, W0 + 20 * WINDOW_MS - 1, 1_800_000];
+    for (const fn of ['avg', 'min', 'max', 'sum', 'count', 'last'] as const) {
+      const r = await aggregate(ctx, 'o', 'h', ['a', 'b', 'c'], from, to, step, fn);
+      expect(r.tiers).toEqual(['1m']);
+      for (const [key, p] of series) {
+        const got = r.series.get(key);
+        const want = direct(p, from, to, step, fn);
+        expect(Array.from(got?.timestamps ?? []), `${key} ${fn}`).toEqual(want.t);
+        for (const [i, v] of want.v.entries()) expect(got?.values[i], `${key} ${fn} #${i}`).toBeCloseTo(v, 9);
       }
     }
   });

@@ -5,7 +5,7 @@ import type { TsdbContext } from '../options.ts';
 import { type IndexSets, indexSets } from './aggregate-plan.ts';
 import { asBuffers, execHost } from './pipeline.ts';
 import { groupByDay } from './read-rollups.ts';
-import { addIndexReads, INDEX_COMMANDS, indexesOf } from './windows.ts';
+import { addIndexReads, type IndexRead, MANY_WINDOWS } from './windows.ts';
 
 /** A window read raw: its sealed fields, and its head first when it has one. */
 export interface RawRead {
@@ -79,21 +79,23 @@ export async function readGuessed(
   const memoKey = `${org}\u0000${host}`;
   const last = memo.get(memoKey);
   const guess = last ? plan(within(last, bounds)) : { raw: [], minute: [], hour: [] };
+  let indexRead: IndexRead | undefined;
   const first = await execHost(ctx.redis, (p) => {
-    addIndexReads(p, ctx, org, host, bounds.from, bounds.to, bounds.withRollups);
+    indexRead = addIndexReads(p, ctx, org, host, bounds.from, bounds.to, bounds.withRollups);
     addReads(p, ctx, org, host, guess, fields);
   });
-  const sets = indexSets(indexesOf(first.slice(0, INDEX_COMMANDS), bounds.withRollups));
+  const { commands, parse } = indexRead as IndexRead;
+  const sets = indexSets(parse(first.slice(0, commands)));
   memo.delete(memoKey);
   if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value ?? '');
   memo.set(memoKey, { ...bounds, sets });
   const reads = plan(sets);
-  const replies = new Map<string, unknown>();
-  collect(replies, guess, first.slice(INDEX_COMMANDS), fields.minute.length);
+  const replies = new Filed();
+  collect(replies, guess, first.slice(commands), fields.minute.length);
   const missing = {
-    raw: reads.raw.filter((r) => rawReply(replies, r) === undefined),
-    minute: reads.minute.filter((ws) => !replies.has(`m${ws}`)),
-    hour: reads.hour.filter((ws) => !replies.has(`h${ws}`)),
+    raw: reads.raw.filter((r) => replies.rawOf(r) === undefined),
+    minute: reads.minute.filter((ws) => !replies.minute.has(ws)),
+    hour: reads.hour.filter((ws) => !replies.hour.has(ws)),
   };
   if (missing.raw.length + missing.minute.length + missing.hour.length > 0) {
     const second = await execHost(ctx.redis, (p) => addReads(p, ctx, org, host, missing, fields));
@@ -103,11 +105,11 @@ export async function readGuessed(
     sets,
     reads,
     raw: (ws) => {
-      const reply = rawReply(replies, { ws, head: sets.heads.has(ws) });
+      const reply = replies.rawOf({ ws, head: sets.heads.has(ws) });
       return { head: reply?.[0], sealed: reply?.[1] };
     },
-    minute: (ws) => replies.get(`m${ws}`),
-    hour: (ws) => replies.get(`h${ws}`),
+    minute: (ws) => replies.minute.get(ws),
+    hour: (ws) => replies.hour.get(ws),
   };
 }
 
@@ -116,18 +118,21 @@ export function forgetIndexes(ctx: TsdbContext): void {
   memos.delete(ctx);
 }
 
-function rawKey(read: RawRead): string {
-  return `r${read.ws}${read.head ? 'h' : ''}`;
-}
+/** Replies filed by window start: raw reads (with their head and without), 1-minute and hourly rollups. */
+class Filed {
+  readonly raw = new Map<number, [unknown, unknown]>();
+  readonly rawWithHead = new Map<number, [unknown, unknown]>();
+  readonly minute = new Map<number, unknown>();
+  readonly hour = new Map<number, unknown>();
 
-/**
- * The replies of a raw read. A window guessed with a head that the indexes no longer list (sealed
- * meanwhile) was read head first all the same: that read serves.
- */
-function rawReply(replies: ReadonlyMap<string, unknown>, read: RawRead): [unknown, unknown] | undefined {
-  const reply =
-    replies.get(rawKey(read)) ?? (read.head ? undefined : replies.get(rawKey({ ...read, head: true })));
-  return reply as [unknown, unknown] | undefined;
+  /**
+   * The replies of a raw read. A window guessed with a head that the indexes no longer list (sealed
+   * meanwhile) was read head first all the same: that read serves.
+   */
+  rawOf(read: RawRead): [unknown, unknown] | undefined {
+    if (read.head) return this.rawWithHead.get(read.ws);
+    return this.raw.get(read.ws) ?? this.rawWithHead.get(read.ws);
+  }
 }
 
 /** The remembered index sets cut to the bounds a new read asks the indexes for (scores lo ≤ s ≤ hi). */
@@ -162,39 +167,39 @@ function addReads(
     if (head) p.getBuffer(keys.head(org, host, ws));
     p.hmgetBuffer(keys.window(org, host, ws), ...fields.raw);
   }
-  if (reads.minute.length > 0) {
+  if (reads.minute.length >= MANY_WINDOWS) {
     const windows = reads.minute.map((ws) => keys.window(org, host, ws));
     p.callBuffer('EVAL', HMGET_EACH, windows.length, ...windows, ...fields.minute);
+  } else {
+    for (const ws of reads.minute) p.hmgetBuffer(keys.window(org, host, ws), ...fields.minute);
   }
   for (const [day, list] of groupByDay(reads.hour))
     p.hmgetBuffer(keys.hourly(org, host, day), ...list.map(String));
 }
 
 /**
- * Files the replies of `reads` (in the order `addReads` asked for them) under their keys; `fields`: how
- * many fields each rollup window was asked for (their replies come as one flat array).
+ * Files the replies of `reads` (in the order `addReads` asked for them) by window; `fields`: how many
+ * fields each rollup window was asked for (from `MANY_WINDOWS` windows their replies come as one flat
+ * array).
  */
-function collect(
-  into: Map<string, unknown>,
-  reads: Reads,
-  replies: readonly unknown[],
-  fields: number,
-): void {
+function collect(into: Filed, reads: Reads, replies: readonly unknown[], fields: number): void {
   let at = 0;
   for (const read of reads.raw) {
     const head = read.head ? replies[at++] : undefined;
-    into.set(rawKey(read), [head, replies[at++]]);
+    (read.head ? into.rawWithHead : into.raw).set(read.ws, [head, replies[at++]]);
   }
-  if (reads.minute.length > 0) {
+  if (reads.minute.length >= MANY_WINDOWS) {
     const flat = asBuffers(replies[at++]);
     reads.minute.forEach((ws, i) => {
-      into.set(`m${ws}`, flat.slice(i * fields, (i + 1) * fields));
+      into.minute.set(ws, flat.slice(i * fields, (i + 1) * fields));
     });
+  } else {
+    for (const ws of reads.minute) into.minute.set(ws, replies[at++]);
   }
   for (const [, list] of groupByDay(reads.hour)) {
     const reply = replies[at++];
     list.forEach((ws, i) => {
-      into.set(`h${ws}`, Array.isArray(reply) ? reply[i] : undefined);
+      into.hour.set(ws, Array.isArray(reply) ? reply[i] : undefined);
     });
   }
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ChainableCommander } from 'ioredis';
-import { dayStart, windowStart } from '../layout.ts';
+import { dayStart, WINDOW_MS, windowStart } from '../layout.ts';
 import type { TsdbContext } from '../options.ts';
 import { execHost } from './pipeline.ts';
 
@@ -28,14 +28,33 @@ export async function readIndexes(
   to: number,
   withRollups: boolean,
 ): Promise<WindowIndexes> {
-  const replies = await execHost(ctx.redis, (p) => addIndexReads(p, ctx, org, host, from, to, withRollups));
-  return indexesOf(replies, withRollups);
+  let read: IndexRead | undefined;
+  const replies = await execHost(ctx.redis, (p) => {
+    read = addIndexReads(p, ctx, org, host, from, to, withRollups);
+  });
+  return (read as IndexRead).parse(replies);
 }
+
+/**
+ * From how many windows on a read of many windows goes as one script call rather than a command per
+ * index or window: measured, EVAL costs ~20 µs more than a couple of plain commands (a 40-minute range:
+ * 0.37 against 0.35 ms), and saves milliseconds of client CPU past a few dozen windows.
+ */
+export const MANY_WINDOWS = 16;
 
 /** See the script's header; sent with EVAL, so a Redis that restarted or failed over never lacks it. */
 const ZSCORES_EACH = readFileSync(new URL('./lua/zscores-each.lua', import.meta.url), 'utf8');
 
-/** Adds the index reads of `readIndexes` to a pipeline: one command (`INDEX_COMMANDS`). */
+/** What `addIndexReads` added: how many pipeline commands, and how to read their replies. */
+export interface IndexRead {
+  readonly commands: number;
+  parse(replies: readonly unknown[]): WindowIndexes;
+}
+
+/**
+ * Adds the index reads of `readIndexes` to a pipeline: for a span of `MANY_WINDOWS` windows or more,
+ * one EVAL of zscores-each.lua; for fewer, a ZRANGEBYSCORE per index (2, 4 with the rollups).
+ */
 export function addIndexReads(
   p: ChainableCommander,
   ctx: TsdbContext,
@@ -44,7 +63,7 @@ export function addIndexReads(
   from: number,
   to: number,
   withRollups: boolean,
-): void {
+): IndexRead {
   const { keys } = ctx;
   const lo = Number.isFinite(from) ? windowStart(from) : '-inf';
   const hi = Number.isFinite(to) ? to : '+inf';
@@ -55,22 +74,32 @@ export function addIndexReads(
     indexes.push(keys.windowIndex(org, host, '1m'), keys.hourlyIndex(org, host));
     lows.push(lo, dayLo);
   }
-  p.call('EVAL', ZSCORES_EACH, indexes.length, ...indexes, hi, ...lows);
+  const indexesOf = (lists: readonly number[][]): WindowIndexes => ({
+    raw: lists[0] ?? [],
+    heads: lists[1] ?? [],
+    minute: withRollups ? (lists[2] ?? []) : [],
+    days: withRollups ? (lists[3] ?? []) : [],
+  });
+  const span = typeof lo === 'number' && typeof hi === 'number' ? (hi - lo) / WINDOW_MS : Infinity;
+  if (span >= MANY_WINDOWS) {
+    p.call('EVAL', ZSCORES_EACH, indexes.length, ...indexes, hi, ...lows);
+    return {
+      commands: 1,
+      parse: (replies) => indexesOf((Array.isArray(replies[0]) ? replies[0] : []).map(scoreList)),
+    };
+  }
+  indexes.forEach((index, i) => {
+    p.zrangebyscore(index, lows[i] as number | string, hi, 'WITHSCORES');
+  });
+  return { commands: indexes.length, parse: (replies) => indexesOf(replies.map(scoresOf)) };
 }
 
-/** Pipeline commands `addIndexReads` adds. */
-export const INDEX_COMMANDS = 1;
-
-/** The indexes from the replies of `addIndexReads`. */
-export function indexesOf(replies: readonly unknown[], withRollups: boolean): WindowIndexes {
-  const lists = Array.isArray(replies[0]) ? (replies[0] as unknown[]) : [];
-  const at = (i: number) => scoreList(lists[i]);
-  return {
-    raw: at(0),
-    heads: at(1),
-    minute: withRollups ? at(2) : [],
-    days: withRollups ? at(3) : [],
-  };
+/** Scores of a `… WITHSCORES` reply ([member, score, member, score…]): the window or day starts. */
+function scoresOf(reply: unknown): number[] {
+  const flat = Array.isArray(reply) ? (reply as string[]) : [];
+  const out: number[] = [];
+  for (let i = 1; i < flat.length; i += 2) out.push(Number(flat[i]));
+  return out;
 }
 
 /** Scores joined by ',' (zscores-each.lua) as numbers. */
