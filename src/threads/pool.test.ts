@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { ThreadPool } from './pool.ts';
+import { startThread, ThreadPool } from './pool.ts';
 import { owned, transferables } from './transfer.ts';
 
 interface Req {
@@ -51,6 +51,30 @@ describe('ThreadPool', () => {
     expect(next.doubled).toBe(42);
     expect(next.thread).not.toBe(first.thread);
     expect(pool.ran.inline).toBe(0);
+  });
+});
+
+describe('serveJobs', () => {
+  it('does answer a reply that cannot be posted with the failure reply, and keep the thread', async () => {
+    const fixture = new URL('../../test/fixtures/serve-worker.ts', import.meta.url).href;
+    type Answer = { id: number; doubled?: number; error?: string; thread: number };
+    const pool = new ThreadPool<Req, Answer>('serving', 1, () => startThread(fixture, 'serve-worker'));
+    const ask = (n: number) =>
+      pool.run(
+        (id) => ({ id, n }),
+        (reply) => reply,
+        (): Answer => ({ id: 0, error: 'inline', thread: -1 }),
+      );
+    const answers = [await ask(4), await ask(13), await ask(-2), await ask(5)];
+    expect(answers.map((a) => a.doubled ?? a.error)).toEqual([
+      8,
+      expect.stringMatching(/^DataCloneError: /),
+      'Error: negative: -2',
+      10,
+    ]);
+    // One thread answered all four: the reply that could not be posted did not end it.
+    expect(new Set(answers.map((a) => a.thread)).size).toBe(1);
+    expect(pool.ran).toEqual({ threads: 4, inline: 0 });
   });
 });
 

@@ -4,7 +4,7 @@ import { transferables } from './transfer.ts';
 
 /**
  * The body of a pool thread: answers every request with `run`'s reply, or with `failed`'s for what it
- * threw, handing the reply's buffers over without copying.
+ * threw or for a reply that could not be posted, handing the reply's buffers over without copying.
  */
 export function serveJobs<Req extends Job, Reply extends Job>(
   run: (request: Req) => Reply | Promise<Reply>,
@@ -16,7 +16,14 @@ export function serveJobs<Req extends Job, Reply extends Job>(
     Promise.resolve()
       .then(() => run(request))
       .then(
-        (reply) => port.postMessage(reply, transferables(reply)),
+        (reply) => {
+          // A reply that cannot be cloned (a function, a symbol…) fails its job, not the thread.
+          try {
+            port.postMessage(reply, transferables(reply));
+          } catch (err: unknown) {
+            port.postMessage(failed(request.id, err));
+          }
+        },
         (err: unknown) => port.postMessage(failed(request.id, err)),
       );
   });
