@@ -78,7 +78,8 @@ export async function queryBench(opts: { days: number; seed: number }): Promise<
         name: `aggregate, ${label} to ≤ 1,000 points (avg, 1m rollups)`,
         value: a30,
         unit: 'ms',
-        target: { op: '≤', value: 10 },
+        // Issue 16's target (the first benchmark asked for ≤ 10 ms).
+        target: { op: '≤', value: 5 },
       },
       {
         section: SECTION,

@@ -115,6 +115,12 @@ export class ByteReader {
     return v;
   }
 
+  /** Moves past `n` bytes without making a view of them. */
+  skip(n: number): void {
+    if (this.offset + n > this.buf.length) throw new CodecError('unexpected end of buffer');
+    this.offset += n;
+  }
+
   readBytes(n: number): Uint8Array {
     if (this.offset + n > this.buf.length) throw new CodecError('unexpected end of buffer');
     const out = this.buf.subarray(this.offset, this.offset + n);

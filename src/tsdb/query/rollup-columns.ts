@@ -32,8 +32,9 @@ export function readRollupBlock(
   const starts = startsOf(input.readBytes(input.readVarint()), origin, stepMs, slots, arena);
   const out = { starts, min: EMPTY, max: EMPTY, sum: EMPTY, count: EMPTY, last: EMPTY };
   for (const name of ORDER) {
-    const bytes = input.readBytes(input.readVarint());
-    if (columns.has(name)) out[name] = decodeValues(bytes, arena);
+    const length = input.readVarint();
+    if (columns.has(name)) out[name] = decodeValues(input.readBytes(length), arena);
+    else input.skip(length);
   }
   return out;
 }
@@ -84,5 +85,5 @@ export function readHourlyField(
 }
 
 function skipBlock(input: ByteReader): void {
-  for (let part = 0; part < 1 + ORDER.length; part++) input.readBytes(input.readVarint());
+  for (let part = 0; part < 1 + ORDER.length; part++) input.skip(input.readVarint());
 }
