@@ -5,6 +5,7 @@ import { QueryRejectedError } from '../errors.ts';
 import { bucketStart, DAY_MS, WINDOW_MS } from '../layout.ts';
 import type { Points } from '../points.ts';
 import { aggregate } from './aggregate.ts';
+import { SCRIPT_WINDOWS } from './guessed-read.ts';
 import { idsOf, makePoints, testContext, writeHead, writeHot, writeSealed } from './test-support.ts';
 import { AGGREGATE_FNS, type AggregateFn } from './types.ts';
 import { MANY_WINDOWS } from './windows.ts';
@@ -108,6 +109,21 @@ describe('aggregate', () => {
         for (const [i, v] of want.v.entries()) expect(got?.values[i], `${key} ${fn} #${i}`).toBeCloseTo(v, 9);
       }
     }
+  });
+
+  it('does read the rollups of more windows than one script call takes, in parts', async () => {
+    const windows = SCRIPT_WINDOWS + 40;
+    const ctx = testContext(redisOf(), uniquePrefix('agg-parts'), W0 + (windows + 1) * WINDOW_MS);
+    const id = (await idsOf(ctx, 'o', 'h', ['s'])).get('s') ?? 0;
+    // Four samples a window, so every window has rollups and their values tell the windows apart.
+    const p = makePoints(W0, 4 * windows, WINDOW_MS / 4, (i) => i);
+    await writeSealed(ctx, 'o', 'h', new Map([[id, p]]), { raw: false, hour: false });
+    const [from, to, step] = [W0, W0 + windows * WINDOW_MS - 1, 5_400_000];
+    const r = await aggregate(ctx, 'o', 'h', ['s'], from, to, step, 'sum');
+    expect(r.tiers).toEqual(['1m']);
+    const want = direct(p, from, to, step, 'sum');
+    expect(Array.from(r.series.get('s')?.timestamps ?? [])).toEqual(want.t);
+    expect(Array.from(r.series.get('s')?.values ?? [])).toEqual(want.v);
   });
 
   it('does give exact nearest-rank percentiles when raw samples are there', async () => {
