@@ -16,7 +16,7 @@ import {
 } from '../src/redis/index.ts';
 import { createTsdbContext, tsdbOptions } from '../src/tsdb/context.ts';
 import { sealHost } from '../src/tsdb/index.ts';
-import { latestMany, range } from '../src/tsdb/query/index.ts';
+import { aggregate, latestMany, range } from '../src/tsdb/query/index.ts';
 import { openSpool } from '../src/tsdb/spool/index.ts';
 import { SampleWriter } from '../src/tsdb/writer.ts';
 import {
@@ -120,6 +120,30 @@ describe('connecting through Cluster', () => {
       const cold = createTsdbContext(c, new Keys(config.redis.keyPrefix), ctx.options);
       const latest = await latestMany(cold, 'acme', ['host0', 'host3', 'host19']);
       expect(latest.get('host19')?.get('load.1')?.value).toBe(19 + 199 / 10);
+      // 40 hours sealed (20 windows): the index and rollup reads go as script calls on the host's slot.
+      const t1 = Math.floor((Date.now() - 45 * 3_600_000) / 7_200_000) * 7_200_000;
+      const long = {
+        org: 'acme',
+        host: 'long',
+        seriesKeys: ['cpu.usage'],
+        series: Array.from({ length: 240 }, () => 0),
+        timestamps: Array.from({ length: 240 }, (_, i) => t1 + i * 600_000),
+        values: Array.from({ length: 240 }, (_, i) => i),
+      };
+      expect((await writer.write([long])).stored).toBe('redis');
+      expect((await sealHost(ctx, 'acme', 'long', { upTo: Date.now() })).failures).toEqual([]);
+      const agg = await aggregate(
+        cold,
+        'acme',
+        'long',
+        ['cpu.usage'],
+        t1,
+        t1 + 40 * 3_600_000 - 1,
+        1_800_000,
+        'count',
+      );
+      expect(agg.tiers).toEqual(['1m']);
+      expect(Array.from(agg.series.get('cpu.usage')?.values ?? []).reduce((a, b) => a + b, 0)).toBe(240);
     } finally {
       await writer.close();
       await closeRedis(c);
