@@ -25,3 +25,8 @@ export class Float64Arena {
     return out;
   }
 }
+
+/** `n` zeroed doubles: a view of `arena`'s block when there is one, else an array of their own. */
+export function float64s(n: number, arena: Float64Arena | undefined): Float64Array {
+  return arena ? arena.take(n) : new Float64Array(n);
+}

@@ -4,7 +4,7 @@
  * timestamps it has) and a value column (its values at the present timestamps, in order).
  * Byte layouts: FORMAT.md beside this file.
  */
-export { Float64Arena } from './arena.ts';
+export { Float64Arena, float64s } from './arena.ts';
 export { CodecError } from './errors.ts';
 export { decodeGorilla, encodeGorilla } from './gorilla.ts';
 export {

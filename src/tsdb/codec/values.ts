@@ -1,4 +1,4 @@
-import type { Float64Arena } from './arena.ts';
+import { type Float64Arena, float64s } from './arena.ts';
 import { BitReader, BitWriter } from './bits.ts';
 import { ByteReader, ByteWriter } from './bytes.ts';
 import {
@@ -108,7 +108,7 @@ export function decodeValues(buf: Uint8Array, arena?: Float64Arena): Float64Arra
   if (n > 2 ** 28 || (n > buf.length * 80 && !constant)) {
     throw new CodecError(`value count ${n} does not fit a ${buf.length}-byte column`);
   }
-  const out = arena ? arena.take(n) : new Float64Array(n);
+  const out = float64s(n, arena);
   switch (mode) {
     case ValueMode.constant:
       decodeConstant(input, out);

@@ -22,7 +22,6 @@ export function rollRaw(points: Points, from: number, to: number, baseMs: number
  * last millisecond (as `planAggregate` gives them): every bucket has its slot, found by arithmetic.
  */
 export class BucketFold {
-  private readonly buckets: number;
   private readonly columns: ReadonlyArray<{
     name: RollupColumn;
     op: number;
@@ -36,12 +35,12 @@ export class BucketFold {
     private readonly to: number,
     columns: ReadonlySet<RollupColumn>,
   ) {
-    this.buckets = Math.max(0, Math.ceil((to + 1 - from) / stepMs));
+    const buckets = Math.max(0, Math.ceil((to + 1 - from) / stepMs));
     this.columns = [...columns].map((name) => ({
       name,
       op: OPS[name],
-      out: new Float64Array(this.buckets),
-      seen: new Uint8Array(this.buckets),
+      out: new Float64Array(buckets),
+      seen: new Uint8Array(buckets),
     }));
   }
 

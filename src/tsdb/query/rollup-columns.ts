@@ -1,5 +1,5 @@
 import { ByteReader } from '../codec/bytes.ts';
-import { allPresent, decodePresence, decodeValues, type Float64Arena } from '../codec/index.ts';
+import { allPresent, decodePresence, decodeValues, type Float64Arena, float64s } from '../codec/index.ts';
 import type { Rollup } from '../window-format.ts';
 import type { AggregateFn } from './types.ts';
 
@@ -48,14 +48,14 @@ function startsOf(
   arena: Float64Arena | undefined,
 ): Float64Array {
   if (allPresent(mask)) {
-    const starts = arena ? arena.take(slots) : new Float64Array(slots);
+    const starts = float64s(slots, arena);
     for (let i = 0; i < slots; i++) starts[i] = origin + i * stepMs;
     return starts;
   }
   const present = decodePresence(mask, slots);
   let n = 0;
   for (let i = 0; i < slots; i++) n += present[i] === 1 ? 1 : 0;
-  const starts = arena ? arena.take(n) : new Float64Array(n);
+  const starts = float64s(n, arena);
   for (let i = 0, j = 0; i < slots; i++) if (present[i] === 1) starts[j++] = origin + i * stepMs;
   return starts;
 }
