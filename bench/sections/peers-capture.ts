@@ -11,6 +11,7 @@ import type { LineProtocolSystem, QueriedSeries, Queryable, QuerySpec, SystemNam
 import { startVictoria } from '../peers/victoria.ts';
 import { startVitals } from '../peers/vitals.ts';
 import { median } from '../report.ts';
+import { warmNote, warmUntilSteady } from '../steady.ts';
 
 export const STORAGE = 'Storage';
 const QUERIES = 'Queries (one series of the real capture, answer read in full over HTTP)';
@@ -118,6 +119,7 @@ async function queryFigures(
       unit: 'ms',
       better: 'lower',
       values: raw.ms,
+      note: `median of ${RUNS} after ${raw.warmUp} warm-up rounds`,
       behind: BEHIND.raw,
     },
     {
@@ -126,6 +128,7 @@ async function queryFigures(
       unit: 'ms',
       better: 'lower',
       values: perMinute.ms,
+      note: `median of ${RUNS} after ${perMinute.warmUp} warm-up rounds`,
       behind: BEHIND.perMinute,
     },
     {
@@ -134,6 +137,7 @@ async function queryFigures(
       unit: 'ms',
       better: 'lower',
       values: newest.ms,
+      note: `median of ${RUNS} after ${newest.warmUp} warm-up rounds`,
       behind: BEHIND.floor,
     },
     {
@@ -141,37 +145,49 @@ async function queryFigures(
       name: `per-request floor: CPU per newest-value query (${FLOOR_RUNS} one after the other, each system alone; Vitals' server and its redis-server together)`,
       unit: 'ms',
       better: 'lower',
-      values: floor,
+      values: floor.cpu,
+      note: `after ${floor.warmUp.toLocaleString('en-US')} warm-up requests each`,
       behind: BEHIND.floor,
     },
   ];
 }
 
-const FLOOR_RUNS = 500;
+/** Requests per block of the floor's warm-up, and measured after it. */
+const FLOOR_BLOCK = 1000;
+const FLOOR_RUNS = 2000;
 
 /**
  * CPU (user + system, `/proc`) each system's processes spend per request, over FLOOR_RUNS requests sent
- * one after the other after as many warm-ups, one system at a time (so each one's CPU is its own).
+ * one after the other, one system at a time (so each one's CPU is its own), once every system is
+ * steady: blocks of FLOOR_BLOCK requests until no system's CPU per request still falls (bench/steady.ts).
  */
 async function cpuPerRequest(
   systems: [SystemName, Queryable][],
   spec: (q: Queryable) => QuerySpec,
-): Promise<Partial<Record<SystemName, number>>> {
-  const out: Partial<Record<SystemName, number>> = {};
-  for (const [name, q] of systems) {
+): Promise<{ cpu: Partial<Record<SystemName, number>>; warmUp: number }> {
+  const perRequest = async (name: SystemName, q: Queryable, n: number) => {
     const request = spec(q);
-    const send = async () => {
+    const cpu = () => q.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+    const c0 = cpu();
+    for (let i = 0; i < n; i++) {
       const res = await fetch(request.url, { headers: request.headers });
       const body = await res.text();
       if (!res.ok) throw new Error(`${name} query ${request.url}: ${res.status} ${body.slice(0, 300)}`);
-    };
-    for (let i = 0; i < FLOOR_RUNS; i++) await send();
-    const cpu = () => q.pids.reduce((n, pid) => n + cpuSeconds(pid), 0);
-    const c0 = cpu();
-    for (let i = 0; i < FLOOR_RUNS; i++) await send();
-    out[name] = ((cpu() - c0) * 1000) / FLOOR_RUNS;
-  }
-  return out;
+    }
+    return ((cpu() - c0) * 1000) / n;
+  };
+  const warm = await warmUntilSteady(
+    async () => {
+      const block = new Map<SystemName, number>();
+      for (const [name, q] of systems) block.set(name, await perRequest(name, q, FLOOR_BLOCK));
+      return block;
+    },
+    { tolerance: 0.1, maxBlocks: 12 },
+  );
+  process.stdout.write(`floor warm-up, CPU ms per request by block: ${warmNote(warm.history, 3)}\n`);
+  const cpu: Partial<Record<SystemName, number>> = {};
+  for (const [name, q] of systems) cpu[name] = await perRequest(name, q, FLOOR_RUNS);
+  return { cpu, warmUp: warm.blocks * FLOOR_BLOCK };
 }
 
 /** "2,401 points", or each system's count when they differ (which would be a finding in itself). */
@@ -184,27 +200,40 @@ function pointsNote(points: Partial<Record<SystemName, number>>): string {
 }
 
 /**
- * Median latency of each system over RUNS queries after as many warm-ups, systems taking turns so that
- * noise from the machine spreads over all of them. Run i asks for a range i ms longer than the data:
- * the same points, but never an answer a cache kept from the run before.
+ * Median latency of each system over RUNS queries once every system is steady (blocks of RUNS rounds
+ * until no system's median still falls, bench/steady.ts), systems taking turns so that noise from the
+ * machine spreads over all of them. Round i asks for a range i ms longer than the data: the same
+ * points, but never an answer a cache kept from the round before.
  */
 async function timeAll(
   systems: [SystemName, Queryable][],
   spec: (q: Queryable, i: number) => QuerySpec,
-): Promise<{ ms: Partial<Record<SystemName, number>>; points: Partial<Record<SystemName, number>> }> {
-  const times = new Map<SystemName, number[]>(systems.map(([n]) => [n, []]));
+): Promise<{
+  ms: Partial<Record<SystemName, number>>;
+  points: Partial<Record<SystemName, number>>;
+  warmUp: number;
+}> {
   const points: Partial<Record<SystemName, number>> = {};
-  for (let i = 0; i < 2 * RUNS; i++) {
-    for (const [name, q] of systems) {
-      const request = spec(q, i);
-      const t0 = performance.now();
-      const res = await fetch(request.url, { headers: request.headers });
-      const body = await res.text();
-      const ms = performance.now() - t0;
-      if (!res.ok) throw new Error(`${name} query ${request.url}: ${res.status} ${body.slice(0, 300)}`);
-      if (i >= RUNS) times.get(name)?.push(ms);
-      points[name] = request.points(body);
+  let round = 0;
+  const block = async () => {
+    const times = new Map<SystemName, number[]>(systems.map(([n]) => [n, []]));
+    for (let i = 0; i < RUNS; i++, round++) {
+      for (const [name, q] of systems) {
+        const request = spec(q, round);
+        const t0 = performance.now();
+        const res = await fetch(request.url, { headers: request.headers });
+        const body = await res.text();
+        const ms = performance.now() - t0;
+        if (!res.ok) throw new Error(`${name} query ${request.url}: ${res.status} ${body.slice(0, 300)}`);
+        times.get(name)?.push(ms);
+        points[name] = request.points(body);
+      }
     }
-  }
-  return { ms: Object.fromEntries([...times].map(([n, t]) => [n, median(t)])), points };
+    return new Map([...times].map(([n, t]) => [n, median(t)]));
+  };
+  const warm = await warmUntilSteady(block, { maxBlocks: 10 });
+  const label = spec(systems[0]?.[1] as Queryable, 0).url.split('?')[0];
+  process.stdout.write(`warm-up of ${label}, median ms by block: ${warmNote(warm.history)}\n`);
+  const ms = Object.fromEntries(await block());
+  return { ms, points, warmUp: warm.blocks * RUNS };
 }
