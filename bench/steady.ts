@@ -6,16 +6,19 @@
  * another's steady state; a figure is taken once every subject is steady.
  *
  * `block()` runs one block of calls and returns one figure per subject, lower being better (a median
- * time, CPU per call). Blocks run until no subject's figure is more than `tolerance` below the lowest
- * it had before (at least two blocks, at most `maxBlocks`). Returns the blocks run and each subject's
- * figures, block by block, for the report.
+ * time, CPU per call). Blocks run until `patience` blocks in a row leave every subject's figure no
+ * more than `tolerance` below the lowest it had before them (at most `maxBlocks`): one block without
+ * a new low is not enough, as this machine's noise can hide a few percent of compilation still to
+ * come. Returns the blocks run and each subject's figures, block by block, for the report.
  */
 export async function warmUntilSteady<K>(
   block: () => Promise<ReadonlyMap<K, number>>,
-  opts: { readonly tolerance?: number; readonly maxBlocks: number },
+  opts: { readonly tolerance?: number; readonly patience?: number; readonly maxBlocks: number },
 ): Promise<{ blocks: number; history: Map<K, number[]> }> {
   const tolerance = opts.tolerance ?? 0.05;
+  const patience = opts.patience ?? 2;
   const history = new Map<K, number[]>();
+  let calm = 0;
   for (let b = 1; b <= opts.maxBlocks; b++) {
     const figures = await block();
     let improving = b < 2;
@@ -24,7 +27,8 @@ export async function warmUntilSteady<K>(
       if (before.length > 0 && figure < (1 - tolerance) * Math.min(...before)) improving = true;
       history.set(subject, [...before, figure]);
     }
-    if (!improving) return { blocks: b, history };
+    calm = improving ? 0 : calm + 1;
+    if (calm >= patience) return { blocks: b, history };
   }
   return { blocks: opts.maxBlocks, history };
 }

@@ -17,7 +17,8 @@ export const STORAGE = 'Storage';
 const QUERIES = 'Queries (one series of the real capture, answer read in full over HTTP)';
 /** A series that changes at almost every scrape, like most gauges a dashboard shows. */
 const SERIES: QueriedSeries = { metric: 'node_memory_MemAvailable_bytes', host: CAPTURE_HOST };
-const RUNS = 30;
+/** Rounds (one query to each system) per warm-up block, and measured after the warm-up. */
+const RUNS = 100;
 
 /** The real capture stored by every system, then one of its series queried from each. */
 export async function captureFigures(capture: Capture, shiftMs: number): Promise<PeerFigure[]> {
@@ -182,7 +183,7 @@ async function cpuPerRequest(
       for (const [name, q] of systems) block.set(name, await perRequest(name, q, FLOOR_BLOCK));
       return block;
     },
-    { tolerance: 0.1, maxBlocks: 12 },
+    { tolerance: 0.1, maxBlocks: 15 },
   );
   process.stdout.write(`floor warm-up, CPU ms per request by block: ${warmNote(warm.history, 3)}\n`);
   const cpu: Partial<Record<SystemName, number>> = {};
@@ -231,7 +232,7 @@ async function timeAll(
     }
     return new Map([...times].map(([n, t]) => [n, median(t)]));
   };
-  const warm = await warmUntilSteady(block, { maxBlocks: 10 });
+  const warm = await warmUntilSteady(block, { maxBlocks: 30 });
   const label = spec(systems[0]?.[1] as Queryable, 0).url.split('?')[0];
   process.stdout.write(`warm-up of ${label}, median ms by block: ${warmNote(warm.history)}\n`);
   const ms = Object.fromEntries(await block());
