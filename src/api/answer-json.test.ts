@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { answerJson } from './answer-json.ts';
+import { answerBytes } from './answer-json.ts';
 
-describe('answerJson', () => {
+const answerJson = (value: unknown): string => answerBytes(value).toString('utf8');
+
+describe('answerBytes', () => {
   it('does give the text JSON.stringify gives, for any plain data', () => {
     const wholeNumbers = fc.oneof(
       fc.integer({ min: -(2 ** 31), max: 2 ** 31 }),
@@ -36,6 +38,29 @@ describe('answerJson', () => {
         expect(answerJson(v)).toBe(JSON.stringify(v) ?? 'null');
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('leaves out members JSON.stringify leaves out, and writes them as null in arrays', () => {
+    const gone = { toJSON: () => undefined };
+    const value = {
+      a: 1,
+      f: () => 1,
+      g: gone,
+      u: undefined,
+      list: [undefined, () => 1, gone, 2],
+      d: new Date(0),
+    };
+    expect(answerJson(value)).toBe(JSON.stringify(value));
+    expect(answerJson({ only: undefined })).toBe('{}');
+    expect(answerJson(undefined)).toBe('null');
+  });
+
+  it('writes answers longer than its buffer, and the next answer after one', () => {
+    const big = Array.from({ length: 300_000 }, (_, i) => 1796536800000 + i * 1_000_003);
+    expect(answerJson(big)).toBe(JSON.stringify(big));
+    expect(answerJson([1, 'é', 2 ** 31, -(2 ** 31), 99_999_999, 100_000_000])).toBe(
+      JSON.stringify([1, 'é', 2 ** 31, -(2 ** 31), 99_999_999, 100_000_000]),
     );
   });
 

@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { DEFAULT_ORG } from '../tenancy/index.ts';
-import { answerJson } from './answer-json.ts';
+import { answerBytes } from './answer-json.ts';
 import { installAuth } from './auth.ts';
 import { installDeadline } from './deadline.ts';
 import { frameworkErrors, installErrorHandling } from './error-handler.ts';
@@ -96,9 +96,14 @@ export async function buildApp(services: ApiServices, config: AppConfig): Promis
   });
   // Past the cap Node closes a new connection at once, before reading a byte of it.
   app.server.maxConnections = config.maxConnections;
-  // JSON.stringify's text, faster for the long number arrays of query answers (routes with a response
-  // schema keep Fastify's compiled serializer).
-  app.setReplySerializer((payload) => answerJson(payload));
+  // JSON.stringify's text as bytes, faster for the long number arrays of query answers (routes with a
+  // response schema keep Fastify's compiled serializer). Error answers stay text: the dialect hooks
+  // (Influx, OTLP) and the push-event recorder read them as strings. Fastify sends a Buffer as it is;
+  // its types allow a string only.
+  app.setReplySerializer(
+    (payload, statusCode) =>
+      (statusCode >= 400 ? (JSON.stringify(payload) ?? 'null') : answerBytes(payload)) as string,
+  );
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
