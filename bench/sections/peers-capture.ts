@@ -84,13 +84,16 @@ export const BEHIND = {
     'takes half the time of the string writer before it, and made this query 12 % faster end to end ' +
     'in paired runs); decoding, shaping the columns and the HTTP stack are the rest.',
   perMinute:
-    'The aggregate itself takes 0.28 ms in-process. Per request the server makes two socket writes, ' +
-    'each ~0.1 ms of CPU on these machines (profile, 2026-12-06): the one Redis round trip (indexes ' +
-    'and rollups in one pipeline since 2026-12-06; the rate limiters and the query cache no longer ' +
-    'write per request) and the answer; Fastify routing, hooks and validation most of the rest. ' +
-    'VictoriaMetrics answers from its own process. Closing it: answering cheap closed-range queries ' +
-    'from memory would need cache coherence across processes that keeps read-after-write (a late ' +
-    'sample written through another process is seen at once, tested), which pub/sub alone does not give.',
+    'The aggregate itself, indexes and rollups read in one Redis round trip, takes 0.11–0.12 ms ' +
+    'in-process once warm; the same query over HTTP, asked alone one after the other, 0.48–0.6 ms ' +
+    "(2026-12-06), and 0.98 ms in the rounds of that day's peer run, taking turns with three other " +
+    'servers. ' +
+    'Beyond the newest-value query (where Vitals is the fastest) it costs the round trip to Redis ' +
+    'and the route: validating six parameters, the query-cache class and key (two hashes), the ' +
+    'answer. VictoriaMetrics answers from its own process. Closing it: answering cheap closed-range ' +
+    'queries from memory would need cache coherence across processes that keeps read-after-write (a ' +
+    'late sample written through another process is seen at once, tested), which pub/sub alone does ' +
+    'not give.',
   floor:
     'Vitals authenticates the token (cached in-process), applies the per-token and per-org limits ' +
     '(counted in Redis in the background, one call per 20 ms at most), validates the query against ' +
