@@ -414,15 +414,21 @@ describe('every connection type through a running server', () => {
       { host: 'otel-1', series: [{ name: 'load.1', labels: {}, points: [[Date.now(), 1]] }] },
     ]);
     expect((await other('/v1/metrics', otlp, { 'content-type': 'application/x-protobuf' })).status).toBe(200);
+    // InfluxDB 1.x's error shape on /write: the event keeps Vitals' own message, read before the reshaping.
+    const refused = await other('/write', Buffer.from('cpu,host=influx-1 usage=\n'), {});
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/^unable to parse/);
     const pushes = await events('agent-push');
-    expect(pushes.map((e) => [e.status, e.meta?.host, e.meta?.format, e.meta?.code])).toEqual([
+    expect(pushes[0]).toMatchObject({ status: 'error', meta: { format: 'influx', code: 400 } });
+    expect(pushes[0]?.message).toMatch(/^line 1: /);
+    expect(pushes.slice(1).map((e) => [e.status, e.meta?.host, e.meta?.format, e.meta?.code])).toEqual([
       ['ok', undefined, 'otlp', 200],
       ['ok', undefined, 'prom-remote-write', 204],
       ['error', 'agent-2', 'json', 400],
       ['ok', 'agent-1', 'json', 200],
     ]);
-    expect(pushes[2]?.message).toMatch(/body\.hosts\.0\.snapshots\.0/);
-    expect(pushes[3]?.latencyMs).toBeGreaterThan(0);
+    expect(pushes[3]?.message).toMatch(/body\.hosts\.0\.snapshots\.0/);
+    expect(pushes[4]?.latencyMs).toBeGreaterThan(0);
   });
 
   it('does record live clients opening and closing, and stream events to clients that ask', async () => {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -8,6 +7,7 @@ import { installAuth } from './auth.ts';
 import { installDeadline } from './deadline.ts';
 import { frameworkErrors, installErrorHandling } from './error-handler.ts';
 import { installRateLimit } from './rate-limit.ts';
+import { lazyChildLogger, requestIds } from './request-log.ts';
 import { installRouteTable } from './route-table.ts';
 import { alertChannelRoutes } from './routes/alert-channels.ts';
 import { alertRuleRoutes } from './routes/alert-rules.ts';
@@ -84,8 +84,10 @@ export async function buildApp(services: ApiServices, config: AppConfig): Promis
     loggerInstance: services.logger.child({ component: 'http' }) as FastifyBaseLogger,
     // Per-request info logs would dominate the log at agent push rates; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
+    // The request's child logger is made when it first logs (most requests log nothing).
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: config.maxBodyBytes,
-    genReqId: () => randomUUID(),
+    genReqId: requestIds(),
     requestIdHeader: 'x-request-id',
     forceCloseConnections: true,
     // Path parameters are ids: host ids up to 128 characters, token and host params up to 200 in the
@@ -104,8 +106,10 @@ export async function buildApp(services: ApiServices, config: AppConfig): Promis
     (payload, statusCode) =>
       (statusCode >= 400 ? (JSON.stringify(payload) ?? 'null') : answerBytes(payload)) as string,
   );
-  app.addHook('onSend', async (request, reply) => {
+  // A callback hook: no promise per request.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
+    done(null, payload);
   });
   installRouteTable(app);
   if (services.telemetry) installHttpMetrics(app, services.telemetry);

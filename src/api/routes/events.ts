@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import {
   type ConnectionEvent,
@@ -316,12 +316,11 @@ const PUSH_ROUTES: Readonly<Record<string, PushFormat>> = {
  */
 export function installPushEvents(app: FastifyInstance, recorder: EventRecorder): void {
   const errors = new WeakMap<FastifyRequest, string>();
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (reply.statusCode >= 400 && PUSH_ROUTES[request.routeOptions.url ?? ''] && typeof payload === 'string')
-      errors.set(request, errorMessage(payload));
+  const onSend = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    if (reply.statusCode >= 400 && typeof payload === 'string') errors.set(request, errorMessage(payload));
     return payload;
-  });
-  app.addHook('onResponse', async (request, reply) => {
+  };
+  const onResponse = async (request: FastifyRequest, reply: FastifyReply) => {
     const format = PUSH_ROUTES[request.routeOptions.url ?? ''];
     // Without an accepted token there is no org to record it for (see `pushEvent`).
     if (!format || request.method !== 'POST' || !request.auth) return;
@@ -337,7 +336,19 @@ export function installPushEvents(app: FastifyInstance, recorder: EventRecorder)
         ...(errors.has(request) && { error: errors.get(request) }),
       }),
     );
+  };
+  // Hooks of the push routes only: every other request skips them. The recorder reads an error before
+  // the route's own hooks reshape it (the Influx and OTLP dialects).
+  app.addHook('onRoute', (route) => {
+    if (!PUSH_ROUTES[route.url]) return;
+    route.onSend = [onSend, ...hooksOf(route.onSend)];
+    route.onResponse = [...hooksOf(route.onResponse), onResponse];
   });
+}
+
+function hooksOf<T>(hooks: T | T[] | undefined): T[] {
+  if (hooks === undefined) return [];
+  return Array.isArray(hooks) ? hooks : [hooks];
 }
 
 function errorMessage(payload: string): string {
