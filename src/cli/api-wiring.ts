@@ -23,6 +23,7 @@ import {
   RedisHealth,
   RedisPerformance,
   SelfMonitor,
+  trackedReadsCheck,
 } from '../monitor/index.ts';
 import { OrgAdmin } from '../orgs/index.ts';
 import {
@@ -297,6 +298,10 @@ function registerChecks(
   deps.health.register(
     'cache:hitRate',
     cacheCheck(() => cache.stats()),
+  );
+  deps.health.register(
+    'reads:tracked',
+    trackedReadsCheck(() => tsdb.ctx.reads?.stats()),
   );
   deps.health.register(
     'idempotency:store',

@@ -87,6 +87,8 @@ export interface StorageConfig {
   readonly sealGraceMs: number;
   readonly maintenanceIntervalMs: number;
   readonly encodeThreads: number;
+  /** VITALS_READ_CACHE_BYTES: tracked read cache (0: off). */
+  readonly readCacheBytes: number;
   readonly hotPoints: number;
   readonly hotMaxSeries: number;
   readonly hotReloadMs: number;
@@ -294,6 +296,7 @@ function toConfig(v: Parsed): Config {
       sealGraceMs: v.VITALS_SEAL_GRACE,
       maintenanceIntervalMs: v.VITALS_MAINTENANCE_INTERVAL,
       encodeThreads: v.VITALS_ENCODE_THREADS,
+      readCacheBytes: v.VITALS_READ_CACHE_BYTES,
       hotPoints: v.VITALS_HOT_POINTS,
       hotMaxSeries: v.VITALS_HOT_MAX_SERIES,
       hotReloadMs: v.VITALS_HOT_RELOAD,

@@ -343,6 +343,12 @@ export const storageVars = {
       'Threads that decode and encode windows for sealing and head compaction, off the event loop (tens of ms per host window that requests would otherwise wait behind); 0: on the event loop, in 4-ms slices.',
     group: 'storage',
   },
+  VITALS_READ_CACHE_BYTES: {
+    schema: int(0).default(64 * 1024 * 1024),
+    description:
+      'Memory for replies of sealed-window reads kept in this process and dropped when Redis says a key of them changed (CLIENT TRACKING, standalone and Sentinel Redis); 0: every query reads Redis.',
+    group: 'storage',
+  },
   VITALS_HOT_POINTS: {
     schema: int(1, 100_000).default(60),
     description: 'Points per series kept in memory for live reads.',

@@ -81,6 +81,27 @@ export function cacheCheck(stats: () => CacheFigures): HealthCheck {
   };
 }
 
+export interface TrackedReadFigures {
+  readonly active: boolean;
+  readonly entries: number;
+  readonly bytes: number;
+  readonly hits: number;
+  readonly misses: number;
+  readonly invalidations: number;
+  readonly resets: number;
+}
+
+/** The tracked read cache (VITALS_READ_CACHE_BYTES): hit rate, and whether Redis tracks for it now. */
+export function trackedReadsCheck(stats: () => TrackedReadFigures | undefined): HealthCheck {
+  return async () => {
+    const s = stats();
+    if (!s) return check('component', 'tracked-reads', 'pass', 0, '%', { active: false, enabled: false });
+    const lookups = s.hits + s.misses;
+    const rate = lookups === 0 ? 0 : Math.round((s.hits / lookups) * 1000) / 10;
+    return check('component', 'tracked-reads', 'pass', rate, '%', { enabled: true, ...s });
+  };
+}
+
 export interface IdempotencyFigures {
   readonly claims: number;
   readonly replays: number;

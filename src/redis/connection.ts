@@ -1,5 +1,6 @@
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { Logger, RedisConfig } from '../config/index.ts';
+import { reportWrites } from './local-writes.ts';
 import type { CommandTimings } from './timing.ts';
 import { GuardedSentinelConnector, GuardedStandaloneConnector, tlsHint, tlsOptions } from './tls.ts';
 import { watchConnection } from './watch.ts';
@@ -105,6 +106,7 @@ export function createRedis(
   // From the first moment, so a health check created later still knows why the client is not ready.
   watchConnection(client, config);
   if (deps.timings) timeCommands(client, deps.timings);
+  reportWrites(client);
   deps.watch?.(client, name);
   return client;
 }

@@ -8,9 +8,11 @@ export {
 } from './connection.ts';
 export { isAuthError, isUnavailable } from './errors.ts';
 export { Keys } from './keys.ts';
+export { onLocalWrites } from './local-writes.ts';
 export { findRedisServer, installHint, ManagedRedis, portAnswers } from './managed.ts';
 export { pingMs } from './ping.ts';
 export { execGrouped, PipelineError, type PipelineOp } from './pipeline.ts';
 export { type CommandStat, CommandTimings } from './timing.ts';
 export { tlsHint, tlsOptions } from './tls.ts';
+export { TrackedReads, type TrackedReadsStats } from './tracked-reads.ts';
 export { type ConnectionWatch, watchConnection, whenReady } from './watch.ts';

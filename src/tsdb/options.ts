@@ -1,4 +1,5 @@
 import type { Keys, RedisClient } from '../redis/index.ts';
+import type { TrackedReads } from '../redis/tracked-reads.ts';
 import type { HotTier } from './hot-tier.ts';
 import type { Tier } from './layout.ts';
 import type { SeriesRegistry } from './series-registry.ts';
@@ -63,4 +64,6 @@ export interface TsdbContext {
   readonly options: TsdbOptions;
   /** Injected clock (ms since epoch). */
   readonly now: () => number;
+  /** Replies of sealed-window reads kept in memory (VITALS_READ_CACHE_BYTES); absent: every query reads Redis. */
+  readonly reads?: TrackedReads;
 }

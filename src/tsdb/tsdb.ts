@@ -1,6 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
 import type { Config, Logger } from '../config/index.ts';
-import { isUnavailable, type Keys, type RedisClient, whenReady } from '../redis/index.ts';
+import {
+  createRedis,
+  isUnavailable,
+  type Keys,
+  type RedisClient,
+  TrackedReads,
+  whenReady,
+} from '../redis/index.ts';
 import { createTsdbContext, tsdbOptions } from './context.ts';
 import type { TsdbContext } from './options.ts';
 import { reloadHotTier } from './query/index.ts';
@@ -34,7 +42,8 @@ export async function openTsdb(deps: OpenTsdbDeps): Promise<Tsdb> {
   const base = tsdbOptions(deps.config.storage, deps.config.server.dataDir);
   const options = deps.spoolDir ? { ...base, spoolDir: deps.spoolDir } : base;
   const limits = { perHost: deps.config.api.maxSeriesPerHost, perOrg: deps.config.api.maxSeriesPerOrg };
-  const ctx = createTsdbContext(deps.redis, deps.keys, options, deps.now, limits);
+  const reads = trackedReads(deps);
+  const ctx = { ...createTsdbContext(deps.redis, deps.keys, options, deps.now, limits), reads };
   const spool = await openSpool({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes });
   if (!spool.isEmpty())
     deps.logger.info(
@@ -58,10 +67,29 @@ export async function openTsdb(deps: OpenTsdbDeps): Promise<Tsdb> {
     stopMaintenance: maintenance.stop,
     close: () => {
       stopReload.abort();
-      closing ??= maintenance.stop().then(() => writer.close());
+      closing ??= maintenance
+        .stop()
+        .then(() => writer.close())
+        .then(() => reads?.close());
       return closing;
     },
   };
+}
+
+/**
+ * The tracked read cache (VITALS_READ_CACHE_BYTES) on two connections of its own: reads, and the
+ * invalidations Redis sends about them. Not on Cluster: tracking is per node, and a read pipeline's
+ * node would need its own subscriber.
+ */
+function trackedReads(deps: OpenTsdbDeps): TrackedReads | undefined {
+  const { config, logger } = deps;
+  if (config.storage.readCacheBytes <= 0 || config.redis.mode === 'cluster') return undefined;
+  const connection = { config: config.redis, logger };
+  return new TrackedReads(
+    createRedis(connection, 'request', 'tracked-reads') as Redis,
+    createRedis(connection, 'subscriber', 'tracked-reads-invalidations', { autoResubscribe: false }) as Redis,
+    { maxBytes: config.storage.readCacheBytes, logger: logger.child({ component: 'tracked-reads' }) },
+  );
 }
 
 /** Longest wait between two hot-tier reload attempts. */

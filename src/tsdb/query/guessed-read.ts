@@ -3,7 +3,7 @@ import type { ChainableCommander } from 'ioredis';
 import { dayStart, windowStart } from '../layout.ts';
 import type { TsdbContext } from '../options.ts';
 import { type IndexSets, indexSets } from './aggregate-plan.ts';
-import { asBuffers, execHost } from './pipeline.ts';
+import { asBuffers, execHostTracked } from './pipeline.ts';
 import { groupByDay } from './read-rollups.ts';
 import { addIndexReads, type IndexRead, MANY_WINDOWS } from './windows.ts';
 
@@ -80,7 +80,7 @@ export async function readGuessed(
   const last = memo.get(memoKey);
   const guess = last ? plan(within(last, bounds)) : { raw: [], minute: [], hour: [] };
   let indexRead: IndexRead | undefined;
-  const first = await execHost(ctx.redis, (p) => {
+  const first = await execHostTracked(ctx, (p) => {
     indexRead = addIndexReads(p, ctx, org, host, bounds.from, bounds.to, bounds.withRollups);
     addReads(p, ctx, org, host, guess, fields);
   });
@@ -98,7 +98,7 @@ export async function readGuessed(
     hour: reads.hour.filter((ws) => !replies.hour.has(ws)),
   };
   if (missing.raw.length + missing.minute.length + missing.hour.length > 0) {
-    const second = await execHost(ctx.redis, (p) => addReads(p, ctx, org, host, missing, fields));
+    const second = await execHostTracked(ctx, (p) => addReads(p, ctx, org, host, missing, fields));
     collect(replies, missing, second, fields.minute.length);
   }
   return {

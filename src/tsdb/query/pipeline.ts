@@ -2,6 +2,7 @@ import { type ChainableCommander, Cluster } from 'ioredis';
 import type { FailureKind, FailureOptions } from '../../contract/index.ts';
 import type { RedisClient } from '../../redis/index.ts';
 import { TsdbError } from '../errors.ts';
+import type { TsdbContext } from '../options.ts';
 
 /**
  * Reading from Redis failed (connection lost, timeout, a command error). A retry can help; callers in
@@ -23,6 +24,85 @@ export async function execHost(redis: RedisClient, add: AddCommands): Promise<un
   add(pipeline);
   if (pipeline.length === 0) return [];
   return repliesOf(await run(pipeline));
+}
+
+/** A command as a read path added it to a pipeline. */
+interface Recorded {
+  readonly name: string;
+  readonly args: readonly unknown[];
+}
+
+/**
+ * The commands the window reads use, all of them reads of sealed data and indexes; `getBuffer` (a
+ * window's head, appended to with every push) is not among them, so a read that includes a head always
+ * goes to Redis. `call`/`callBuffer` are the `EVAL`s of the read scripts (zscores-each, hmget-each).
+ */
+const KEEPABLE = new Set(['zrangebyscore', 'hmgetBuffer', 'call', 'callBuffer']);
+
+/** Long arguments (script texts) by a short name in read ids. */
+const LONG_ARGS = new Map<string, string>();
+
+function record(add: AddCommands): Recorded[] {
+  const commands: Recorded[] = [];
+  const recorder: ChainableCommander = new Proxy({} as ChainableCommander, {
+    get(_target, name) {
+      if (name === 'length') return commands.length;
+      return (...args: unknown[]) => {
+        commands.push({ name: String(name), args });
+        return recorder;
+      };
+    },
+  });
+  add(recorder);
+  return commands;
+}
+
+function replay(commands: readonly Recorded[]): AddCommands {
+  return (p) => {
+    for (const c of commands) Reflect.apply(Reflect.get(p, c.name) as () => unknown, p, c.args);
+  };
+}
+
+/** The keys a recorded command reads: the first argument, or an EVAL's KEYS. */
+function keysOf(c: Recorded): unknown[] {
+  if (c.name === 'call' || c.name === 'callBuffer') return c.args.slice(3, 3 + Number(c.args[2]));
+  return c.args.slice(0, 1);
+}
+
+function idOf(commands: readonly Recorded[]): string {
+  return JSON.stringify(
+    commands.map((c) => [
+      c.name,
+      ...c.args.map((a) => {
+        if (typeof a !== 'string' || a.length <= 256) return a;
+        let name = LONG_ARGS.get(a);
+        if (name === undefined) {
+          name = `#${LONG_ARGS.size}`;
+          LONG_ARGS.set(a, name);
+        }
+        return name;
+      }),
+    ]),
+  );
+}
+
+/**
+ * `execHost` for the window reads of queries: through the tracked read cache (redis/tracked-reads.ts)
+ * when the context has one that is on, so that reads of sealed windows and indexes nothing changed
+ * since are answered from this process' memory. The replies may be shared: callers must not change them.
+ */
+export async function execHostTracked(ctx: TsdbContext, add: AddCommands): Promise<readonly unknown[]> {
+  const reads = ctx.reads;
+  if (!reads?.active) return execHost(ctx.redis, add);
+  const commands = record(add);
+  if (commands.length === 0) return [];
+  const again = replay(commands);
+  if (
+    !commands.every((c) => KEEPABLE.has(c.name) && (c.name.startsWith('call') ? c.args[0] === 'EVAL' : true))
+  )
+    return execHost(ctx.redis, again);
+  const keys = [...new Set(commands.flatMap(keysOf).map(String))];
+  return reads.read(idOf(commands), keys, (client) => execHost(client, again));
 }
 
 /**

@@ -66,7 +66,10 @@ export function addIndexReads(
 ): IndexRead {
   const { keys } = ctx;
   const lo = Number.isFinite(from) ? windowStart(from) : '-inf';
-  const hi = Number.isFinite(to) ? to : '+inf';
+  // Every score is a window or day start (days are whole windows): asking up to the window of `to`
+  // finds the same ones, and reads of ranges that end within one window are the same commands (the
+  // tracked read cache keeps them by their commands).
+  const hi = Number.isFinite(to) ? windowStart(to) : '+inf';
   const dayLo = Number.isFinite(from) ? dayStart(from) : '-inf';
   const indexes = [keys.windowIndex(org, host, 'raw'), keys.heads(org, host)];
   const lows = [lo, lo];
