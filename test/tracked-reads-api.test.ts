@@ -87,6 +87,28 @@ describe('tracked reads behind the query routes', () => {
     expect((await maxima(a))[0]).toBe(99);
   });
 
+  it('keeps reads of many windows (the read scripts report no write)', async () => {
+    // One sample in each of 20 two-hour windows: index and rollup reads go as EVALs of read scripts.
+    const end = windowStart(Date.now()) - 2 * 3_600_000;
+    const start = end - 20 * 2 * 3_600_000;
+    const snapshots = Array.from({ length: 20 }, (_, i) => ({
+      timestamp: start + i * 2 * 3_600_000 + 60_000,
+      metrics: { 'cpu.usage': i },
+    }));
+    const push = await a.call('POST', '/api/v1/ingest', {
+      payload: { hosts: [{ host: 'db-2', snapshots }] },
+    });
+    expect(push.statusCode).toBe(200);
+    await runMaintenance(a.runtime.tsdb.ctx);
+    const url = `/api/v1/hosts/db-2/metrics/aggregate?metrics=cpu&startTime=${start}&endTime=${end}&step=3600000&fn=max`;
+    const rows = async () => (await a.call('GET', url)).json().rows.map((r: { cpu: number }) => r.cpu);
+    expect(await rows()).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    const hits = reads(a)?.stats().hits ?? 0;
+    await waitFor(async () => (await rows()).length === 20 && (reads(a)?.stats().hits ?? 0) > hits, {
+      message: 'a hit',
+    });
+  });
+
   it("answers a change made by another Redis client once Redis' invalidation has arrived", async () => {
     expect(await maxima(a)).toHaveLength(12);
     const before = reads(a)?.stats().invalidations ?? 0;

@@ -20,7 +20,7 @@ export function onLocalWrites(listener: LocalWriteListener): () => void {
   return () => listeners.delete(listener);
 }
 
-/** Commands Vitals sends that change nothing (anything else counts as a write, which only costs a drop). */
+/** Commands that change nothing: they report no write. */
 const READS = new Set([
   'get',
   'getrange',
@@ -52,30 +52,42 @@ const READS = new Set([
   'ttl',
   'pttl',
   'type',
-  'memory',
-  'ping',
-  'info',
-  'time',
-  'client',
-  'subscribe',
-  'unsubscribe',
-  'publish',
-  'select',
-  'auth',
-  'hello',
-  'cluster',
-  'readonly',
-  'slowlog',
-  'latency',
   'xrange',
   'xrevrange',
   'xlen',
-  'xinfo',
-  'multi',
-  'exec',
-  'wait',
-  'watch',
-  'unwatch',
+]);
+
+/** Texts of scripts that only read (`EVAL` of them reports no write). */
+const READ_SCRIPTS = new Set<string>();
+
+/** Marks a script text as read-only for the write reports; returns it. */
+export function readOnlyScript(lua: string): string {
+  READ_SCRIPTS.add(lua);
+  return lua;
+}
+
+export function isReadOnlyScript(lua: unknown): boolean {
+  return typeof lua === 'string' && READ_SCRIPTS.has(lua);
+}
+
+/** Writes whose every argument may be a key (the others name their key first; scripts declare theirs). */
+const MANY_KEYS = new Set([
+  'del',
+  'unlink',
+  'rename',
+  'renamenx',
+  'copy',
+  'mset',
+  'msetnx',
+  'zunionstore',
+  'zinterstore',
+  'zdiffstore',
+  'sunionstore',
+  'sinterstore',
+  'sdiffstore',
+  'rpoplpush',
+  'lmove',
+  'smove',
 ]);
 
 interface SentCommand {
@@ -84,20 +96,28 @@ interface SentCommand {
   readonly promise: Promise<unknown>;
 }
 
-/** The hash tags of a command's key-like arguments (strings holding `{…}`; values may hold some too). */
+/** `{…}` of a key, if it has one. */
+function tagIn(arg: unknown): string | undefined {
+  if (typeof arg !== 'string') return undefined;
+  const open = arg.indexOf('{');
+  if (open < 0) return undefined;
+  const close = arg.indexOf('}', open + 1);
+  return close > open + 1 ? arg.slice(open, close + 1) : undefined;
+}
+
+/** The hash tags of the keys a write names: its first argument, a script's keys, or every argument. */
 function tagsOf(command: SentCommand): string[] {
   const name = command.name.toLowerCase();
-  if (READS.has(name)) return [];
+  const { args } = command;
+  if (READS.has(name) || (name === 'eval' && isReadOnlyScript(args[0]))) return [];
+  let keys: readonly unknown[];
+  if (name === 'eval' || name === 'evalsha' || name === 'fcall') keys = args.slice(2, 2 + Number(args[1]));
+  else if (MANY_KEYS.has(name)) keys = args;
+  else keys = args.slice(0, 1);
   const tags: string[] = [];
-  for (const arg of command.args) {
-    if (typeof arg !== 'string') continue;
-    const open = arg.indexOf('{');
-    if (open < 0) continue;
-    const close = arg.indexOf('}', open + 1);
-    if (close > open + 1) {
-      const tag = arg.slice(open, close + 1);
-      if (!tags.includes(tag)) tags.push(tag);
-    }
+  for (const key of keys) {
+    const tag = tagIn(key);
+    if (tag !== undefined && !tags.includes(tag)) tags.push(tag);
   }
   return tags;
 }

@@ -66,6 +66,8 @@ export class TrackedReads {
   private subId: number | undefined;
   private readonly entries = new Map<string, Entry>();
   private readonly byKey = new Map<string, Set<string>>();
+  /** Entries kept per tag. */
+  private readonly tagged = new Map<string, number>();
   private readonly flights = new Set<Flight>();
   /** Tags with this process' writes on their way. */
   private readonly writing = new Map<string, number>();
@@ -96,6 +98,9 @@ export class TrackedReads {
         const left = (this.writing.get(tag) ?? 1) - 1;
         if (left > 0) this.writing.set(tag, left);
         else this.writing.delete(tag);
+        // Nothing kept of this host: no reply can be stale (reads during the write were not kept), so
+        // no fence; pushes to hosts nobody is reading cost no PING.
+        if (!this.tagged.has(tag)) return;
         this.unfenced.set(tag, this.fencesSent + 1);
         this.fence();
       },
@@ -213,6 +218,7 @@ export class TrackedReads {
     freeze(replies);
     this.entries.set(id, { replies, keys, tags, bytes });
     this.bytes += bytes;
+    for (const t of tags) this.tagged.set(t, (this.tagged.get(t) ?? 0) + 1);
     for (const key of keys) {
       let ids = this.byKey.get(key);
       if (!ids) {
@@ -235,6 +241,11 @@ export class TrackedReads {
     if (!entry) return;
     this.entries.delete(id);
     this.bytes -= entry.bytes;
+    for (const t of entry.tags) {
+      const n = (this.tagged.get(t) ?? 1) - 1;
+      if (n > 0) this.tagged.set(t, n);
+      else this.tagged.delete(t);
+    }
     for (const key of entry.keys) {
       const ids = this.byKey.get(key);
       ids?.delete(id);
@@ -263,6 +274,7 @@ export class TrackedReads {
   private dropAll(): void {
     this.entries.clear();
     this.byKey.clear();
+    this.tagged.clear();
     this.bytes = 0;
     for (const f of this.flights) f.spoiled = true;
   }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ChainableCommander } from 'ioredis';
+import { readOnlyScript } from '../../redis/local-writes.ts';
 import { dayStart, windowStart } from '../layout.ts';
 import type { TsdbContext } from '../options.ts';
 import { type IndexSets, indexSets } from './aggregate-plan.ts';
@@ -152,7 +153,7 @@ function within(last: Memo, bounds: { from: number; to: number; withRollups: boo
 }
 
 /** See the script's header; sent with EVAL, so a Redis that restarted or failed over never lacks it. */
-const HMGET_EACH = readFileSync(new URL('./lua/hmget-each.lua', import.meta.url), 'utf8');
+const HMGET_EACH = readOnlyScript(readFileSync(new URL('./lua/hmget-each.lua', import.meta.url), 'utf8'));
 
 /**
  * Windows per script call: a call runs alone on Redis, and a year of windows (4,380) would hold it

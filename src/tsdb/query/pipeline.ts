@@ -1,6 +1,7 @@
 import { type ChainableCommander, Cluster } from 'ioredis';
 import type { FailureKind, FailureOptions } from '../../contract/index.ts';
 import type { RedisClient } from '../../redis/index.ts';
+import { isReadOnlyScript } from '../../redis/local-writes.ts';
 import { TsdbError } from '../errors.ts';
 import type { TsdbContext } from '../options.ts';
 
@@ -41,6 +42,11 @@ const KEEPABLE = new Set(['zrangebyscore', 'hmgetBuffer', 'call', 'callBuffer'])
 
 /** Long arguments (script texts) by a short name in read ids. */
 const LONG_ARGS = new Map<string, string>();
+
+function keepable(c: Recorded): boolean {
+  if (!KEEPABLE.has(c.name)) return false;
+  return c.name.startsWith('call') ? c.args[0] === 'EVAL' && isReadOnlyScript(c.args[1]) : true;
+}
 
 function record(add: AddCommands): Recorded[] {
   const commands: Recorded[] = [];
@@ -97,10 +103,7 @@ export async function execHostTracked(ctx: TsdbContext, add: AddCommands): Promi
   const commands = record(add);
   if (commands.length === 0) return [];
   const again = replay(commands);
-  if (
-    !commands.every((c) => KEEPABLE.has(c.name) && (c.name.startsWith('call') ? c.args[0] === 'EVAL' : true))
-  )
-    return execHost(ctx.redis, again);
+  if (!commands.every(keepable)) return execHost(ctx.redis, again);
   const keys = [...new Set(commands.flatMap(keysOf).map(String))];
   return reads.read(idOf(commands), keys, (client) => execHost(client, again));
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ChainableCommander } from 'ioredis';
+import { readOnlyScript } from '../../redis/local-writes.ts';
 import { dayStart, WINDOW_MS, windowStart } from '../layout.ts';
 import type { TsdbContext } from '../options.ts';
 import { execHost } from './pipeline.ts';
@@ -43,7 +44,7 @@ export async function readIndexes(
 export const MANY_WINDOWS = 16;
 
 /** See the script's header; sent with EVAL, so a Redis that restarted or failed over never lacks it. */
-const ZSCORES_EACH = readFileSync(new URL('./lua/zscores-each.lua', import.meta.url), 'utf8');
+const ZSCORES_EACH = readOnlyScript(readFileSync(new URL('./lua/zscores-each.lua', import.meta.url), 'utf8'));
 
 /** What `addIndexReads` added: how many pipeline commands, and how to read their replies. */
 export interface IndexRead {
