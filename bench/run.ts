@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { isStale } from '../scripts/build-stamp.js';
 import { agentBench } from './agent.ts';
 import {
   type PeerFigure,
@@ -49,6 +50,14 @@ function dashboardFigures(): Figure[] {
     ...f,
     section: `${f.section} (measured by the browser tests, ${measuredAt})`,
   }));
+}
+
+// Servers the benchmark starts run dist/ (bin/vitals.js): build it when src/ is newer.
+const root = new URL('..', import.meta.url).pathname;
+if (isStale(root, 'server')) {
+  process.stdout.write('bench: compiling src/ into dist/ first\n');
+  if (spawnSync(process.execPath, [`${root}scripts/build.js`], { stdio: 'inherit' }).status !== 0)
+    process.exit(1);
 }
 
 const args = process.argv.slice(2);

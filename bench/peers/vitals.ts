@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { isStale } from '../../scripts/build-stamp.js';
 import { loadConfig } from '../../src/config/index.ts';
 import { Keys } from '../../src/redis/index.ts';
 import { startRedis, waitFor } from '../../test/harness/index.ts';
@@ -27,6 +28,10 @@ const seriesOf = (s: QueriedSeries): string => s.metric;
 export async function startVitals(
   extraEnv: Readonly<Record<string, string>> = {},
 ): Promise<LineProtocolSystem> {
+  // bin/vitals.js runs the TypeScript sources through tsx when dist/ is older than src/: figures of a
+  // run would then mix builds (bench/run.ts builds at its start; a source edited since is refused).
+  if (isStale(root, 'server'))
+    throw new Error('src/ changed since dist/ was built: run `npm run build` and the benchmark again');
   const redis = await startRedis();
   const setup = redis.client();
   await untrackLatency(setup);

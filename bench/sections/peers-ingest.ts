@@ -39,7 +39,10 @@ const BEHIND =
   'compaction encode on a thread of their own (VITALS_ENCODE_THREADS, 2026-12-06): on the event loop, ' +
   'tens of ms of encoding per host window made the p99 60–74 ms at the peak and 62–93 ms at half of it ' +
   'on this load; with the thread 26–38 and 31–36 ms (scratch runs, one machine). What is left of the p99 ' +
-  "is requests queueing behind each other's parsing and the writer's flushes on the one event loop.";
+  "is requests queueing behind each other's parsing and the writer's flushes on the one event loop. " +
+  'On the machine type of the evening runs of 2026-12-06 (Intel Xeon, where the p99 at half of the ' +
+  "peak was 15 ms on AMD EPYC) the code before and after that evening's changes gave 29–35 ms there " +
+  'alike (paired scratch runs).';
 
 export interface Measured {
   readonly load: LoadResult;
