@@ -283,7 +283,9 @@ describe.skipIf(!opensslAvailable())('Sentinel and Cluster over TLS', () => {
     expect(client.status).not.toBe('ready');
   }
 
-  it('finds the master through a TLS-only Sentinel and talks TLS to it', async () => {
+  // Each role may take up to 10 s to be ready and the refusal up to 30 s to be logged: more than the
+  // default 30 s of a test (a clean-clone CI run under load timed the Cluster test out once).
+  it('finds the master through a TLS-only Sentinel and talks TLS to it', { timeout: 90_000 }, async () => {
     const master = await startRedis({ tls: files });
     servers.push(master);
     const sentinel = await startRedis({
@@ -307,7 +309,7 @@ describe.skipIf(!opensslAvailable())('Sentinel and Cluster over TLS', () => {
     });
   });
 
-  it('talks TLS to every node of a Cluster', async () => {
+  it('talks TLS to every node of a Cluster', { timeout: 90_000 }, async () => {
     const node = await startRedis({
       tls: files,
       pickPort: freeClusterPort,

@@ -191,12 +191,18 @@ describe('tracked reads', () => {
     await waitFor(() => reads.stats().entries === 0, { message: 'flush seen' });
   });
 
-  it('shares replies read-only', async () => {
+  it('keeps replies read-only, in buffers of their own', async () => {
     const key = `${uniquePrefix('tr')}{h6}:w`;
-    await admin.hset(key, 'a', '1');
+    await admin.set(key, 'x'.repeat(100));
     const reads = await tracked();
-    const r = reader(reads, key);
-    const first = await r.read();
-    expect(() => (first as unknown as string[]).push('x')).toThrow(TypeError);
+    const read = () => reads.read(`get ${key}`, [key], async (client) => [await client.getBuffer(key)]);
+    await read();
+    const kept = await read();
+    expect(reads.stats().hits).toBe(1);
+    expect(() => (kept as unknown[]).push('x')).toThrow(TypeError);
+    // Not a view of the socket's read chunk, which it would keep alive whole.
+    const buf = kept[0] as Buffer;
+    expect(buf.toString()).toBe('x'.repeat(100));
+    expect(buf.buffer.byteLength).toBe(100);
   });
 });

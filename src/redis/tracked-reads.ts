@@ -215,8 +215,8 @@ export class TrackedReads {
     const bytes = sizeOf(replies) + id.length;
     if (bytes > this.options.maxBytes / 8) return;
     this.drop(id);
-    freeze(replies);
-    this.entries.set(id, { replies, keys, tags, bytes });
+    const kept = own(replies) as unknown[];
+    this.entries.set(id, { replies: kept, keys, tags, bytes });
     this.bytes += bytes;
     for (const t of tags) this.tagged.set(t, (this.tagged.get(t) ?? 0) + 1);
     for (const key of keys) {
@@ -331,9 +331,17 @@ function sizeOf(reply: unknown): number {
   return 16;
 }
 
-/** Kept replies are shared by every reader: arrays are frozen so none can change them for the others. */
-function freeze(reply: unknown): void {
-  if (!Array.isArray(reply)) return;
-  for (const r of reply) freeze(r);
-  Object.freeze(reply);
+/**
+ * A kept copy of a reply tree. Buffers are copied into allocations of their own: the parser's are views
+ * of the socket's read chunk (up to 64 KB), which a kept view would hold alive whole. Arrays are frozen:
+ * every reader shares them, so none may change them for the others.
+ */
+function own(reply: unknown): unknown {
+  if (Buffer.isBuffer(reply)) {
+    const copy = Buffer.allocUnsafeSlow(reply.length);
+    reply.copy(copy);
+    return copy;
+  }
+  if (!Array.isArray(reply)) return reply;
+  return Object.freeze(reply.map(own));
 }
