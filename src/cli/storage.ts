@@ -25,7 +25,8 @@ export async function openStorage(config: Config, logger: Logger, job: string): 
   const redis = await openRedis(config, logger, job);
   const keys = new Keys(config.redis.keyPrefix);
   const spoolDir = join(config.server.dataDir, `spool-${job}-${process.pid}`);
-  const tsdb = await openTsdb({ config, redis, keys, logger, spoolDir });
+  // A job reads each window once: no tracked reads (nor their two connections).
+  const tsdb = await openTsdb({ config, redis, keys, logger, spoolDir, trackedReads: false });
   return {
     redis,
     keys,

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../config/index.ts';
+import { isUnavailable } from './errors.ts';
 import { onLocalWrites } from './local-writes.ts';
 
 /** The channel Redis sends key invalidations to in RESP2 (`CLIENT TRACKING … REDIRECT`). */
@@ -132,13 +133,14 @@ export class TrackedReads {
 
   /**
    * The replies of a read pipeline: from memory when they are known and nothing changed since, else
-   * from `load` (run on the tracking connection), kept when no key of it changed while it ran.
+   * from `load` (on the tracking connection; undefined while tracking is off, for the caller's own),
+   * kept when no key of it changed while it ran.
    * `id` names the pipeline (its commands and arguments), `keys` every key it reads.
    */
   async read(
     id: string,
     keys: readonly string[],
-    load: (client: Redis) => Promise<unknown[]>,
+    load: (client: Redis | undefined) => Promise<unknown[]>,
   ): Promise<readonly unknown[]> {
     const hit = this.on ? this.entries.get(id) : undefined;
     if (hit && this.settled(hit.tags)) {
@@ -159,7 +161,7 @@ export class TrackedReads {
     this.flights.add(flight);
     let replies: unknown[];
     try {
-      replies = await load(this.conn);
+      replies = await load(this.on ? this.conn : undefined);
     } finally {
       this.flights.delete(flight);
     }
@@ -202,7 +204,8 @@ export class TrackedReads {
         () => {
           this.fencesBack = seq;
         },
-        () => this.off(),
+        // Unanswered: invalidations may be lost too; start over.
+        () => this.setUp(),
       )
       .finally(() => {
         this.fencing = undefined;
@@ -309,7 +312,8 @@ export class TrackedReads {
       this.unfenced.clear();
       this.on = true;
     } catch (err: unknown) {
-      if (this.warned) return;
+      // A connection lost meanwhile (or closed): set up again at its next 'ready'. Only a refusal is said.
+      if (this.closed || isUnavailable(err) || this.warned) return;
       this.warned = true;
       this.options.logger.warn(
         { err: err instanceof Error ? err.message : String(err) },

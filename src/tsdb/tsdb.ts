@@ -35,6 +35,8 @@ export interface OpenTsdbDeps {
   readonly now?: () => number;
   /** Overrides `<dataDir>/spool`, e.g. for one-shot CLI jobs that must not share the server's spool. */
   readonly spoolDir?: string;
+  /** Tracked reads (VITALS_READ_CACHE_BYTES); one-shot CLI jobs go without. @defaultValue true */
+  readonly trackedReads?: boolean;
 }
 
 /** Opens the storage engine: context, disk spool (replayed in the background if it holds data) and writer. */
@@ -83,6 +85,7 @@ export async function openTsdb(deps: OpenTsdbDeps): Promise<Tsdb> {
  */
 function trackedReads(deps: OpenTsdbDeps): TrackedReads | undefined {
   const { config, logger } = deps;
+  if (deps.trackedReads === false) return undefined;
   if (config.storage.readCacheBytes <= 0 || config.redis.mode === 'cluster') return undefined;
   const connection = { config: config.redis, logger };
   return new TrackedReads(

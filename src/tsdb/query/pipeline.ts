@@ -105,7 +105,7 @@ export async function execHostTracked(ctx: TsdbContext, add: AddCommands): Promi
   const again = replay(commands);
   if (!commands.every(keepable)) return execHost(ctx.redis, again);
   const keys = [...new Set(commands.flatMap(keysOf).map(String))];
-  return reads.read(idOf(commands), keys, (client) => execHost(client, again));
+  return reads.read(idOf(commands), keys, (client) => execHost(client ?? ctx.redis, again));
 }
 
 /**
