@@ -9,11 +9,6 @@ export const INVALIDATIONS = '__redis__:invalidate';
 export interface TrackedReadsOptions {
   /** Bytes of replies kept (least recently used go first). */
   readonly maxBytes: number;
-  /**
-   * Keys Redis remembers for this connection before tracking is turned off and on again (which makes
-   * Redis forget them, and empties the cache): Redis keeps every key read until it changes.
-   */
-  readonly maxTrackedKeys?: number;
   readonly logger: Logger;
 }
 
@@ -78,7 +73,6 @@ export class TrackedReads {
   private fencesBack = 0;
   private fencing: Promise<void> | undefined;
   private bytes = 0;
-  private trackedKeys = 0;
   private setting: Promise<void> = Promise.resolve();
   private closed = false;
   private warned = false;
@@ -227,7 +221,6 @@ export class TrackedReads {
       if (!ids) {
         ids = new Set();
         this.byKey.set(key, ids);
-        this.trackedKeys++;
       }
       ids.add(id);
     }
@@ -236,7 +229,6 @@ export class TrackedReads {
       if (oldest === undefined) break;
       this.drop(oldest);
     }
-    if (this.trackedKeys > (this.options.maxTrackedKeys ?? 200_000)) this.setUp();
   }
 
   private drop(id: string): void {
@@ -252,7 +244,7 @@ export class TrackedReads {
     for (const key of entry.keys) {
       const ids = this.byKey.get(key);
       ids?.delete(id);
-      // The key stays in Redis' table (and counted in trackedKeys) until it changes or tracking restarts.
+      // The key stays in Redis' tracking table until it changes (tracking-table-max-keys bounds it).
       if (ids?.size === 0) this.byKey.delete(key);
     }
   }
@@ -270,7 +262,6 @@ export class TrackedReads {
       for (const f of this.flights) if (f.keys.has(key)) f.spoiled = true;
       const ids = this.byKey.get(key);
       if (ids) for (const id of [...ids]) this.drop(id);
-      if (this.trackedKeys > 0) this.trackedKeys--;
     }
   }
 
@@ -303,11 +294,10 @@ export class TrackedReads {
         await this.sub.subscribe(INVALIDATIONS);
         this.subId = id;
       }
-      // OFF first: Redis forgets the keys it remembered, and ON takes the current subscriber.
+      // OFF first, so that ON takes the current subscriber (Redis' table keeps what it remembered).
       await this.conn.client('TRACKING', 'OFF');
       await this.conn.client('TRACKING', 'ON', 'REDIRECT', String(this.subId));
       if (this.closed || this.conn.status !== 'ready' || this.sub.status !== 'ready') return;
-      this.trackedKeys = 0;
       this.fencesBack = this.fencesSent;
       this.unfenced.clear();
       this.on = true;
