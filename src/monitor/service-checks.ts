@@ -1,3 +1,4 @@
+import type { TrackedReadsStats } from '../redis/index.ts';
 import type { CheckResult, HealthCheck, HealthStatus } from './health.ts';
 
 function check(
@@ -81,15 +82,7 @@ export function cacheCheck(stats: () => CacheFigures): HealthCheck {
   };
 }
 
-export interface TrackedReadFigures {
-  readonly active: boolean;
-  readonly entries: number;
-  readonly bytes: number;
-  readonly hits: number;
-  readonly misses: number;
-  readonly invalidations: number;
-  readonly resets: number;
-}
+export type TrackedReadFigures = TrackedReadsStats;
 
 /** The tracked read cache (VITALS_READ_CACHE_BYTES): hit rate, and whether Redis tracks for it now. */
 export function trackedReadsCheck(stats: () => TrackedReadFigures | undefined): HealthCheck {
