@@ -105,13 +105,67 @@ export function concatPoints(parts: readonly Points[]): Points {
   return { timestamps: ts, values: vs };
 }
 
+/** Columns merged one by one before `unionTimestamps` sorts them all at once instead. */
+const MERGES_MAX = 8;
+
 /**
- * Every timestamp of any series, sorted and unique (each series' own are: `Points`): concatenated,
- * sorted and de-duplicated, without a Set or Map per point. A sealed window's shared `t` column, and
- * the rows of an API answer.
+ * Every timestamp of any series, sorted and unique (each series' own are: `Points`). A sealed
+ * window's shared `t` column, and the rows of an API answer. The series of one host mostly share
+ * their timestamps: each column is walked beside the union so far and merged in only when it holds
+ * a timestamp the union lacks. Past `MERGES_MAX` such columns (or a column out of order) everything
+ * is concatenated, sorted and de-duplicated at once, without a Set or Map per point.
  */
 export function unionTimestamps(series: Iterable<Points>): Float64Array {
   const parts = [...series];
+  let union: Float64Array = new Float64Array(0);
+  let merges = 0;
+  for (const points of parts) {
+    const next = mergedTimestamps(union, points.timestamps);
+    if (next === union) continue;
+    if (next === undefined || ++merges > MERGES_MAX) return sortedUnion(parts);
+    union = next;
+  }
+  return union;
+}
+
+/**
+ * `union` itself when every timestamp of `column` is in it, else the two merged (both sorted and
+ * unique); undefined when `column` is not sorted and unique.
+ */
+function mergedTimestamps(union: Float64Array, column: Float64Array): Float64Array | undefined {
+  let i = 0;
+  let j = 0;
+  // Walk while the column's timestamps are found in the union (the usual case: all of them).
+  for (; j < column.length; j++) {
+    const t = column[j] as number;
+    if (j > 0 && !(t > (column[j - 1] as number))) return undefined;
+    while (i < union.length && (union[i] as number) < t) i++;
+    if (i === union.length || union[i] !== t) break;
+    i++;
+  }
+  if (j === column.length) return union;
+  const out = new Float64Array(union.length + column.length);
+  let n = 0;
+  i = 0;
+  j = 0;
+  while (i < union.length || j < column.length) {
+    const a = i < union.length ? (union[i] as number) : Number.POSITIVE_INFINITY;
+    const b = j < column.length ? (column[j] as number) : Number.POSITIVE_INFINITY;
+    if (j > 0 && j < column.length && !(b > (column[j - 1] as number))) return undefined;
+    if (a <= b) {
+      out[n++] = a;
+      i++;
+      if (a === b) j++;
+    } else {
+      out[n++] = b;
+      j++;
+    }
+  }
+  return out.subarray(0, n);
+}
+
+/** Every column concatenated, sorted and de-duplicated. */
+function sortedUnion(parts: readonly Points[]): Float64Array {
   let total = 0;
   for (const points of parts) total += points.timestamps.length;
   const all = new Float64Array(total);

@@ -80,84 +80,100 @@ function decimalsOf(v: number): number {
   return -1;
 }
 
+/** A copy of `column` twice as long (buckets of points that were not sorted outnumber the slots). */
+function grown(column: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
+  const next = new Float64Array(column.length * 2);
+  next.set(column);
+  return next;
+}
+
 /**
- * The sum of one bucket. While every value is a short decimal (agents send 1–2 decimals), it is summed
- * as scaled integers, so the sum is the exact decimal (0.1 + 0.2 = 0.3, not 0.30000000000000004): it
+ * Buckets `points` (sorted) into `slots` buckets of `stepMs` from `origin`, skipping NaN samples. The
+ * columns are written in place, a bucket at a time (at most `slots` of them for sorted points).
+ *
+ * A bucket's sum: while every value is a short decimal (agents send 1–2 decimals), it is summed as
+ * scaled integers, so the sum is the exact decimal (0.1 + 0.2 = 0.3, not 0.30000000000000004): it
  * does not depend on the order of addition, and the stored sum column compresses in decimal mode
  * instead of falling back to XOR. Any other value turns the bucket into a plain float sum.
  */
-class BucketSum {
-  private scale = 0;
-  private ints = 0;
-  private float: number | undefined;
-
-  constructor(v: number) {
-    this.add(v);
-  }
-
-  add(v: number): void {
-    if (this.float !== undefined) {
-      this.float += v;
-      return;
-    }
-    const k = decimalsOf(v);
-    if (k < 0) {
-      this.float = this.value() + v;
-      return;
-    }
-    if (k > this.scale) {
-      this.ints *= POW10[k - this.scale] as number;
-      this.scale = k;
-    }
-    this.ints += Math.round(v * (POW10[this.scale] as number));
-    if (Math.abs(this.ints) >= EXACT_LIMIT) this.float = this.value();
-  }
-
-  value(): number {
-    return this.float ?? this.ints / (POW10[this.scale] as number);
-  }
-}
-
-/** Buckets `points` (sorted) into `slots` buckets of `stepMs` from `origin`, skipping NaN samples. */
 export function computeRollup(points: Points, origin: number, stepMs: number, slots: number): Rollup {
-  const cols = {
-    starts: [] as number[],
-    min: [] as number[],
-    max: [] as number[],
-    sums: [] as BucketSum[],
-    count: [] as number[],
-    last: [] as number[],
-  };
+  const { timestamps, values } = points;
+  const n = timestamps.length;
+  let cap = Math.max(1, Math.min(n, slots));
+  let starts = new Float64Array(cap);
+  let min = new Float64Array(cap);
+  let max = new Float64Array(cap);
+  let sum = new Float64Array(cap);
+  let count = new Float64Array(cap);
+  let last = new Float64Array(cap);
+  let k = -1;
   let current = -1;
-  for (let i = 0; i < points.timestamps.length; i++) {
-    const v = points.values[i] as number;
+  // The open bucket's sum: scaled integers `ints` at `scale` decimals, or the plain float sum.
+  let scale = 0;
+  let ints = 0;
+  let float = 0;
+  let isFloat = false;
+  for (let i = 0; i < n; i++) {
+    const v = values[i] as number;
     if (Number.isNaN(v)) continue;
-    const slot = Math.floor(((points.timestamps[i] as number) - origin) / stepMs);
+    const slot = Math.floor(((timestamps[i] as number) - origin) / stepMs);
     if (slot < 0 || slot >= slots) continue;
     if (slot !== current) {
+      if (k >= 0) sum[k] = isFloat ? float : ints / (POW10[scale] as number);
       current = slot;
-      cols.starts.push(origin + slot * stepMs);
-      cols.min.push(v);
-      cols.max.push(v);
-      cols.sums.push(new BucketSum(v));
-      cols.count.push(1);
-      cols.last.push(v);
+      k++;
+      if (k === cap) {
+        cap *= 2;
+        starts = grown(starts);
+        min = grown(min);
+        max = grown(max);
+        sum = grown(sum);
+        count = grown(count);
+        last = grown(last);
+      }
+      starts[k] = origin + slot * stepMs;
+      min[k] = v;
+      max[k] = v;
+      count[k] = 1;
+      last[k] = v;
+      scale = 0;
+      ints = 0;
+      isFloat = false;
+    } else {
+      min[k] = Math.min(min[k] as number, v);
+      max[k] = Math.max(max[k] as number, v);
+      count[k] = (count[k] as number) + 1;
+      last[k] = v;
+    }
+    if (isFloat) {
+      float += v;
       continue;
     }
-    const k = cols.starts.length - 1;
-    cols.min[k] = Math.min(cols.min[k] as number, v);
-    cols.max[k] = Math.max(cols.max[k] as number, v);
-    cols.sums[k]?.add(v);
-    cols.count[k] = (cols.count[k] as number) + 1;
-    cols.last[k] = v;
+    const d = decimalsOf(v);
+    if (d < 0) {
+      float = ints / (POW10[scale] as number) + v;
+      isFloat = true;
+      continue;
+    }
+    if (d > scale) {
+      ints *= POW10[d - scale] as number;
+      scale = d;
+    }
+    ints += Math.round(v * (POW10[scale] as number));
+    if (Math.abs(ints) >= EXACT_LIMIT) {
+      float = ints / (POW10[scale] as number);
+      isFloat = true;
+    }
   }
+  if (k >= 0) sum[k] = isFloat ? float : ints / (POW10[scale] as number);
+  const size = k + 1;
   return {
-    starts: Float64Array.from(cols.starts),
-    min: Float64Array.from(cols.min),
-    max: Float64Array.from(cols.max),
-    sum: Float64Array.from(cols.sums, (b) => b.value()),
-    count: Float64Array.from(cols.count),
-    last: Float64Array.from(cols.last),
+    starts: starts.subarray(0, size),
+    min: min.subarray(0, size),
+    max: max.subarray(0, size),
+    sum: sum.subarray(0, size),
+    count: count.subarray(0, size),
+    last: last.subarray(0, size),
   };
 }
 

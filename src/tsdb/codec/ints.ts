@@ -51,7 +51,8 @@ function plan(ints: Float64Array, order: number): Plan {
   let g = 0;
   for (let i = 0; i < residuals.length && g !== 1; i++) {
     const d = residuals[i] ?? 0;
-    if (d !== 0) g = gcd(g, Math.abs(d));
+    // A residual the gcd so far divides leaves it as it is (counters of 4096-byte pages: all of them).
+    if (d !== 0 && (g === 0 || d % g !== 0)) g = gcd(g, Math.abs(d));
   }
   if (g > 1) for (let i = 0; i < residuals.length; i++) residuals[i] = (residuals[i] ?? 0) / g;
   let bits = 0;

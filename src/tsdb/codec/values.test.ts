@@ -232,6 +232,26 @@ describe('encodeValues / decodeValues', () => {
     );
   });
 
+  it('does write raw doubles only when no other mode is smaller, at their known length', () => {
+    // Raw is never written to be compared: its length (header, count varint, 8 bytes a value) is.
+    fc.assert(
+      fc.property(
+        fc.array(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), { minLength: 2, maxLength: 300 }),
+        (b) => {
+          const encoded = roundTrip(fromBits(b));
+          const rawLength = 1 + (b.length < 128 ? 1 : 2) + 8 * b.length;
+          expect(encoded.length).toBeLessThanOrEqual(rawLength);
+          if (valueModeOf(encoded) === ValueMode.raw) expect(encoded.length).toBe(rawLength);
+        },
+      ),
+    );
+    // Values XOR cannot shrink (every bit pattern different at both ends) take the raw mode.
+    const random = fromBits(
+      Array.from({ length: 64 }, (_, i) => (0x9e3779b97f4a7c15n * BigInt(i + 1)) % 2n ** 64n),
+    );
+    expect(valueModeOf(roundTrip(random))).toBe(ValueMode.raw);
+  });
+
   it('does throw CodecError when the header carries bits no mode defines', () => {
     const encoded = encodeValues(Float64Array.of(1.5, 2.5, 4));
     for (const header of [0x80 | (encoded[0] ?? 0), ValueMode.xor | (2 << 3), 7]) {

@@ -60,22 +60,39 @@ export function encodeValues(values: Float64Array): Uint8Array {
   const n = values.length;
   const words = wordsOf(values);
   if (isConstant(words, n)) return encodeConstant(words, n, values[0] ?? 0);
-  let best = encodeRaw(values);
+  // Raw is the first choice that any other must beat by a byte; its length is known without writing
+  // it, and it is written only when nothing beats it (rare: doubles with no pattern at all).
+  let best: Uint8Array | undefined;
+  let bestLength = rawLength(n);
+  const consider = (candidate: Uint8Array): void => {
+    if (candidate.length < bestLength) {
+      best = candidate;
+      bestLength = candidate.length;
+    }
+  };
   const maxPatches = Math.max(1, Math.floor(n / 32));
   let exact = false;
   for (const scaled of scaledCandidates(values, maxPatches)) {
-    best = smaller(best, encodeDecimal(scaled, words));
+    consider(encodeDecimal(scaled, words));
     exact ||= scaled.patches.length === 0;
   }
   if (!exact) {
     const near = nearColumn(values, words, maxPatches);
-    if (near !== undefined) best = smaller(best, encodeNear(near, words));
+    if (near !== undefined) consider(encodeNear(near, words));
   }
   const xor = start(ValueMode.xor, n);
   const bits = new BitWriter(n * 2 + 16);
   writeXorFloats(bits, words, n);
   xor.writeBytes(bits.finish());
-  return smaller(best, xor.finish());
+  consider(xor.finish());
+  return best ?? encodeRaw(values);
+}
+
+/** Bytes of `encodeRaw` for n values: the header, n as a varint, 8 bytes a value. */
+function rawLength(n: number): number {
+  let varint = 1;
+  for (let x = n; x >= 0x80; x = Math.floor(x / 0x80)) varint++;
+  return 1 + varint + 8 * n;
 }
 
 /** The mode a column was encoded with (for measurements). */
@@ -253,15 +270,11 @@ function isDecimal(header: number): boolean {
   return mode === ValueMode.decimal || mode === ValueMode.decimalWide;
 }
 
-function start(header: number, n: number): ByteWriter {
-  const out = new ByteWriter(64);
+function start(header: number, n: number, capacity = 64): ByteWriter {
+  const out = new ByteWriter(capacity);
   out.writeByte(header);
   out.writeVarint(n);
   return out;
-}
-
-function smaller(a: Uint8Array, b: Uint8Array): Uint8Array {
-  return b.length < a.length ? b : a;
 }
 
 function isConstant(words: Uint32Array, n: number): boolean {
@@ -316,7 +329,7 @@ function decodeConstantDecimal(input: ByteReader, header: number, out: Float64Ar
 function encodeRaw(values: Float64Array): Uint8Array {
   const hiAt = HI; // local copies: see float-words.ts
   const loAt = LO;
-  const out = start(ValueMode.raw, values.length);
+  const out = start(ValueMode.raw, values.length, rawLength(values.length));
   const words = wordsOf(values);
   for (let i = 0; i < values.length; i++) {
     out.writeUint32(words[2 * i + loAt] ?? 0);
