@@ -100,15 +100,22 @@ export function computeRollup(points: Points, origin: number, stepMs: number, sl
   const { timestamps, values } = points;
   const n = timestamps.length;
   let cap = Math.max(1, Math.min(n, slots));
-  let starts = new Float64Array(cap);
-  let min = new Float64Array(cap);
-  let max = new Float64Array(cap);
-  let sum = new Float64Array(cap);
-  let count = new Float64Array(cap);
-  let last = new Float64Array(cap);
+  // One buffer for the six columns: an array buffer each cost more than filling them.
+  const columns = new Float64Array(6 * cap);
+  let starts = columns.subarray(0, cap);
+  let min = columns.subarray(cap, 2 * cap);
+  let max = columns.subarray(2 * cap, 3 * cap);
+  let sum = columns.subarray(3 * cap, 4 * cap);
+  let count = columns.subarray(4 * cap, 5 * cap);
+  let last = columns.subarray(5 * cap, 6 * cap);
   let k = -1;
   let current = -1;
-  // The open bucket's sum: scaled integers `ints` at `scale` decimals, or the plain float sum.
+  // The open bucket, in locals (stored once it closes).
+  let bucketMin = 0;
+  let bucketMax = 0;
+  let bucketCount = 0;
+  let bucketLast = 0;
+  // Its sum: scaled integers `ints` at `scale` decimals, or the plain float sum.
   let scale = 0;
   let ints = 0;
   let float = 0;
@@ -119,7 +126,13 @@ export function computeRollup(points: Points, origin: number, stepMs: number, sl
     const slot = Math.floor(((timestamps[i] as number) - origin) / stepMs);
     if (slot < 0 || slot >= slots) continue;
     if (slot !== current) {
-      if (k >= 0) sum[k] = isFloat ? float : ints / (POW10[scale] as number);
+      if (k >= 0) {
+        min[k] = bucketMin;
+        max[k] = bucketMax;
+        count[k] = bucketCount;
+        last[k] = bucketLast;
+        sum[k] = isFloat ? float : ints / (POW10[scale] as number);
+      }
       current = slot;
       k++;
       if (k === cap) {
@@ -132,18 +145,18 @@ export function computeRollup(points: Points, origin: number, stepMs: number, sl
         last = grown(last);
       }
       starts[k] = origin + slot * stepMs;
-      min[k] = v;
-      max[k] = v;
-      count[k] = 1;
-      last[k] = v;
+      bucketMin = v;
+      bucketMax = v;
+      bucketCount = 1;
+      bucketLast = v;
       scale = 0;
       ints = 0;
       isFloat = false;
     } else {
-      min[k] = Math.min(min[k] as number, v);
-      max[k] = Math.max(max[k] as number, v);
-      count[k] = (count[k] as number) + 1;
-      last[k] = v;
+      bucketMin = Math.min(bucketMin, v);
+      bucketMax = Math.max(bucketMax, v);
+      bucketCount++;
+      bucketLast = v;
     }
     if (isFloat) {
       float += v;
@@ -165,7 +178,13 @@ export function computeRollup(points: Points, origin: number, stepMs: number, sl
       isFloat = true;
     }
   }
-  if (k >= 0) sum[k] = isFloat ? float : ints / (POW10[scale] as number);
+  if (k >= 0) {
+    min[k] = bucketMin;
+    max[k] = bucketMax;
+    count[k] = bucketCount;
+    last[k] = bucketLast;
+    sum[k] = isFloat ? float : ints / (POW10[scale] as number);
+  }
   const size = k + 1;
   return {
     starts: starts.subarray(0, size),

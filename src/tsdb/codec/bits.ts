@@ -8,14 +8,12 @@ const TWO_POW_32 = 0x1_0000_0000;
  */
 export class BitWriter {
   private buf: Uint8Array;
-  private view: DataView;
   private len = 0;
   private acc = 0;
   private fill = 0;
 
   constructor(capacity = 256) {
     this.buf = new Uint8Array(capacity);
-    this.view = new DataView(this.buf.buffer);
   }
 
   /** Bits written so far. */
@@ -53,14 +51,23 @@ export class BitWriter {
   finish(): Uint8Array {
     const tailBytes = (this.fill + 7) >> 3;
     this.reserve(4);
-    this.view.setUint32(this.len, this.acc, true);
+    this.putWord(this.acc);
     return this.buf.slice(0, this.len + tailBytes);
   }
 
   private pushWord(word: number): void {
     this.reserve(4);
-    this.view.setUint32(this.len, word, true);
+    this.putWord(word);
     this.len += 4;
+  }
+
+  /** The word at `len`, little-endian (byte stores: no DataView to keep in step with the buffer). */
+  private putWord(word: number): void {
+    const at = this.len;
+    this.buf[at] = word & 0xff;
+    this.buf[at + 1] = (word >>> 8) & 0xff;
+    this.buf[at + 2] = (word >>> 16) & 0xff;
+    this.buf[at + 3] = word >>> 24;
   }
 
   private reserve(extra: number): void {
@@ -68,7 +75,6 @@ export class BitWriter {
     const next = new Uint8Array(this.buf.length * 2 + extra);
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
-    this.view = new DataView(next.buffer);
   }
 }
 

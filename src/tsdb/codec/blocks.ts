@@ -14,19 +14,28 @@ export const BLOCK = 64;
  *              N keep rare spikes from widening the whole block.
  * The encoder costs every form from a histogram of value widths and writes the smallest.
  */
-interface Shape {
+export interface Shape {
+  /** Bits the block takes in this form. */
   bits: number;
   wide: number;
   narrow: number;
   base: number | undefined;
 }
 
-export function blockBits(r: Float64Array, start: number, end: number): number {
-  return shapeOf(r, start, end).bits;
+/** The smallest form of the block r[start, end), with its size in bits. */
+export function blockShape(r: Float64Array, start: number, end: number): Shape {
+  return shapeOf(r, start, end);
 }
 
-export function writeBlock(out: BitWriter, r: Float64Array, start: number, end: number): void {
-  const { wide, narrow, base } = shapeOf(r, start, end);
+/** Writes the block r[start, end) in `shape` (its `blockShape`, computed here when not given). */
+export function writeBlock(
+  out: BitWriter,
+  r: Float64Array,
+  start: number,
+  end: number,
+  shape: Shape = shapeOf(r, start, end),
+): void {
+  const { wide, narrow, base } = shape;
   out.write(wide, 6);
   out.write(base === undefined ? 0 : 1, 1);
   if (base !== undefined) {

@@ -3,12 +3,12 @@ import { CodecError } from './errors.ts';
 /** Growable byte buffer for the byte-aligned parts of a format (headers, varints, raw doubles). */
 export class ByteWriter {
   private buf: Uint8Array;
-  private view: DataView;
   private len = 0;
 
+  // No DataView: making one of a small (on-heap) array moves its bytes off the heap, which cost more
+  // than the few bytes most writers write.
   constructor(capacity = 64) {
     this.buf = new Uint8Array(capacity);
-    this.view = new DataView(this.buf.buffer);
   }
 
   get length(): number {
@@ -42,8 +42,12 @@ export class ByteWriter {
 
   writeUint32(v: number): void {
     this.reserve(4);
-    this.view.setUint32(this.len, v, true);
-    this.len += 4;
+    const at = this.len;
+    this.buf[at] = v & 0xff;
+    this.buf[at + 1] = (v >>> 8) & 0xff;
+    this.buf[at + 2] = (v >>> 16) & 0xff;
+    this.buf[at + 3] = v >>> 24;
+    this.len = at + 4;
   }
 
   writeBytes(bytes: Uint8Array): void {
@@ -61,7 +65,6 @@ export class ByteWriter {
     const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + extra));
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
-    this.view = new DataView(next.buffer);
   }
 }
 

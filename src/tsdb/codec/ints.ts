@@ -1,5 +1,5 @@
 import { BitWriter } from './bits.ts';
-import { BLOCK, blockBits, writeBlock } from './blocks.ts';
+import { BLOCK, blockShape, type Shape, writeBlock } from './blocks.ts';
 import type { ByteWriter } from './bytes.ts';
 
 /**
@@ -17,6 +17,8 @@ interface Plan {
   residuals: Float64Array;
   gcd: number;
   bits: number;
+  /** Each block's form, as costed: written as planned. */
+  shapes: Shape[];
 }
 
 /**
@@ -42,7 +44,8 @@ export function encodeInts(ints: Float64Array, out: ByteWriter): void {
   if (r.length === 0) return;
   out.writeVarint(best.gcd);
   const bits = new BitWriter(Math.ceil(best.bits / 8) + 8);
-  for (let s = 0; s < r.length; s += BLOCK) writeBlock(bits, r, s, Math.min(r.length, s + BLOCK));
+  for (let s = 0, b = 0; s < r.length; s += BLOCK, b++)
+    writeBlock(bits, r, s, Math.min(r.length, s + BLOCK), best.shapes[b]);
   out.writeBytes(bits.finish());
 }
 
@@ -56,10 +59,13 @@ function plan(ints: Float64Array, order: number): Plan {
   }
   if (g > 1) for (let i = 0; i < residuals.length; i++) residuals[i] = (residuals[i] ?? 0) / g;
   let bits = 0;
+  const shapes: Shape[] = [];
   for (let s = 0; s < residuals.length; s += BLOCK) {
-    bits += blockBits(residuals, s, Math.min(residuals.length, s + BLOCK));
+    const shape = blockShape(residuals, s, Math.min(residuals.length, s + BLOCK));
+    shapes.push(shape);
+    bits += shape.bits;
   }
-  return { order, residuals, gcd: Math.max(g, 1), bits };
+  return { order, residuals, gcd: Math.max(g, 1), bits, shapes };
 }
 
 function differences(ints: Float64Array, order: number): Float64Array {
