@@ -23,6 +23,47 @@ export function groupKey(prefix: string, group: string): string {
 }
 
 /**
+ * DELs of one key asked for while one is on its way share the next: every caller's promise settles
+ * with a DEL sent after its call (so after whatever the caller wrote before asking), yet at most one
+ * DEL per key is on its way and one more waits. Pushes to one org all drop its overview: under load
+ * they took a DEL each.
+ */
+export class CoalescedDeletes {
+  private readonly sent = new Map<string, Promise<unknown>>();
+  private readonly waiting = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly del: (key: string) => Promise<unknown>) {}
+
+  delete(key: string): Promise<unknown> {
+    const waiting = this.waiting.get(key);
+    if (waiting) return waiting;
+    const current = this.sent.get(key);
+    if (!current) return this.send(key);
+    const next = current
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        this.waiting.delete(key);
+        return this.send(key);
+      });
+    this.waiting.set(key, next);
+    return next;
+  }
+
+  private send(key: string): Promise<unknown> {
+    const sent = this.del(key);
+    this.sent.set(key, sent);
+    const done = () => {
+      if (this.sent.get(key) === sent) this.sent.delete(key);
+    };
+    sent.then(done, done);
+    return sent;
+  }
+}
+
+/**
  * A JSON cache in Redis (`REDIS_CACHE_PREFIX`, TTL per entry) shared by every server process, with an
  * in-memory fallback while Redis cannot be reached (connection errors only: any other Redis error is a
  * bug and reaches the caller). Entries live under a namespace (e.g. `org:overview`); grouped entries
@@ -35,6 +76,7 @@ export class Cache {
   private readonly memory = new ExpiringMap<string>(10_000);
   private readonly live = new ExpiringMap<true>(100_000);
   private counters = { hits: 0, misses: 0, fallbacks: 0 };
+  private readonly deletes = new CoalescedDeletes((key) => this.redis.del(key));
   /** Grouped answers that loaded faster than their `minLoadMs`, until when (not stored, not asked for). */
   private readonly cheap = new Map<string, number>();
 
@@ -152,7 +194,7 @@ export class Cache {
     this.memory.delete(key);
     this.live.delete(key);
     // Redis away: its copy expires on its own within the TTL.
-    await this.tryRedis(() => this.redis.del(key));
+    await this.tryRedis(() => this.deletes.delete(key));
   }
 
   /** Drops every entry of these groups, for every process. */
@@ -164,7 +206,7 @@ export class Cache {
       this.live.deletePrefix(`${key}\u0000`);
     }
     // One DEL per key: on Cluster the groups live in different slots.
-    await this.tryRedis(() => Promise.all(keys.map((key) => this.redis.del(key))));
+    await this.tryRedis(() => Promise.all(keys.map((key) => this.deletes.delete(key))));
   }
 
   stats(): CacheStats {
