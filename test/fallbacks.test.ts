@@ -98,6 +98,27 @@ describe('memory fallbacks', () => {
     expect(cache.stats().fallbacks).toBe(0);
   });
 
+  it('does make an answer id only when Redis is asked for it or it is stored, not for a known-cheap class', async () => {
+    const cache = new Cache(redis, keys.cache('lazy:'), 60_000);
+    const made: string[] = [];
+    const id = (name: string) => () => {
+      made.push(name);
+      return name;
+    };
+    // minLoadMs 1 h: every load is cheaper, so the class is known cheap after the first.
+    expect(
+      await cache.getOrLoadGrouped('acme:q:h', id('first'), async () => 1, undefined, 3_600_000, 'c'),
+    ).toBe(1);
+    expect(
+      await cache.getOrLoadGrouped('acme:q:h', id('second'), async () => 2, undefined, 3_600_000, 'c'),
+    ).toBe(2);
+    expect(made).toEqual(['first']);
+    // A dear load is stored under its id; without a class the id is the class.
+    expect(await cache.getOrLoadGrouped('acme:q:h', id('dear'), async () => 3)).toBe(3);
+    expect(made).toEqual(['first', 'dear']);
+    expect(await redis.hget(`${keys.cache('lazy:')}g:acme:q:h`, 'dear')).toBe('3');
+  });
+
   it('does drop a group for every process: a second cache on the same Redis misses afterwards', async () => {
     const one = new Cache(redis, keys.cache('shared:'), 60_000);
     const two = new Cache(redis, keys.cache('shared:'), 60_000);

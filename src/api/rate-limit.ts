@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import type { Keys, RedisClient } from '../redis/index.ts';
@@ -46,7 +46,7 @@ export async function installRateLimit(
     // The token identifies the client; its hash keeps the secret out of Redis. No token: the address.
     keyGenerator: (request) => {
       const header = request.headers.authorization;
-      return header ? createHash('sha256').update(header).digest('hex') : request.ip;
+      return header ? hash('sha256', header, 'hex') : request.ip;
     },
     errorResponseBuilder: (_request, context) =>
       new PublicError(

@@ -1,8 +1,11 @@
-import Fastify, { type FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import fc from 'fast-check';
+import Fastify, { type FastifyInstance, type FastifySchemaCompiler } from 'fastify';
+import { type TSchema, Type } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { Value } from 'typebox/value';
 import { afterEach, describe, expect, it } from 'vitest';
 import { installErrorHandling } from './error-handler.ts';
-import { closed, installValidation } from './validation.ts';
+import { closed, installValidation, strictValidator } from './validation.ts';
 
 const Query = Type.Object({ count: Type.Optional(Type.Integer({ minimum: 1 })) });
 const Body = Type.Object({
@@ -100,5 +103,60 @@ describe('closed', () => {
     });
     expect(schema).not.toHaveProperty('properties.labels.additionalProperties');
     expect(Body).not.toHaveProperty('additionalProperties');
+  });
+});
+
+describe('strictValidator on query strings', () => {
+  const schema = Type.Object({
+    from: Type.Optional(Type.Integer({ minimum: 0 })),
+    step: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    fn: Type.Optional(Type.Union([Type.Literal('avg'), Type.Literal('max')])),
+    name: Type.Optional(Type.String()),
+    either: Type.Optional(Type.Union([Type.Integer(), Type.Literal('auto')])),
+    on: Type.Optional(Type.Boolean()),
+  });
+  const validate = (strictValidator as FastifySchemaCompiler<TSchema>)({
+    schema,
+    httpPart: 'querystring',
+    method: 'GET',
+    url: '/api/x',
+  }) as (value: unknown) => { value?: unknown; error?: Error };
+  const reference = Compile(closed(schema) as TSchema);
+  const spelling = fc.oneof(
+    fc.constantFrom(
+      '1',
+      '-0',
+      '007',
+      '1.5',
+      '1e3',
+      '0x10',
+      ' 5',
+      '5 ',
+      '',
+      'true',
+      'avg',
+      'auto',
+      '12.',
+      '.5',
+      'NaN',
+    ),
+    fc.integer().map(String),
+    fc.double({ noNaN: true }).map(String),
+    fc.string({ maxLength: 6 }),
+  );
+
+  it('does give what Value.Convert gives, or refuse what it refuses, for any spelling', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.constantFrom('from', 'step', 'fn', 'name', 'either', 'on', 'other'), spelling),
+        (query) => {
+          const converted = Value.Convert(schema, { ...query });
+          const got = validate({ ...query });
+          if (reference.Check(converted)) expect(got.value).toEqual(converted);
+          else expect(got.error).toBeDefined();
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

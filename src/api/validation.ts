@@ -58,13 +58,49 @@ export const strictValidator: FastifySchemaCompiler<TSchema> = ({ schema, httpPa
   const strict = httpPart === 'querystring' || httpPart === 'body' ? (closed(schema) as TSchema) : schema;
   const compiled = Compile(strict);
   const root = httpPart === 'querystring' ? 'query' : (httpPart ?? 'body');
+  const numeric = httpPart === 'body' ? undefined : numericProperties(schema);
   return (value: unknown) => {
+    if (numeric && isNode(value)) {
+      const quick = quickConvert(value, numeric);
+      if (compiled.Check(quick)) return { value: quick };
+    }
     const input = httpPart === 'body' ? value : Value.Convert(schema, value);
     if (compiled.Check(input)) return { value: input };
     const { field, problem } = describeIssue(compiled.Errors(input), root, strict);
     return { error: new PublicError('bad_request', `${field}: ${problem}`) };
   };
 };
+
+/** A number as a query string spells it most of the time: what `+text` reads the same as `Value.Convert`. */
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/**
+ * The number and integer properties of an object schema whose other keys `Value.Convert` leaves as
+ * they are; undefined for a schema it converts otherwise (extra properties under a schema of their own).
+ */
+function numericProperties(schema: unknown): readonly string[] | undefined {
+  if (!isNode(schema) || schema.type !== 'object' || !isNode(schema.properties)) return undefined;
+  if (isNode(schema.additionalProperties) || schema.patternProperties !== undefined) return undefined;
+  return Object.entries(schema.properties)
+    .filter(([, property]) => isNode(property) && (property.type === 'number' || property.type === 'integer'))
+    .map(([key]) => key);
+}
+
+/**
+ * `Value.Convert` of params and queries for their usual spellings, at a fraction of its cost (it made
+ * a RegExp per property per request: 6 % of a cheap query's CPU): numbers written as plain decimals
+ * become numbers, the rest stays as sent. Used only when the result passes the schema's check, which
+ * then makes it what `Value.Convert` gives: a number property that needs more than this, or any other
+ * conversion, fails the check here and goes through `Value.Convert`.
+ */
+function quickConvert(value: SchemaNode, numeric: readonly string[]): SchemaNode {
+  const out: SchemaNode = { ...value };
+  for (const key of numeric) {
+    const text = out[key];
+    if (typeof text === 'string' && DECIMAL.test(text)) out[key] = +text;
+  }
+  return out;
+}
 
 /** An API route without a query schema takes no query parameters: give it an empty, closed one. */
 function defaultQuery(route: { url: string; schema?: FastifySchema }): void {

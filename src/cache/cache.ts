@@ -147,7 +147,8 @@ export class Cache {
    */
   async getOrLoadGrouped<T>(
     group: string,
-    id: string,
+    /** The answer's id in its group; a function when making it costs (only called when it is needed). */
+    answer: string | (() => string),
     load: () => Promise<T>,
     ttlMs = this.ttlMs,
     /** Loads that took less are not stored: recomputing them costs less than storing and reading back. */
@@ -157,13 +158,19 @@ export class Cache {
      * length): once one loaded under `minLoadMs`, the others are loaded without asking Redis for a copy
      * either, until one of them turns out dear. Without it, the answer's own id is the class.
      */
-    costClass = id,
+    costClass?: string,
   ): Promise<T> {
+    let made: string | undefined;
+    const answerId = () => {
+      made ??= typeof answer === 'string' ? answer : answer();
+      return made;
+    };
     const key = this.groupKey(group);
-    const memoryKey = `${key}\u0000${id}`;
-    const classKey = `${key}\u0000~${costClass}`;
+    const classKey = `${key}\u0000~${costClass ?? answerId()}`;
     const cheapNow = minLoadMs > 0 && (this.cheap.get(classKey) ?? 0) > Date.now();
     if (!cheapNow) {
+      const id = answerId();
+      const memoryKey = `${key}\u0000${id}`;
       const stored = await this.tryRedis(() => this.redis.hget(key, id));
       if (!stored) this.counters.fallbacks++;
       const cached = this.found<T>(stored ? stored.value : this.memory.get(memoryKey));
@@ -180,6 +187,8 @@ export class Cache {
     }
     this.cheap.delete(classKey);
     const text = JSON.stringify(value);
+    const id = answerId();
+    const memoryKey = `${key}\u0000${id}`;
     this.live.set(memoryKey, true, ttlMs);
     const written = await this.tryRedis(() =>
       this.redis.multi().hset(key, id, text).pexpire(key, ttlMs, 'NX').exec(),

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { ExpiringMap } from '../cache/index.ts';
 import type { FailureKind, IngestResponse } from '../contract/index.ts';
 import { isUnavailable, type Keys, type RedisClient } from '../redis/index.ts';
@@ -55,11 +55,7 @@ export class IdempotencyStore {
 
   private key(org: string, idempotencyKey: string): string {
     // Hashed: a client's key may be long or hold any character; the hash keeps Redis keys tidy.
-    return this.keys.idempotency(
-      this.subPrefix,
-      org,
-      createHash('sha256').update(idempotencyKey).digest('hex'),
-    );
+    return this.keys.idempotency(this.subPrefix, org, hash('sha256', idempotencyKey, 'hex'));
   }
 
   /**

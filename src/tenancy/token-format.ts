@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Scope } from '../contract/index.ts';
 
 /** Every token starts with this, so secret scanners and people recognise a leaked one. */
@@ -30,7 +30,7 @@ export function isTokenShaped(token: string): boolean {
 
 /** The only form in which a token is stored: SHA-256, hex. */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 /** Constant-time comparison of two SHA-256 hex digests (false when either is malformed). */

@@ -19,7 +19,7 @@ import {
 } from '../../tsdb/index.ts';
 import { authOf } from '../auth.ts';
 import { paced } from '../export-stream.ts';
-import { answerId, cacheable, queryGroup, spanClass } from '../query-cache.ts';
+import { answerId, cacheable, classId, queryGroup, spanClass } from '../query-cache.ts';
 
 import type { ApiServices } from '../services.ts';
 import { fieldOf, toColumns, toRows } from '../shape.ts';
@@ -175,12 +175,12 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices, limit
     if (!cacheable(to, now)) return load();
     return cache.getOrLoadGrouped(
       queryGroup(org, host.id),
-      answerId(['range', keys, from, to, limit, request.query.shape]),
+      () => answerId(['range', keys, from, to, limit, request.query.shape]),
       load,
       undefined,
       // Cheap answers are recomputed: reading a stored copy back costs about as much.
       cache.minLoadMs,
-      answerId(['range', keys, spanClass(from, to), limit, request.query.shape]),
+      classId(['range', keys, spanClass(from, to), limit, request.query.shape]),
     );
   };
   app.get<{ Params: { id: string }; Querystring: RangeQuery }>(
@@ -251,12 +251,12 @@ export function metricsRoutes(app: FastifyInstance, services: ApiServices, limit
       if (!cacheable(to, now)) return load();
       return cache.getOrLoadGrouped(
         queryGroup(org, host.id),
-        answerId(['agg', keys, from, to, step, fn, request.query.shape]),
+        () => answerId(['agg', keys, from, to, step, fn, request.query.shape]),
         load,
         undefined,
         // Cheap answers are recomputed: reading a stored copy back costs about as much.
         cache.minLoadMs,
-        answerId(['agg', keys, spanClass(from, to), step, fn, request.query.shape]),
+        classId(['agg', keys, spanClass(from, to), step, fn, request.query.shape]),
       );
     },
   );
