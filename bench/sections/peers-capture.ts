@@ -85,13 +85,13 @@ export const BEHIND = {
     'takes half the time of the string writer before it, and made this query 12 % faster end to end ' +
     'in paired runs); decoding, shaping the columns and the HTTP stack are the rest.',
   perMinute:
-    'Since 2026-12-06 (evening) reads of sealed windows that Redis says are unchanged are answered from ' +
-    "the server's memory (CLIENT TRACKING, docs/storage.md): in paired runs the per-minute query went " +
-    '0.86–0.94 → 0.65–0.71 ms, and in the peer runs of that evening ÷1.07 and ÷1.15 of VictoriaMetrics ' +
-    '(÷1.34 and ÷1.63 before, another machine type). What is left is the HTTP stack and the route ' +
-    '(validating six parameters, the query-cache class and key, recording the read to look it up), the ' +
-    'aggregate itself (~0.1 ms in-process) and the answer; the newest-value query, which has the same ' +
-    'stack, is the fastest of the four. A range that reaches an open window still reads its head from Redis.',
+    "Reads of sealed windows that Redis says are unchanged are answered from the server's memory " +
+    '(CLIENT TRACKING, docs/storage.md; in paired runs 0.86–0.94 → 0.65–0.71 ms). Since 2026-12-06 ' +
+    "(late evening) the route no longer runs TypeBox's Value.Convert on plain-decimal query strings " +
+    '(a RegExp per property per request, 6 % of the CPU) nor hashes the answer id when the answer is ' +
+    'known cheap to recompute, and rollups from raw points are computed in place. What is left is the ' +
+    "HTTP stack (the answer's socket write alone is a fifth of the CPU), the aggregate and the answer. " +
+    'A range that reaches an open window still reads its head from Redis.',
   floor:
     'Vitals authenticates the token (cached in-process), applies the per-token and per-org limits ' +
     '(counted in Redis in the background, one call per 20 ms at most), validates the query against ' +

@@ -26,23 +26,23 @@ const FOLLOW_UP_MAX_MS = 60_000;
 
 /** Why Vitals trails on ingest (printed only for rows where it is not level with the best). */
 const BEHIND =
-  'One Node thread parses and writes (only the encoding of sealing and compaction has a thread of ' +
-  'its own). Profile of this load ' +
-  '(2026-12-06, after the changes of that day): line-protocol parsing and handing samples on ~28 % of ' +
-  "the server's CPU, sealing every window once ~20 % (most of it after the load: the windows are " +
-  "due at once, being hours old), head compaction ~12 %, garbage collection ~7 %, the writer's " +
-  'flushes ~6 %; HTTP, auth and limits a few %. Changes that day: due windows still being filled ' +
-  'are no longer sealed again at every maintenance run (that alone took this load from ~185k to ' +
-  '~290k samples/s on the same machine), heads are compacted half as often, and the limiters and ' +
-  'caches no longer write to Redis per request. Closing the rest: parsing in worker threads (or ' +
-  'several processes on one Redis, issue 17) and a parser that does not allocate per line. Sealing and ' +
-  'compaction encode on a thread of their own (VITALS_ENCODE_THREADS, 2026-12-06): on the event loop, ' +
-  'tens of ms of encoding per host window made the p99 60–74 ms at the peak and 62–93 ms at half of it ' +
-  'on this load; with the thread 26–38 and 31–36 ms (scratch runs, one machine). What is left of the p99 ' +
-  "is requests queueing behind each other's parsing and the writer's flushes on the one event loop. " +
-  'On the machine type of the evening runs of 2026-12-06 (Intel Xeon, where the p99 at half of the ' +
-  "peak was 15 ms on AMD EPYC) the code before and after that evening's changes gave 29–35 ms there " +
-  'alike (paired scratch runs).';
+  "The load is closed (8 connections), so the rate is what Vitals' one event loop clears: busy ~0.9 " +
+  'of a core during the load, while the encoder thread (sealing each window once, as the windows come ' +
+  'due during the load, and compacting heads), Redis and the load generator share the second core. ' +
+  'Event loop profile of this load (2026-12-06, late evening, AMD EPYC): parsing line protocol and ' +
+  'building batches ~30 % (242 ns a sample in isolation), building and sending the writer flushes ' +
+  '~15 %, handing samples to the writer and the hot tier ~8 %, garbage collection ~5 %, the HTTP ' +
+  'stack ~10 %, dropping cached answers after writes ~3 %. That evening sealing was made ~45 % ' +
+  'cheaper, its bytes unchanged (docs/storage.md, "What encoding a window costs"): server CPU during ' +
+  "the load 7.4–8.1 → 6.8–7.0 CPU-s in quiet paired runs; the rate moved within the machine's ±15 % " +
+  'run-to-run noise. Tried and not kept: the encoder thread at a lower priority (nice 10 and 19) and a ' +
+  'larger young generation (--max-semi-space-size=64) changed nothing beyond that noise; two processes ' +
+  '(VITALS_WORKERS=2) gave 0.996× the rate, the machine having no idle core for them. Closing the ' +
+  'rest takes less CPU per sample on the event loop: a parser over the request bytes rather than a ' +
+  'decoded string, and flushes built without a command object per key. Earlier the same day: due ' +
+  'windows still being filled stopped being sealed again at every maintenance run (~185k → ~290k ' +
+  'samples/s), sealing and compaction moved to their own thread (p99 at the peak 60–74 → 26–38 ms), ' +
+  'and the limiters and caches stopped writing to Redis per request.';
 
 export interface Measured {
   readonly load: LoadResult;
