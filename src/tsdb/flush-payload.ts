@@ -88,11 +88,3 @@ export function applyFlush(
   }
   return execGrouped(client, ops, { waitReplicas });
 }
-
-export function latestBytes(timestamp: number, value: number): Uint8Array {
-  const out = new Uint8Array(16);
-  const view = new DataView(out.buffer);
-  view.setFloat64(0, timestamp, true);
-  view.setFloat64(8, value, true);
-  return out;
-}

@@ -1,5 +1,5 @@
 import type { WriteBatch } from './batch.ts';
-import { type FlushPayload, type HeadAppend, type LatestUpdate, latestBytes } from './flush-payload.ts';
+import type { FlushPayload, HeadAppend, LatestUpdate } from './flush-payload.ts';
 import { HeadRecordWriter } from './head-record.ts';
 import { windowStart } from './layout.ts';
 
@@ -35,7 +35,12 @@ export class PendingWrites {
         groupIds.push(id);
         groupValues.push(v);
         const known = entry.latest.get(id);
-        if (!known || known[0] <= t) entry.latest.set(id, [t, v]);
+        if (!known) entry.latest.set(id, [t, v]);
+        else if (known[0] <= t) {
+          // Updated in place: a series is seen once per snapshot, and a pair each made garbage.
+          known[0] = t;
+          known[1] = v;
+        }
       }
       this.window(entry, windowStart(t)).addGroup(t, groupIds, groupValues);
     }
@@ -54,11 +59,7 @@ export class PendingWrites {
     for (const [key, entry] of this.hosts) {
       for (const [ws, writer] of entry.windows)
         heads.push({ org: entry.org, host: entry.host, windowStart: ws, data: writer.finish() });
-      latest.push({
-        org: entry.org,
-        host: entry.host,
-        fields: [...entry.latest].map(([id, [t, v]]) => [id, latestBytes(t, v)] as const),
-      });
+      latest.push({ org: entry.org, host: entry.host, fields: latestFields(entry.latest) });
       hostsSeen.push([key, entry.seenAt]);
     }
     const samples = this.samples;
@@ -86,4 +87,24 @@ export class PendingWrites {
     }
     return writer;
   }
+}
+
+/**
+ * The host's newest samples as `LatestUpdate` fields (16 bytes each: timestamp, value; f64 LE), views
+ * of one buffer: a buffer per series cost more than its bytes.
+ */
+function latestFields(
+  latest: ReadonlyMap<number, readonly [number, number]>,
+): Array<readonly [number, Uint8Array]> {
+  const buffer = new ArrayBuffer(16 * latest.size);
+  const view = new DataView(buffer);
+  const fields: Array<readonly [number, Uint8Array]> = [];
+  let at = 0;
+  for (const [id, [t, v]] of latest) {
+    view.setFloat64(at, t, true);
+    view.setFloat64(at + 8, v, true);
+    fields.push([id, new Uint8Array(buffer, at, 16)]);
+    at += 16;
+  }
+  return fields;
 }
