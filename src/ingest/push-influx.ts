@@ -36,12 +36,17 @@ export function batchesFromInflux(
 ): { batches: WriteBatch[]; hosts: PushedHost[] } {
   const builders = new Map<string, BatchBuilder>();
   let count = 0;
+  // Lines of one host follow each other: its builder is looked up only when the host changes.
+  let lastHost: string | undefined;
+  let last: BatchBuilder | undefined;
   const add = (host: string, key: string, timestamp: number, value: number): void => {
-    let builder = builders.get(host);
+    let builder = host === lastHost ? last : builders.get(host);
     if (!builder) {
       builder = new BatchBuilder();
       builders.set(host, builder);
     }
+    lastHost = host;
+    last = builder;
     builder.add(key, timestamp, value);
     if (++count > limits.maxSamplesPerRequest) checkSampleCount(count, limits);
   };
