@@ -102,7 +102,13 @@ export function createRedis(
       connectionName: `vitals:${name}`,
     });
   }
-  attachErrorListener(client, deps.logger.child({ component: 'redis', role: name }), config);
+  const errorLogger = deps.logger.child({ component: 'redis', role: name });
+  attachErrorListener(client, errorLogger, config);
+  // Duplicates (BullMQ's queue connections) log their errors too: a library that detaches its own
+  // listener on close left a copy still connecting with none ("Unhandled error event" on stderr).
+  // A copy closed while it connects still fails its ready check ("Stream isn't writeable"): not worth
+  // a line once its owner closed it.
+  withCopies(client, (copy) => attachErrorListener(copy, errorLogger, config, closedByOwner(copy)));
   // From the first moment, so a health check created later still knows why the client is not ready.
   watchConnection(client, config);
   if (deps.timings) timeCommands(client, deps.timings);
@@ -127,13 +133,52 @@ function clusterOptions(redisOptions: RedisOptions): ClusterOptions {
   };
 }
 
+/** Whether `quit` or `disconnect` was called on the client (from the call on). */
+function closedByOwner(client: RedisClient): () => boolean {
+  let closed = false;
+  for (const method of ['quit', 'disconnect'] as const) {
+    const original = client[method].bind(client) as (...args: unknown[]) => unknown;
+    Object.defineProperty(client, method, {
+      value: (...args: unknown[]) => {
+        closed = true;
+        return original(...args);
+      },
+      writable: true,
+      configurable: true,
+    });
+  }
+  return () => closed;
+}
+
+/** Runs `each` on every duplicate of the client, and on theirs. */
+function withCopies(client: RedisClient, each: (copy: RedisClient) => void): void {
+  const duplicate = client.duplicate.bind(client) as (...args: unknown[]) => RedisClient;
+  Object.defineProperty(client, 'duplicate', {
+    value: (...args: unknown[]) => {
+      const copy = duplicate(...args);
+      each(copy);
+      withCopies(copy, each);
+      return copy;
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+
 /**
  * Logs connection errors at most once per 10 s per connection, so an outage does not flood the log. A
  * failed TLS handshake says which setting to fix.
  */
-function attachErrorListener(client: RedisClient, logger: Logger, config: RedisConfig): void {
+function attachErrorListener(
+  client: RedisClient,
+  logger: Logger,
+  config: RedisConfig,
+  /** True while errors are not worth logging. */
+  quiet: () => boolean = () => false,
+): void {
   let last = 0;
   const log = (err: unknown, hint: string | undefined) => {
+    if (quiet()) return;
     const now = Date.now();
     if (now - last < 10_000) return;
     last = now;
