@@ -95,7 +95,7 @@ export const BEHIND = {
     'Vitals ÷0.76–0.82 of VictoriaMetrics; with a 2 ms pause after each query (four systems taking turns ' +
     'leave each idle that long) both took 2–2.7 ms, and Vitals went from ÷1.11 in the first block to ÷0.89 ' +
     "in the fourth: waking an idle process costs more than the query, and Vitals' cost came down more slowly " +
-    "with rounds. The peer run of 2026-12-06, 21:42 UTC, ended its warm-up after 300 rounds.",
+    'with rounds. The peer run of 2026-12-06, 21:42 UTC, ended its warm-up after 300 rounds.',
   floor:
     'Vitals authenticates the token (cached in-process), applies the per-token and per-org limits ' +
     '(counted in Redis in the background, one call per 20 ms at most), validates the query against ' +
