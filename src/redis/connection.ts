@@ -104,15 +104,18 @@ export function createRedis(
   }
   const errorLogger = deps.logger.child({ component: 'redis', role: name });
   attachErrorListener(client, errorLogger, config);
-  // Duplicates (BullMQ's queue connections) log their errors too: a library that detaches its own
-  // listener on close left a copy still connecting with none ("Unhandled error event" on stderr).
-  // A copy closed while it connects still fails its ready check ("Stream isn't writeable"): not worth
-  // a line once its owner closed it.
-  withCopies(client, (copy) => attachErrorListener(copy, errorLogger, config, closedByOwner(copy)));
   // From the first moment, so a health check created later still knows why the client is not ready.
   watchConnection(client, config);
   if (deps.timings) timeCommands(client, deps.timings);
   reportWrites(client);
+  // Duplicates (BullMQ's queue connections) report their writes and log their errors too: a library
+  // that detaches its own listener on close left a copy still connecting with none ("Unhandled error
+  // event" on stderr). A copy closed while it connects still fails its ready check ("Stream isn't
+  // writeable"): not worth a line once its owner closed it.
+  withCopies(client, (copy) => {
+    attachErrorListener(copy, errorLogger, config, closedByOwner(copy));
+    reportWrites(copy);
+  });
   deps.watch?.(client, name);
   return client;
 }

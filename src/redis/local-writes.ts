@@ -123,8 +123,8 @@ function tagsOf(command: SentCommand): string[] {
 }
 
 /**
- * Reports the writes a connection sends to `onLocalWrites` listeners; its duplicates report theirs too.
- * Costs a Set lookup per command while nobody listens.
+ * Reports the writes a connection sends to `onLocalWrites` listeners (`createRedis` installs it on
+ * every connection and its duplicates). Costs a Set lookup per command while nobody listens.
  */
 export function reportWrites(client: RedisClient): void {
   const original = client.sendCommand.bind(client) as (c: unknown, s: unknown, n: unknown) => unknown;
@@ -144,14 +144,4 @@ export function reportWrites(client: RedisClient): void {
     return original(command, stream, node);
   };
   Object.defineProperty(client, 'sendCommand', { value: wrapped, writable: true, configurable: true });
-  const duplicate = client.duplicate.bind(client) as (...args: unknown[]) => RedisClient;
-  Object.defineProperty(client, 'duplicate', {
-    value: (...args: unknown[]) => {
-      const copy = duplicate(...args);
-      reportWrites(copy);
-      return copy;
-    },
-    writable: true,
-    configurable: true,
-  });
 }

@@ -80,11 +80,40 @@ function decimalsOf(v: number): number {
   return -1;
 }
 
-/** A copy of `column` twice as long (buckets of points that were not sorted outnumber the slots). */
-function grown(column: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
-  const next = new Float64Array(column.length * 2);
-  next.set(column);
+/** Rollup columns being filled (the `Rollup` they become is views of their first buckets). */
+type Columns = { -readonly [K in keyof Rollup]: Float64Array<ArrayBuffer> };
+
+const COLUMN_NAMES = ['starts', 'min', 'max', 'sum', 'count', 'last'] as const;
+
+/** Columns for `cap` buckets, views of one buffer: an array buffer each cost more than filling them. */
+function columnsFor(cap: number): Columns {
+  const buffer = new Float64Array(COLUMN_NAMES.length * cap);
+  const view = (k: number) => buffer.subarray(k * cap, (k + 1) * cap);
+  return { starts: view(0), min: view(1), max: view(2), sum: view(3), count: view(4), last: view(5) };
+}
+
+/** The columns twice as long (buckets of points that were not sorted outnumber the slots). */
+function grown(columns: Columns): Columns {
+  const next = columnsFor(columns.starts.length * 2);
+  for (const name of COLUMN_NAMES) next[name].set(columns[name]);
   return next;
+}
+
+/** Stores a closed bucket's figures (a plain function: the loop's locals stay out of a closure). */
+function putBucket(
+  columns: Columns,
+  k: number,
+  min: number,
+  max: number,
+  count: number,
+  last: number,
+  sum: number,
+): void {
+  columns.min[k] = min;
+  columns.max[k] = max;
+  columns.count[k] = count;
+  columns.last[k] = last;
+  columns.sum[k] = sum;
 }
 
 /**
@@ -99,15 +128,7 @@ function grown(column: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
 export function computeRollup(points: Points, origin: number, stepMs: number, slots: number): Rollup {
   const { timestamps, values } = points;
   const n = timestamps.length;
-  let cap = Math.max(1, Math.min(n, slots));
-  // One buffer for the six columns: an array buffer each cost more than filling them.
-  const columns = new Float64Array(6 * cap);
-  let starts = columns.subarray(0, cap);
-  let min = columns.subarray(cap, 2 * cap);
-  let max = columns.subarray(2 * cap, 3 * cap);
-  let sum = columns.subarray(3 * cap, 4 * cap);
-  let count = columns.subarray(4 * cap, 5 * cap);
-  let last = columns.subarray(5 * cap, 6 * cap);
+  let columns = columnsFor(Math.max(1, Math.min(n, slots)));
   let k = -1;
   let current = -1;
   // The open bucket, in locals (stored once it closes).
@@ -127,24 +148,13 @@ export function computeRollup(points: Points, origin: number, stepMs: number, sl
     if (slot < 0 || slot >= slots) continue;
     if (slot !== current) {
       if (k >= 0) {
-        min[k] = bucketMin;
-        max[k] = bucketMax;
-        count[k] = bucketCount;
-        last[k] = bucketLast;
-        sum[k] = isFloat ? float : ints / (POW10[scale] as number);
+        const sum = isFloat ? float : ints / (POW10[scale] as number);
+        putBucket(columns, k, bucketMin, bucketMax, bucketCount, bucketLast, sum);
       }
       current = slot;
       k++;
-      if (k === cap) {
-        cap *= 2;
-        starts = grown(starts);
-        min = grown(min);
-        max = grown(max);
-        sum = grown(sum);
-        count = grown(count);
-        last = grown(last);
-      }
-      starts[k] = origin + slot * stepMs;
+      if (k === columns.starts.length) columns = grown(columns);
+      columns.starts[k] = origin + slot * stepMs;
       bucketMin = v;
       bucketMax = v;
       bucketCount = 1;
@@ -179,20 +189,17 @@ export function computeRollup(points: Points, origin: number, stepMs: number, sl
     }
   }
   if (k >= 0) {
-    min[k] = bucketMin;
-    max[k] = bucketMax;
-    count[k] = bucketCount;
-    last[k] = bucketLast;
-    sum[k] = isFloat ? float : ints / (POW10[scale] as number);
+    const sum = isFloat ? float : ints / (POW10[scale] as number);
+    putBucket(columns, k, bucketMin, bucketMax, bucketCount, bucketLast, sum);
   }
   const size = k + 1;
   return {
-    starts: starts.subarray(0, size),
-    min: min.subarray(0, size),
-    max: max.subarray(0, size),
-    sum: sum.subarray(0, size),
-    count: count.subarray(0, size),
-    last: last.subarray(0, size),
+    starts: columns.starts.subarray(0, size),
+    min: columns.min.subarray(0, size),
+    max: columns.max.subarray(0, size),
+    sum: columns.sum.subarray(0, size),
+    count: columns.count.subarray(0, size),
+    last: columns.last.subarray(0, size),
   };
 }
 
