@@ -9,14 +9,62 @@ import { ByteReader, ByteWriter } from './codec/bytes.ts';
  * length · bytes), ids ascending. On the capture: 0.729 B/sample without packs, 0.701 packing columns
  * of ≤ 48 bytes, 0.682 with ≤ 128 (docs/storage.md).
  *
- * A read asks for each id's own field and its group's pack in the same HMGET: a column is in one or
- * the other, and windows sealed before packs simply have no pack fields. A pack holds at most
- * PACK_IDS × PACK_MAX_BYTES bytes, so reading one beside a big column costs little.
+ * A bigger column is split so that its own field is exactly an allocation size (`exactHead`): the few
+ * bytes past it (under a fifth of the column) go into the pack as the column's tail. Redis' allocator
+ * rounds every value up to a size class, on average ~10 % of a column of some kilobytes, and the tail
+ * spends instead a few bytes of an allocation the pack makes anyway (docs/storage.md, "Where the bytes
+ * go").
+ *
+ * A read asks for each id's own field and its group's pack in the same HMGET: a column is its own
+ * field followed by its pack entry, either of which may be missing (windows sealed before packs have
+ * no pack fields; windows sealed before tails never have both).
  */
 export const PACK_MAX_BYTES = 128;
 export const PACK_IDS = 16;
 
 export type ColumnKind = 'r' | 'm';
+
+/**
+ * The size jemalloc (the allocator of Debian's and Redis' own builds) gives an allocation of `bytes`:
+ * multiples of 16 up to 128, then four classes per doubling (160, 192, 224, 256, 320, …).
+ */
+export function sizeClass(bytes: number): number {
+  if (bytes <= 128) return Math.max(16, Math.ceil(bytes / 16) * 16);
+  const spacing = 2 ** (Math.floor(Math.log2(bytes - 1)) - 2);
+  return Math.ceil(bytes / spacing) * spacing;
+}
+
+/** Header bytes of the sds string Redis keeps a value of `length` bytes in (plus its final NUL). */
+function sdsOverhead(length: number): number {
+  return (length < 32 ? 1 : length < 256 ? 3 : length < 65_536 ? 5 : 9) + 1;
+}
+
+/**
+ * The longest head of a `length`-byte value whose sds string fills its allocation exactly: `length`
+ * itself when it already does, else the length that fills the size class below.
+ */
+export function exactHead(length: number): number {
+  const alloc = length + sdsOverhead(length);
+  if (length < 32 || sizeClass(alloc) === alloc) return length;
+  const spacing = alloc <= 128 ? 16 : 2 ** (Math.floor(Math.log2(alloc - 1)) - 2);
+  const below = Math.floor(alloc / spacing) * spacing;
+  for (const header of [3, 5, 9]) {
+    const head = below - header - 1;
+    if (head >= 0 && sdsOverhead(head) === header + 1) return head;
+  }
+  return length;
+}
+
+/**
+ * Where a column of `length` bytes goes: all in its pack (`head` 0), or `head` bytes in its own field
+ * and the rest, if any, in its pack.
+ */
+export function columnSplit(length: number, packMaxBytes = PACK_MAX_BYTES): number {
+  if (length <= packMaxBytes) return 0;
+  if (packMaxBytes === 0) return length;
+  const head = exactHead(length);
+  return head <= packMaxBytes ? 0 : head;
+}
 
 const PACK_PREFIX: Readonly<Record<ColumnKind, string>> = { r: 'R', m: 'M' };
 
@@ -70,6 +118,19 @@ export function packedColumn(pack: Uint8Array, id: number): Uint8Array | undefin
   return undefined;
 }
 
+/** A column from its own field and its pack entry, either of which may be missing. */
+export function joinColumn(
+  own: Uint8Array | undefined,
+  packed: Uint8Array | undefined,
+): Uint8Array | undefined {
+  if (!own || own.length === 0) return packed;
+  if (!packed) return own;
+  const whole = new Uint8Array(own.length + packed.length);
+  whole.set(own);
+  whole.set(packed, own.length);
+  return whole;
+}
+
 /**
  * Where the columns of some series ids are in an HMGET reply: `fields` asks for each id's own field,
  * then the packs of their groups; `column` finds ids[i]'s column in a reply to them.
@@ -100,8 +161,8 @@ export class ColumnLayout {
   /** ids[i]'s column in `reply` (whose element `offset` answers fields[0]), or undefined. */
   column(reply: ReadonlyArray<Buffer | null>, offset: number, i: number): Uint8Array | undefined {
     const own = reply[offset + i];
-    if (own) return own;
     const pack = reply[offset + (this.packAt[i] as number)];
-    return pack ? packedColumn(pack, this.ids[i] as number) : undefined;
+    const packed = pack ? packedColumn(pack, this.ids[i] as number) : undefined;
+    return joinColumn(own ?? undefined, packed);
   }
 }

@@ -1,9 +1,9 @@
 import { ByteReader } from '../codec/bytes.ts';
-import { Float64Arena } from '../codec/index.ts';
+import { decodeValues, Float64Arena } from '../codec/index.ts';
 import { ColumnLayout } from '../column-packs.ts';
 import { dayStart, WINDOW_MS } from '../layout.ts';
 import type { TsdbContext } from '../options.ts';
-import type { Rollup } from '../window-format.ts';
+import { type Rollup, SHARED_COUNTS_FIELD } from '../window-format.ts';
 import { HOUR_MS, MINUTE_MS } from './aggregate-plan.ts';
 import { asBuffers, execHost } from './pipeline.ts';
 import { type RollupColumn, readHourlyField, readRollupBlock } from './rollup-columns.ts';
@@ -51,9 +51,9 @@ export async function fetchRollups(
   );
 }
 
-/** The fields of a 1-minute rollup read: each id's block, and the packs of small ones. */
+/** The fields of a 1-minute rollup read: each id's block, the packs of small ones, the shared counts. */
 export function rollupFields(ids: readonly number[]): string[] {
-  return [...new ColumnLayout('m', ids).fields];
+  return [...new ColumnLayout('m', ids).fields, SHARED_COUNTS_FIELD];
 }
 
 /** Decodes the rollups of the `minute` windows (HMGET replies) and the `hour` windows (hourly fields). */
@@ -93,10 +93,16 @@ function decodeMinutes(
   arena: Float64Arena,
 ): Map<number, Rollup> {
   const out = new Map<number, Rollup>();
+  // The window's shared counts (the last field asked for), decoded only when a count is asked for.
+  const sharedField = reply[layout.fields.length];
+  const shared = sharedField && columns.has('count') ? decodeValues(sharedField) : undefined;
   ids.forEach((id, i) => {
     const block = layout.column(reply, 0, i);
     if (block)
-      out.set(id, readRollupBlock(new ByteReader(block), ws, MINUTE_MS, MINUTE_SLOTS, columns, arena));
+      out.set(
+        id,
+        readRollupBlock(new ByteReader(block), ws, MINUTE_MS, MINUTE_SLOTS, columns, arena, shared),
+      );
   });
   return out;
 }

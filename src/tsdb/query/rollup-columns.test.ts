@@ -7,6 +7,8 @@ import {
   encodeHourlyField,
   encodeRollupBlock,
   type Rollup,
+  refersToShared,
+  sharedCounts,
 } from '../window-format.ts';
 import { columnsFor, readHourlyField, readRollupBlock } from './rollup-columns.ts';
 import { makePoints } from './test-support.ts';
@@ -42,6 +44,120 @@ describe('readRollupBlock', () => {
       got.last.length,
     ]).toEqual([true, true, 0, 0, 0]);
     expect(input.offset).toBe(block.length);
+  });
+});
+
+describe('rollup columns stored as references', () => {
+  // A counter (max = last in every bucket) and a series constant within each minute (min = max = last).
+  const counter = computeRollup(
+    makePoints(WS, 7200, 1000, (i) => i * 3),
+    WS,
+    60_000,
+    120,
+  );
+  const steps = computeRollup(
+    makePoints(WS, 7200, 1000, (i) => Math.floor(i / 60) * 1.5),
+    WS,
+    60_000,
+    120,
+  );
+
+  it('does store a column equal to an earlier one as one byte and decode it to the same values', () => {
+    for (const [rollup, refs] of [
+      [counter, 1],
+      [steps, 2],
+    ] as const) {
+      const block = encodeRollupBlock(rollup, WS, 60_000, 120).finish();
+      const plainBlock = encodeRollupBlock(
+        { ...rollup, last: rollup.last.map((v) => v + 0.5) },
+        WS,
+        60_000,
+        120,
+      );
+      expect(block.length).toBeLessThan(plainBlock.length);
+      const want = plain(rollup);
+      expect(plain(decodeRollupBlock(new ByteReader(block), WS, 60_000, 120))).toEqual(want);
+      expect(plain(readRollupBlock(new ByteReader(block), WS, 60_000, 120, ALL))).toEqual(want);
+      // Asked alone, a reference decodes the column it refers to, which is not asked for.
+      const last = readRollupBlock(new ByteReader(block), WS, 60_000, 120, new Set(['last'] as const));
+      expect(Array.from(last.last)).toEqual(Array.from(rollup.last));
+      expect(last.max.length).toBe(0);
+      const ones = [...block].filter((_, i) => block[i - 1] === 1 && (block[i] as number) % 8 === 7);
+      expect(ones.length).toBeGreaterThanOrEqual(refs);
+    }
+  });
+
+  it('does keep -0 and 0 apart: a column is a reference only when every bit is equal', () => {
+    const zeros = computeRollup(
+      makePoints(WS, 120, 60_000, () => 0),
+      WS,
+      60_000,
+      120,
+    );
+    const signed = { ...zeros, last: zeros.last.map((_, i) => (i === 5 ? -0 : 0)) };
+    const block = encodeRollupBlock(signed, WS, 60_000, 120).finish();
+    const back = decodeRollupBlock(new ByteReader(block), WS, 60_000, 120);
+    expect(Object.is(back.last[5], -0)).toBe(true);
+    expect(Object.is(back.max[5], 0)).toBe(true);
+  });
+
+  it('does refuse a reference to a column that does not come before it', () => {
+    const block = encodeRollupBlock(counter, WS, 60_000, 120).finish();
+    const input = new ByteReader(block);
+    const mask = input.readBytes(input.readVarint());
+    const forged = Buffer.concat([Buffer.from([mask.length]), mask, Buffer.from([1, 7 | (3 << 3)])]);
+    expect(() => decodeRollupBlock(new ByteReader(forged), WS, 60_000, 120)).toThrow(/refers to column 3/);
+    expect(() => readRollupBlock(new ByteReader(forged), WS, 60_000, 120, ALL)).toThrow(/refers to column 3/);
+  });
+});
+
+describe('shared counts', () => {
+  // Two series scraped together, with jitter (58–62 points a minute); the second misses some scrapes.
+  const times = Array.from({ length: 7000 }, (_, i) => WS + i * 1000 + ((i * 7919) % 13) * 37);
+  const shared = sharedCounts(Float64Array.from(times), WS, 60_000, 120);
+  const full = computeRollup(
+    { timestamps: Float64Array.from(times), values: Float64Array.from(times, (t) => Math.sin(t)) },
+    WS,
+    60_000,
+    120,
+  );
+  const some = times.filter((_, i) => i % 9 !== 4);
+  const partial = computeRollup(
+    { timestamps: Float64Array.from(some), values: Float64Array.from(some, (t) => Math.cos(t)) },
+    WS,
+    60_000,
+    120,
+  );
+
+  it('does refer to the shared counts only when they are the count column, and decode it back', () => {
+    const block = encodeRollupBlock(full, WS, 60_000, 120, undefined, shared).finish();
+    expect(refersToShared(block)).toBe(true);
+    expect(block.length).toBeLessThan(encodeRollupBlock(full, WS, 60_000, 120).finish().length);
+    const want = plain(full);
+    expect(plain(decodeRollupBlock(new ByteReader(block), WS, 60_000, 120, shared))).toEqual(want);
+    const read = readRollupBlock(
+      new ByteReader(block),
+      WS,
+      60_000,
+      120,
+      columnsFor('avg'),
+      undefined,
+      shared,
+    );
+    expect(Array.from(read.count)).toEqual(Array.from(full.count));
+    const other = encodeRollupBlock(partial, WS, 60_000, 120, undefined, shared).finish();
+    expect(refersToShared(other)).toBe(false);
+    expect(plain(decodeRollupBlock(new ByteReader(other), WS, 60_000, 120, shared))).toEqual(plain(partial));
+  });
+
+  it('does refuse a block that refers to shared counts it was not given, unless its count is not asked for', () => {
+    const block = encodeRollupBlock(full, WS, 60_000, 120, undefined, shared).finish();
+    expect(() => decodeRollupBlock(new ByteReader(block), WS, 60_000, 120)).toThrow(/shared counts/);
+    expect(() => readRollupBlock(new ByteReader(block), WS, 60_000, 120, columnsFor('avg'))).toThrow(
+      /shared counts/,
+    );
+    const max = readRollupBlock(new ByteReader(block), WS, 60_000, 120, columnsFor('max'));
+    expect(Array.from(max.max)).toEqual(Array.from(full.max));
   });
 });
 

@@ -1,6 +1,7 @@
 import { ByteReader } from '../codec/bytes.ts';
+import { CodecError } from '../codec/errors.ts';
 import { allPresent, decodePresence, decodeValues, type Float64Arena, float64s } from '../codec/index.ts';
-import type { Rollup } from '../window-format.ts';
+import { copiedColumn, countsFromShared, type Rollup, SHARED_COUNTS } from '../window-format.ts';
 import type { AggregateFn } from './types.ts';
 
 export type RollupColumn = 'min' | 'max' | 'sum' | 'count' | 'last';
@@ -19,7 +20,8 @@ export function columnsFor(fn: AggregateFn): ReadonlySet<RollupColumn> {
  * Reads a rollup block (the format of `decodeRollupBlock`) decoding only `columns`; the others are
  * skipped by their length prefix and left empty. Value decoding is nearly all of a block's cost, and
  * an aggregate needs one or two of the five columns: this makes a 30-day 1-minute read ~3× faster.
- * With `arena`, the arrays are views of its blocks (see Float64Arena).
+ * With `arena`, the arrays are views of its blocks (see Float64Arena); `shared`: the window's shared
+ * counts, for a count column that refers to them.
  */
 export function readRollupBlock(
   input: ByteReader,
@@ -28,13 +30,28 @@ export function readRollupBlock(
   slots: number,
   columns: ReadonlySet<RollupColumn>,
   arena?: Float64Arena,
+  shared?: Float64Array,
 ): Rollup {
   const starts = startsOf(input.readBytes(input.readVarint()), origin, stepMs, slots, arena);
   const out = { starts, min: EMPTY, max: EMPTY, sum: EMPTY, count: EMPTY, last: EMPTY };
-  for (const name of ORDER) {
-    const length = input.readVarint();
-    if (columns.has(name)) out[name] = decodeValues(input.readBytes(length), arena);
-    else input.skip(length);
+  // Every column's bytes (views), so a column stored as a reference to an earlier one
+  // (window-format.ts, `copiedColumn`) decodes that one's.
+  const seen: Uint8Array[] = [];
+  for (let i = 0; i < ORDER.length; i++) {
+    const bytes = input.readBytes(input.readVarint());
+    const j = copiedColumn(bytes);
+    const name = ORDER[i] as RollupColumn;
+    if (j === SHARED_COUNTS && name === 'count') {
+      seen.push(bytes);
+      if (columns.has(name))
+        out.count = countsFromShared(starts, origin, stepMs, shared, float64s(starts.length, arena));
+      continue;
+    }
+    if (j >= i)
+      throw new CodecError(`rollup column ${i} refers to column ${j}, which does not come before it`);
+    const own = j < 0 ? bytes : (seen[j] as Uint8Array);
+    seen.push(own);
+    if (columns.has(name)) out[name] = decodeValues(own, arena);
   }
   return out;
 }

@@ -1,7 +1,10 @@
+import { encodeValues } from '../codec/index.ts';
 import {
   type ColumnKind,
+  columnSplit,
   encodePack,
   isPackField,
+  joinColumn,
   PACK_MAX_BYTES,
   packEntries,
   packField,
@@ -27,13 +30,17 @@ import {
   encodeRollupBlock,
   encodeWindowTimestamps,
   type Rollup,
+  refersToShared,
+  SHARED_COUNTS_FIELD,
+  sharedCounts,
 } from '../window-format.ts';
 
 /** A sealed window as HASH fields, ready for the seal script. */
 export interface EncodedWindow {
   /**
    * `t`, then `r:<id>` and `m:<id>` per series in id order, then the packs of small columns (`R:<group>`
-   * then `M:<group>`, groups in id order): deterministic, so replays write the same bytes.
+   * then `M:<group>`, groups in id order), then the shared counts `M:c` when a block refers to them:
+   * deterministic, so replays write the same bytes.
    */
   readonly fields: ReadonlyArray<readonly [string, Uint8Array]>;
   /** The window's field of the day's hourly HASH. */
@@ -68,10 +75,16 @@ export function decodeWindow(fields: Readonly<Record<string, Uint8Array>>): Map<
   const t = fields.t;
   if (!t) return out;
   const timestamps = decodeWindowTimestamps(t);
+  const own = new Map<number, Uint8Array>();
+  const packed = new Map<number, Uint8Array>();
   for (const [name, value] of Object.entries(fields)) {
-    if (name.startsWith('r:')) out.set(Number(name.slice(2)), decodeRawColumn(timestamps, value));
-    else if (isPackField('r', name))
-      for (const [id, column] of packEntries(value)) out.set(id, decodeRawColumn(timestamps, column));
+    if (name.startsWith('r:')) own.set(Number(name.slice(2)), value);
+    else if (isPackField('r', name)) for (const [id, column] of packEntries(value)) packed.set(id, column);
+  }
+  const ids = [...new Set([...own.keys(), ...packed.keys()])].sort((a, b) => a - b);
+  for (const id of ids) {
+    const column = joinColumn(own.get(id), packed.get(id));
+    if (column) out.set(id, decodeRawColumn(timestamps, column));
   }
   return out;
 }
@@ -85,8 +98,9 @@ export function mergeSeries(sealed: Map<number, Points>, head: Map<number, Point
 
 /**
  * Encodes a window's fields, letting requests in between columns (`sliced`). Columns of at most
- * `packMaxBytes` go into their group's pack (column-packs.ts); 0 gives every column its own field, as
- * windows were sealed before packs.
+ * `packMaxBytes` go into their group's pack, and a bigger one's tail past its exact allocation size
+ * (column-packs.ts); 1-minute blocks refer to the window's shared counts where they can. 0 gives
+ * every column its own field whole and no shared counts, as windows were sealed before packs.
  */
 export async function encodeWindow(
   series: ReadonlyMap<number, Points>,
@@ -97,15 +111,17 @@ export async function encodeWindow(
   const fields: Array<readonly [string, Uint8Array]> = [['t', encodeWindowTimestamps(t)]];
   const packs: Record<ColumnKind, Map<number, Array<[number, Uint8Array]>>> = { r: new Map(), m: new Map() };
   const put = (kind: ColumnKind, id: number, bytes: Uint8Array) => {
-    if (bytes.length > packMaxBytes) {
-      fields.push([`${kind}:${id}`, bytes]);
-      return;
-    }
+    const head = columnSplit(bytes.length, packMaxBytes);
+    if (head > 0) fields.push([`${kind}:${id}`, head === bytes.length ? bytes : bytes.subarray(0, head)]);
+    if (head === bytes.length) return;
+    const rest = head === 0 ? bytes : bytes.subarray(head);
     const group = packs[kind].get(packGroup(id));
-    if (group) group.push([id, bytes]);
-    else packs[kind].set(packGroup(id), [[id, bytes]]);
+    if (group) group.push([id, rest]);
+    else packs[kind].set(packGroup(id), [[id, rest]]);
   };
   const hourly = new Map<number, Rollup>();
+  const shared = packMaxBytes > 0 ? sharedCounts(t, windowStart, MINUTE.stepMs, MINUTE.slots) : undefined;
+  let sharedUsed = false;
   const breathe = sliced();
   let samples = 0;
   for (const id of [...series.keys()].sort((a, b) => a - b)) {
@@ -114,11 +130,21 @@ export async function encodeWindow(
     samples += points.timestamps.length;
     put('r', id, encodeRawColumn(t, points));
     const minute = computeRollup(points, windowStart, MINUTE.stepMs, MINUTE.slots);
-    put('m', id, encodeRollupBlock(minute, windowStart, MINUTE.stepMs, MINUTE.slots).finish());
+    const block = encodeRollupBlock(
+      minute,
+      windowStart,
+      MINUTE.stepMs,
+      MINUTE.slots,
+      undefined,
+      shared,
+    ).finish();
+    sharedUsed ||= refersToShared(block);
+    put('m', id, block);
     hourly.set(id, computeRollup(points, windowStart, HOUR.stepMs, HOUR.slots));
   }
   for (const kind of ['r', 'm'] as const)
     for (const [group, entries] of packs[kind]) fields.push([packField(kind, group), encodePack(entries)]);
+  if (shared && sharedUsed) fields.push([SHARED_COUNTS_FIELD, encodeValues(shared)]);
   const hourlyField = encodeHourlyField(hourly, windowStart, HOUR.stepMs, HOUR.slots);
   const bytes = fields.reduce((sum, [name, value]) => sum + name.length + value.length, hourlyField.length);
   return { fields, hourly: hourlyField, series: series.size, samples, bytes };
