@@ -64,19 +64,23 @@ export const BEHIND = {
   capture:
     'Key by key (docs/storage.md, "Where the bytes go"): raw value columns 0.42 B/sample, of which the ' +
     '92 `node_scrape_collector_duration_seconds` series (5 significant digits of noise at 1e-9 s) take ' +
-    'half at 2.2 bytes a value, about their entropy; 1-minute rollups 0.09, hourly 0.04, registry and ' +
-    'latest values 0.05, and what Redis spends on the window hashes beside their bytes (field entries ' +
-    'and allocator rounding). Since 2026-12-06 columns of at most 128 bytes share a pack field per 16 ' +
-    'series (609 window fields instead of 2,028; 0.729 → 0.682 B/sample on the same machine). Closing ' +
-    'the rest: an entropy coder for noisy integers, and 1-minute rollups written only when raw expires.',
+    'half at 2.2 bytes a value, about their entropy; 1-minute rollups 0.07, hourly 0.025, the series ' +
+    'registry 0.04 (94 bytes a series: a fixed cost, 0.003 B/sample over two days), latest values and ' +
+    'timestamps 0.013, and 0.03 that Redis spends on the window hashes beyond their bytes. Since ' +
+    '2026-12-07 a column keeps in its own field only the head that fills an allocator size class ' +
+    'exactly (the tail goes into its pack), and a rollup column equal to an earlier one (a counter’s ' +
+    'max and last) or to the window’s shared counts is one byte: 0.682 → 0.606 B/sample on the same ' +
+    'machine. Closing the rest: an entropy coder for noisy integers, and 1-minute rollups written only ' +
+    'when raw expires.',
   extension:
     'At 5 s a 1-minute rollup bucket holds 12 samples but stores 4 values (min, max, sum, last) plus ' +
-    'a count: in two days of this data set (2026-12-06) raw columns took 0.51 B/sample, 1-minute ' +
-    'rollups 0.23 (min 0.05, max 0.06, sum 0.07, last 0.05), hourly rollups 0.03, and the window ' +
-    "hashes' entries and allocator rounding ~0.11. VictoriaMetrics keeps raw data only and aggregates " +
-    'at query time. Writing 1-minute rollups only when raw expires would save most of the gap, at the ' +
-    'price of 30-day aggregates decoding raw (21.6 ms for a 30-day raw range against 12.8 ms from ' +
-    'rollups) unless a coarser rollup tier (10 minutes) takes their place.',
+    'a count: in two days of this data set (2026-12-07) raw columns took 0.51 B/sample, 1-minute ' +
+    'rollups 0.21, hourly rollups 0.03, and the window hashes beyond their bytes 0.04 (0.10 before ' +
+    'columns were cut to allocator size classes; 0.885 → 0.796 B/sample in all). VictoriaMetrics keeps ' +
+    'raw data only and aggregates at query time. Writing 1-minute rollups only when raw expires would ' +
+    'save most of the gap, at the price of 30-day aggregates decoding raw (21.6 ms for a 30-day raw ' +
+    'range against 12.8 ms from rollups); a coarser tier (10 minutes) would serve only steps that are ' +
+    'its multiples.',
   raw:
     'Since 2026-12-06 the read takes one Redis round trip (the window indexes and the windows they ' +
     'named at the last read, in one pipeline), none once the sealed windows were read and Redis says ' +
