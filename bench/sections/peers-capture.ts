@@ -67,9 +67,9 @@ export const BEHIND = {
     'half at 2.2 bytes a value, about their entropy; 1-minute rollups 0.07, hourly 0.025, the series ' +
     'registry 0.04 (94 bytes a series: a fixed cost, 0.003 B/sample over two days), latest values and ' +
     'timestamps 0.013, and 0.03 that Redis spends on the window hashes beyond their bytes. Since ' +
-    '2026-12-07 a column keeps in its own field only the head that fills an allocator size class ' +
+    '2026-12-07 a raw column keeps in its own field only the head that fills an allocator size class ' +
     'exactly (the tail goes into its pack), and a rollup column equal to an earlier one (a counter’s ' +
-    'max and last) or to the window’s shared counts is one byte: 0.682 → 0.606 B/sample on the same ' +
+    'max and last) or to the window’s shared counts is one byte: 0.682 → 0.609 B/sample on the same ' +
     'machine. Closing the rest: an entropy coder for noisy integers, and 1-minute rollups written only ' +
     'when raw expires.',
   extension:

@@ -95,7 +95,7 @@ function decodeMinutes(
   const out = new Map<number, Rollup>();
   // The window's shared counts (the last field asked for), decoded only when a count is asked for.
   const sharedField = reply[layout.fields.length];
-  const shared = sharedField && columns.has('count') ? decodeValues(sharedField) : undefined;
+  const shared = sharedField && columns.has('count') ? decodeValues(sharedField, arena) : undefined;
   ids.forEach((id, i) => {
     const block = layout.column(reply, 0, i);
     if (block)
