@@ -90,6 +90,7 @@ describe('column packs', () => {
         expect(split === 0 || split === head).toBe(true);
         if (split === 0) expect(head).toBeLessThanOrEqual(PACK_MAX_BYTES);
         expect(columnSplit(length, 0)).toBe(length);
+        expect(columnSplit(length, PACK_MAX_BYTES, true)).toBe(length);
       }),
     );
     expect(exactHead(4090)).toBe(4090);

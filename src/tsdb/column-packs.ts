@@ -9,9 +9,8 @@ import { ByteReader, ByteWriter } from './codec/bytes.ts';
  * length · bytes), ids ascending. On the capture: 0.729 B/sample without packs, 0.701 packing columns
  * of ≤ 48 bytes, 0.682 with ≤ 128 (docs/storage.md).
  *
- * A bigger raw column is split so that its own field is exactly an allocation size (`exactHead`; seal/
- * build.ts keeps rollup blocks whole, for long aggregates' sake): the few
- * bytes past it (under a fifth of the column) go into the pack as the column's tail. Redis' allocator
+ * A bigger raw column is split so that its own field is exactly an allocation size (`exactHead`): the
+ * few bytes past it (under a fifth of the column) go into the pack as the column's tail. Redis' allocator
  * rounds every value up to a size class, on average ~10 % of a column of some kilobytes, and the tail
  * spends instead a few bytes of an allocation the pack makes anyway (docs/storage.md, "Where the bytes
  * go").
@@ -58,11 +57,12 @@ export function exactHead(length: number): number {
 
 /**
  * Where a column of `length` bytes goes: all in its pack (`head` 0), or `head` bytes in its own field
- * and the rest, if any, in its pack.
+ * and the rest, if any, in its pack. `whole`: never split (rollup blocks: a long aggregate reads one
+ * per window, and tails in its pack made a 30-day one ~15 % slower, Redis returning bigger packs).
  */
-export function columnSplit(length: number, packMaxBytes = PACK_MAX_BYTES): number {
+export function columnSplit(length: number, packMaxBytes = PACK_MAX_BYTES, whole = false): number {
   if (length <= packMaxBytes) return 0;
-  if (packMaxBytes === 0) return length;
+  if (packMaxBytes === 0 || whole) return length;
   const head = exactHead(length);
   return head <= packMaxBytes ? 0 : head;
 }
@@ -119,14 +119,18 @@ export function packedColumn(pack: Uint8Array, id: number): Uint8Array | undefin
   return undefined;
 }
 
-/** A column from its own field and its pack entry, either of which may be missing. */
+/**
+ * A column from its own field and its pack entry, either of which may be missing; a split one is
+ * joined in `room(length)` (a new array by default).
+ */
 export function joinColumn(
   own: Uint8Array | undefined,
   packed: Uint8Array | undefined,
+  room: (length: number) => Uint8Array = (length) => new Uint8Array(length),
 ): Uint8Array | undefined {
   if (!own || own.length === 0) return packed;
   if (!packed) return own;
-  const whole = new Uint8Array(own.length + packed.length);
+  const whole = room(own.length + packed.length);
   whole.set(own);
   whole.set(packed, own.length);
   return whole;
@@ -169,13 +173,12 @@ export class ColumnLayout {
     const own = reply[offset + i];
     const pack = reply[offset + (this.packAt[i] as number)];
     const packed = pack ? packedColumn(pack, this.ids[i] as number) : undefined;
-    if (!own || own.length === 0) return packed;
-    if (!packed) return own;
-    const length = own.length + packed.length;
+    return joinColumn(own ?? undefined, packed, this.room);
+  }
+
+  private readonly room = (length: number): Uint8Array => {
     if (this.scratch.length < length)
       this.scratch = new Uint8Array(Math.max(length, 2 * this.scratch.length));
-    this.scratch.set(own);
-    this.scratch.set(packed, own.length);
     return this.scratch.subarray(0, length);
-  }
+  };
 }

@@ -98,8 +98,8 @@ export function mergeSeries(sealed: Map<number, Points>, head: Map<number, Point
 
 /**
  * Encodes a window's fields, letting requests in between columns (`sliced`). Columns of at most
- * `packMaxBytes` go into their group's pack, and a bigger raw column's tail past its exact allocation size
- * (column-packs.ts); 1-minute blocks refer to the window's shared counts where they can. 0 gives
+ * `packMaxBytes` go into their group's pack, and a bigger raw column's tail past its exact allocation
+ * size (column-packs.ts; rollup blocks stay whole); 1-minute blocks refer to the window's shared counts where they can. 0 gives
  * every column its own field whole and no shared counts, as windows were sealed before packs.
  */
 export async function encodeWindow(
@@ -111,10 +111,7 @@ export async function encodeWindow(
   const fields: Array<readonly [string, Uint8Array]> = [['t', encodeWindowTimestamps(t)]];
   const packs: Record<ColumnKind, Map<number, Array<[number, Uint8Array]>>> = { r: new Map(), m: new Map() };
   const put = (kind: ColumnKind, id: number, bytes: Uint8Array) => {
-    // Rollup blocks stay whole: a long aggregate reads one block per window, and the tails in its
-    // pack made a 30-day one ~15 % slower (Redis returning bigger packs); raw reads are not as tight.
-    const head =
-      kind === 'r' ? columnSplit(bytes.length, packMaxBytes) : bytes.length > packMaxBytes ? bytes.length : 0;
+    const head = columnSplit(bytes.length, packMaxBytes, kind === 'm');
     if (head > 0) fields.push([`${kind}:${id}`, head === bytes.length ? bytes : bytes.subarray(0, head)]);
     if (head === bytes.length) return;
     const rest = head === 0 ? bytes : bytes.subarray(head);
