@@ -230,7 +230,7 @@ const CONSTANT_BYTES = 4;
 export const SHARED_COUNTS_FIELD = 'M:c';
 
 /** The column a rollup column's bytes refer to (`COPY_MODE`), or -1 when they are a value column. */
-export function copiedColumn(bytes: Uint8Array): number {
+function copiedColumn(bytes: Uint8Array): number {
   return bytes.length === 1 && ((bytes[0] as number) & 7) === COPY_MODE ? (bytes[0] as number) >> 3 : -1;
 }
 
@@ -340,11 +340,28 @@ export function encodeRollupBlock(
 export function refersToShared(block: Uint8Array): boolean {
   const input = new ByteReader(block);
   input.skip(input.readVarint());
+  return blockColumns(input).includes(SHARED_COUNTS);
+}
+
+/** A block's column read by `blockColumns`: the bytes of a value column, or the window's shared counts. */
+export type BlockColumn = Uint8Array | typeof SHARED_COUNTS;
+
+/**
+ * The five value columns of a rollup block after its presence mask, each resolved to the bytes of the
+ * value column it is (a reference gives the bytes it refers to), or `SHARED_COUNTS`. Throws
+ * CodecError on a reference to a column that does not come before it.
+ */
+export function blockColumns(input: ByteReader): BlockColumn[] {
+  const out: BlockColumn[] = [];
   for (let i = 0; i < COLUMNS.length; i++) {
     const bytes = input.readBytes(input.readVarint());
-    if (copiedColumn(bytes) === SHARED_COUNTS) return true;
+    const j = copiedColumn(bytes);
+    if (j < 0) out.push(bytes);
+    else if (j < i) out.push(out[j] as BlockColumn);
+    else if (j === SHARED_COUNTS && i === COUNT_COLUMN) out.push(SHARED_COUNTS);
+    else throw new CodecError(`rollup column ${i} refers to column ${j}, which does not come before it`);
   }
-  return false;
+  return out;
 }
 
 export function decodeRollupBlock(
@@ -358,23 +375,11 @@ export function decodeRollupBlock(
   const starts: number[] = [];
   for (let i = 0; i < slots; i++) if (mask[i] === 1) starts.push(origin + i * stepMs);
   const startsColumn = Float64Array.from(starts);
-  const decoded: Float64Array[] = [];
-  for (let i = 0; i < COLUMNS.length; i++) {
-    const bytes = input.readBytes(input.readVarint());
-    const j = copiedColumn(bytes);
-    if (j < 0) decoded.push(decodeValues(bytes));
-    else if (j < i) decoded.push((decoded[j] as Float64Array).slice());
-    else if (j === SHARED_COUNTS && i === COUNT_COLUMN)
-      decoded.push(countsFromShared(startsColumn, origin, stepMs, shared, new Float64Array(starts.length)));
-    else throw new CodecError(`rollup column ${i} refers to column ${j}, which does not come before it`);
-  }
-  const [min, max, sum, count, last] = decoded as [
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-  ];
+  const [min, max, sum, count, last] = blockColumns(input).map((column) =>
+    column === SHARED_COUNTS
+      ? countsFromShared(startsColumn, origin, stepMs, shared, new Float64Array(starts.length))
+      : decodeValues(column),
+  ) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
   return { starts: startsColumn, min, max, sum, count, last };
 }
 

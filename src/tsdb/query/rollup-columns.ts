@@ -1,7 +1,6 @@
 import { ByteReader } from '../codec/bytes.ts';
-import { CodecError } from '../codec/errors.ts';
 import { allPresent, decodePresence, decodeValues, type Float64Arena, float64s } from '../codec/index.ts';
-import { copiedColumn, countsFromShared, type Rollup, SHARED_COUNTS } from '../window-format.ts';
+import { blockColumns, countsFromShared, type Rollup, SHARED_COUNTS } from '../window-format.ts';
 import type { AggregateFn } from './types.ts';
 
 export type RollupColumn = 'min' | 'max' | 'sum' | 'count' | 'last';
@@ -34,25 +33,14 @@ export function readRollupBlock(
 ): Rollup {
   const starts = startsOf(input.readBytes(input.readVarint()), origin, stepMs, slots, arena);
   const out = { starts, min: EMPTY, max: EMPTY, sum: EMPTY, count: EMPTY, last: EMPTY };
-  // Every column's bytes (views), so a column stored as a reference to an earlier one
-  // (window-format.ts, `copiedColumn`) decodes that one's.
-  const seen: Uint8Array[] = [];
-  for (let i = 0; i < ORDER.length; i++) {
-    const bytes = input.readBytes(input.readVarint());
-    const j = copiedColumn(bytes);
+  blockColumns(input).forEach((column, i) => {
     const name = ORDER[i] as RollupColumn;
-    if (j === SHARED_COUNTS && name === 'count') {
-      seen.push(bytes);
-      if (columns.has(name))
-        out.count = countsFromShared(starts, origin, stepMs, shared, float64s(starts.length, arena));
-      continue;
-    }
-    if (j >= i)
-      throw new CodecError(`rollup column ${i} refers to column ${j}, which does not come before it`);
-    const own = j < 0 ? bytes : (seen[j] as Uint8Array);
-    seen.push(own);
-    if (columns.has(name)) out[name] = decodeValues(own, arena);
-  }
+    if (!columns.has(name)) return;
+    out[name] =
+      column === SHARED_COUNTS
+        ? countsFromShared(starts, origin, stepMs, shared, float64s(starts.length, arena))
+        : decodeValues(column, arena);
+  });
   return out;
 }
 
