@@ -6,7 +6,7 @@ import { type FailoverReport, type Fault, failoverSummary, runFailover, type Top
 const RESUME_WITHIN_MS = 10_000;
 
 function expectHeld(r: FailoverReport, lossAllowed: boolean): void {
-  const why = `${failoverSummary(r)}\n--- server log ---\n${r.serverLog.slice(-4000)}`;
+  const why = `${failoverSummary(r)}\n--- Redis failover events ---\n${r.redisEvents.slice(-6000)}\n--- server log ---\n${r.serverLog.slice(-4000)}`;
   expect(r.acked, why).toBeGreaterThan(200);
   expect(r.resumedAfterMs, why).toBeDefined();
   expect(r.resumedAfterMs ?? Number.POSITIVE_INFINITY, why).toBeLessThanOrEqual(RESUME_WITHIN_MS);

@@ -60,6 +60,8 @@ export interface FailoverReport extends Verdict {
   /** When the fault ended (thaw), in ms from the fault; undefined for a kill. */
   readonly faultEndedMs: number | undefined;
   readonly serverLog: string;
+  /** The Redis nodes' failover events (see `failoverEvents`), and when the fault was applied. */
+  readonly redisEvents: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -78,7 +80,25 @@ interface Rig {
   settled(): Promise<void>;
   /** Applies the fault to the master serving `hashTag`; returns a function that ends it (or not). */
   fault(fault: Fault, hashTag: string): Promise<() => Promise<void>>;
+  /** The failover events the Redis nodes logged (election, promotion, reconfiguration), oldest first. */
+  events(): string;
   close(): Promise<void>;
+}
+
+/**
+ * Lines of Redis logs that tell how a failover went, each prefixed with the port that logged it: the
+ * time a failover takes is mostly Redis' (detection, election, retries), and a slow one is only
+ * explained by these.
+ */
+function failoverEvents(servers: readonly RedisServer[], pattern: RegExp): string {
+  const lines: string[] = [];
+  for (const server of servers) {
+    for (const line of server.log().split('\n'))
+      if (pattern.test(line)) lines.push(`${server.port} ${line.trim()}`);
+  }
+  // Redis log lines carry `dd Mon yyyy hh:mm:ss.mmm`: sorting on it interleaves the nodes.
+  const at = (line: string) => /\d\d:\d\d:\d\d\.\d{3}/.exec(line)?.[0] ?? '';
+  return lines.sort((a, b) => at(a).localeCompare(at(b))).join('\n');
 }
 
 async function clusterRig(replicasPerMaster: number): Promise<Rig> {
@@ -91,6 +111,11 @@ async function clusterRig(replicasPerMaster: number): Promise<Rig> {
       const victim = await cluster.masterForKey(`x{${hashTag}}`);
       return applyFault(fault, victim);
     },
+    events: () =>
+      failoverEvents(
+        cluster.nodes,
+        /FAIL|[Ff]ailover|election|MASTER MODE|MASTER <-> REPLICA sync: Finished/,
+      ),
     close: () => cluster.close(),
   };
 }
@@ -140,6 +165,11 @@ async function sentinelRig(replicas: number): Promise<Rig> {
     async fault(fault) {
       return applyFault(fault, setup.master);
     },
+    events: () =>
+      failoverEvents(
+        [...setup.sentinelServers, setup.master, ...setup.replicas],
+        /[+-](sdown|odown|try-failover|vote-for-leader|elected-leader|failover|promoted-slave|switch-master|slave-reconf|new-epoch)|MASTER MODE|MASTER <-> REPLICA sync: Finished/,
+      ),
     close: () => setup.close(),
   };
 }
@@ -289,6 +319,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
           : [Math.min(...verdict.lostAckedAt) - faultAt, Math.max(...verdict.lostAckedAt) - faultAt],
       faultEndedMs,
       serverLog: server.log(),
+      redisEvents: `fault applied at ${new Date(faultAt).toISOString()}\n${rig.events()}`,
     };
   } catch (err: unknown) {
     throw new Error(
