@@ -41,19 +41,71 @@ describe('SampleWriter', () => {
     }
   });
 
-  it('stores each series key once in the registry and still reads hashes that name ids both ways', async () => {
+  it('stores each series key once, a line of the names string, and keeps using a host’s series hash', async () => {
     const prefix = uniquePrefix('registry');
     const db = await testTsdb(redis.url, prefix);
     const keys = new Keys(prefix);
+    const client = redis.client();
     try {
-      await db.writer.write([snapshot('h1', Date.now() - 10_000)]);
-      const hash = await redis.client().hgetall(keys.series(ORG, 'h1'));
-      expect(Object.keys(hash).sort()).toEqual(['n:cpu.usage', 'n:load.1', 'n:mem.used_pct', 'next']);
-      // A hash from before codec format 2 also holds `i:<id>` → key: readers take the `n:` side.
-      await redis.client().hset(keys.series(ORG, 'old'), 'n:disk.used', '1', 'i:1', 'disk.used', 'next', '1');
+      const t = Date.now() - 10_000;
+      await db.writer.write([snapshot('h1', t)]);
+      expect(await client.get(keys.names(ORG, 'h1'))).toBe('cpu.usage\nmem.used_pct\nload.1\n');
+      expect(await client.exists(keys.series(ORG, 'h1'))).toBe(0);
+      expect([...(await db.ctx.series.all(ORG, 'h1'))]).toEqual([
+        [1, 'cpu.usage'],
+        [2, 'mem.used_pct'],
+        [3, 'load.1'],
+      ]);
+      // New series get the next lines; known ones keep theirs.
+      expect(await db.ctx.series.ids(ORG, 'h1', ['disk.used', 'cpu.usage', 'disk.used'])).toEqual([4, 1, 4]);
+      expect(await client.get(keys.names(ORG, 'h1'))).toBe('cpu.usage\nmem.used_pct\nload.1\ndisk.used\n');
+
+      // A host registered in a series hash (before the names string) keeps it: new series go there too.
+      // Hashes from before codec format 2 also hold `i:<id>` → key: readers take the `n:` side.
+      await client.hset(keys.series(ORG, 'old'), 'n:disk.used', '1', 'i:1', 'disk.used', 'next', '1');
       expect([...(await db.ctx.series.all(ORG, 'old'))]).toEqual([[1, 'disk.used']]);
+      await db.writer.write([snapshot('old', t)]);
+      expect(await client.exists(keys.names(ORG, 'old'))).toBe(0);
+      expect(await client.hget(keys.series(ORG, 'old'), 'next')).toBe('4');
+      const fresh = await testTsdb(redis.url, prefix);
+      try {
+        expect([...(await fresh.ctx.series.all(ORG, 'old')).values()].sort()).toEqual([
+          'cpu.usage',
+          'disk.used',
+          'load.1',
+          'mem.used_pct',
+        ]);
+        expect(await fresh.ctx.series.lookup(ORG, 'h1', ['disk.used', 'nope'])).toEqual(
+          new Map([['disk.used', 4]]),
+        );
+      } finally {
+        await fresh.close();
+      }
     } finally {
       await db.close();
+    }
+  });
+
+  it('hands out one id per series to processes registering the same new series at once', async () => {
+    const prefix = uniquePrefix('registry-race');
+    const dbs = await Promise.all([0, 1, 2].map(() => testTsdb(redis.url, prefix)));
+    try {
+      const keysOf = (n: number) => Array.from({ length: 40 }, (_, i) => `race.s${(i * 7 + n * 13) % 40}`);
+      const got = await Promise.all(dbs.map((db, n) => db.ctx.series.ids(ORG, 'race', keysOf(n))));
+      const byKey = new Map<string, number>();
+      got.forEach((ids, n) => {
+        keysOf(n).forEach((key, i) => {
+          const id = ids[i] as number;
+          expect(byKey.get(key) ?? id).toBe(id);
+          byKey.set(key, id);
+        });
+      });
+      expect(new Set(byKey.values()).size).toBe(40);
+      expect([...byKey.values()].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      const names = (await redis.client().get(new Keys(prefix).names(ORG, 'race')))?.split('\n') ?? [];
+      for (const [key, id] of byKey) expect(names[id - 1]).toBe(key);
+    } finally {
+      await Promise.all(dbs.map((db) => db.close()));
     }
   });
 

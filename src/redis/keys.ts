@@ -13,11 +13,17 @@ export class Keys {
   }
 
   /**
-   * HASH: `n:<seriesKey>` → id, `next` → last id handed out. Each key is stored once (readers invert
-   * the hash); hashes from before codec format 2 also hold `i:<id>` → seriesKey, which readers ignore.
+   * HASH of hosts registered before the names STRING (`names`): `n:<seriesKey>` → id, `next` → last id
+   * handed out. Each key is stored once (readers invert the hash); hashes from before codec format 2
+   * also hold `i:<id>` → seriesKey, which readers ignore. A host that has it keeps using it.
    */
   series(org: string, host: string): string {
     return `${this.host(org, host)}series`;
+  }
+
+  /** STRING: the series keys of a host in id order, each followed by a newline (id n is line n). */
+  names(org: string, host: string): string {
+    return `${this.host(org, host)}names`;
   }
 
   /** STRING: append-only binary head records of one window, until the window is sealed. */

@@ -37,6 +37,7 @@ export async function hostDataKeys(
   return [
     ...Object.values(indexes),
     keys.series(org, host),
+    keys.names(org, host),
     keys.latest(org, host),
     keys.sealLock(org, host),
     ...(heads ?? []).map((start) => keys.head(org, host, start)),

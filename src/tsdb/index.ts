@@ -47,7 +47,7 @@ export {
   sealDue,
   sealHost,
 } from './seal/index.ts';
-export { SeriesLimitError, type SeriesLimits } from './series-registry.ts';
+export { registryEntries, SeriesLimitError, type SeriesLimits } from './series-registry.ts';
 export { checkSpan, type SpanLimit } from './span.ts';
 export { openTsdb, type Tsdb } from './tsdb.ts';
 export type { SampleWriter, WriteResult, WriterStats } from './writer.ts';

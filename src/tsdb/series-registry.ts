@@ -3,7 +3,7 @@ import type { Keys, RedisClient } from '../redis/index.ts';
 import { SampleRejectedError } from './errors.ts';
 import { loadScript, runScript } from './lua/scripts.ts';
 
-const seriesIdsScript = loadScript('series-ids-1.lua');
+const seriesIdsScript = loadScript('series-ids-2.lua');
 
 interface HostSeries {
   readonly byKey: Map<string, number>;
@@ -11,9 +11,10 @@ interface HostSeries {
 }
 
 /**
- * Series key ↔ small integer id, per host, shared by every process through one Redis HASH. Ids are
- * cached forever once seen (they never change), so only the first sample of a new series costs a round
- * trip. Ids keep head records and sealed columns small.
+ * Series key ↔ small integer id, per host, shared by every process through Redis: the host's names
+ * STRING (keys in id order, one a line), or the series HASH of hosts registered before it
+ * (series-ids-2.lua). Ids are cached forever once seen (they never change), so only the first sample
+ * of a new series costs a round trip. Ids keep head records and sealed columns small.
  */
 /** Series limits; 0 means none. */
 export interface SeriesLimits {
@@ -99,7 +100,7 @@ export class SeriesRegistry {
     perHost: number,
   ): Promise<number[]> {
     try {
-      const keys = [this.keys.series(org, host)];
+      const keys = [this.keys.series(org, host), this.keys.names(org, host)];
       return (await runScript(this.redis, seriesIdsScript, keys, [perHost, ...missing])) as number[];
     } catch (err: unknown) {
       if (!(err instanceof Error && err.message.startsWith('SERIESLIMIT'))) throw err;
@@ -124,33 +125,58 @@ export class SeriesRegistry {
   /** Every series of a host, id → key, read from Redis (and cached). */
   async all(org: string, host: string): Promise<Map<number, string>> {
     const entry = this.host(org, host);
-    const fields = await this.redis.hgetall(this.keys.series(org, host));
-    for (const [field, value] of Object.entries(fields)) {
-      if (field.startsWith('n:')) remember(entry, field.slice(2), Number(value));
-    }
+    const replies = await this.redis
+      .pipeline()
+      .hgetall(this.keys.series(org, host))
+      .get(this.keys.names(org, host))
+      .exec();
+    const [hash, names] = (replies ?? []).map(([err, value]) => {
+      if (err) throw err;
+      return value;
+    });
+    for (const [id, key] of registryEntries(
+      (hash ?? {}) as Record<string, string>,
+      (names ?? null) as string | null,
+    ))
+      remember(entry, key, id);
     return new Map(entry.byId);
   }
 
   /** Ids of series already known to Redis (unknown keys are left out; nothing is allocated). */
   async lookup(org: string, host: string, seriesKeys: readonly string[]): Promise<Map<string, number>> {
     const entry = this.host(org, host);
+    // Another process may have registered keys this one has not seen: the registry is read whole once.
+    if (seriesKeys.some((k) => !entry.byKey.has(k))) await this.all(org, host);
     const out = new Map<string, number>();
-    const unknown = seriesKeys.filter((k) => {
+    for (const k of seriesKeys) {
       const id = entry.byKey.get(k);
       if (id !== undefined) out.set(k, id);
-      return id === undefined;
-    });
-    if (unknown.length > 0) {
-      const ids = await this.redis.hmget(this.keys.series(org, host), ...unknown.map((k) => `n:${k}`));
-      unknown.forEach((k, i) => {
-        const id = ids[i];
-        if (id == null) return;
-        remember(entry, k, Number(id));
-        out.set(k, Number(id));
-      });
     }
     return out;
   }
+}
+
+/**
+ * Id and key of every series in a host's registry: the `n:<key>` fields of its series HASH (hosts
+ * registered before the names STRING) and the lines of its names STRING (id n is line n).
+ */
+export function registryEntries(
+  hash: Readonly<Record<string, string>>,
+  names: string | null,
+): [number, string][] {
+  const out: [number, string][] = [];
+  for (const [field, value] of Object.entries(hash))
+    if (field.startsWith('n:')) out.push([Number(value), field.slice(2)]);
+  if (names) {
+    let id = 0;
+    for (let at = 0; at < names.length; ) {
+      const end = names.indexOf('\n', at);
+      if (end < 0) break;
+      out.push([++id, names.slice(at, end)]);
+      at = end + 1;
+    }
+  }
+  return out;
 }
 
 function remember(entry: HostSeries, key: string, id: number): void {

@@ -13,7 +13,7 @@ import { decodeHead } from './head-record.ts';
 import type { TsdbContext } from './options.ts';
 import { pointsBySeries } from './points.ts';
 import { TEST_OPTIONS } from './query/test-support.ts';
-import { SeriesLimitError, type SeriesLimits } from './series-registry.ts';
+import { registryEntries, SeriesLimitError, type SeriesLimits } from './series-registry.ts';
 import { openSpool, type Spool } from './spool/index.ts';
 import { SampleWriter } from './writer.ts';
 
@@ -52,8 +52,11 @@ function batch(host: string, t: number, names: readonly string[]): WriteBatch {
 /** Series key → timestamps of a host's heads, read straight from Redis. */
 async function headTimestamps(redis: Redis, keys: Keys, host: string): Promise<Map<string, number[]>> {
   const names: Record<string, string> = {};
-  for (const [field, id] of Object.entries(await redis.hgetall(keys.series(ORG, host))))
-    if (field.startsWith('n:')) names[id] = field.slice(2);
+  const registry = registryEntries(
+    await redis.hgetall(keys.series(ORG, host)),
+    await redis.get(keys.names(ORG, host)),
+  );
+  for (const [id, key] of registry) names[id] = key;
   const out = new Map<string, number[]>();
   for (const w of await redis.zrange(keys.heads(ORG, host), 0, -1)) {
     const buf = await redis.getBuffer(keys.head(ORG, host, Number(w)));
@@ -96,9 +99,32 @@ describe('SampleWriter and the series limits', () => {
       expect([...after].filter((k) => !before.has(k) && !k.includes('other'))).toEqual([]);
       expect(Object.fromEntries(await headTimestamps(redis, keys, 'h'))).toEqual({ a: [t1], b: [t1] });
       expect(await redis.hgetallBuffer(keys.latest(ORG, 'h'))).toEqual(latestBefore);
-      expect(await redis.hmget(keys.series(ORG, 'h'), 'n:c', 'n:d')).toEqual([null, null]);
+      expect(await redis.get(keys.names(ORG, 'h'))).toBe('a\nb\n');
       expect(await headTimestamps(redis, keys, 'other')).toEqual(new Map());
       expect(writer.stats()).toMatchObject({ breaker: 'closed', spoolBytes: 0 });
+    } finally {
+      await writer.close();
+    }
+  });
+
+  it('keeps the limit on a host registered in a series hash (before the names string)', async () => {
+    const { writer, prefix } = await setup({ perHost: 3, perOrg: 0 });
+    const keys = new Keys(prefix);
+    const redis = redisOf();
+    try {
+      await redis.hset(keys.series(ORG, 'old'), 'n:a', '1', 'n:b', '2', 'next', '2');
+      const t = Date.now() - 60_000;
+      const refused = await writer.write([batch('old', t, ['a', 'c', 'd'])]).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(SeriesLimitError);
+      expect(await redis.hgetall(keys.series(ORG, 'old'))).toEqual({ 'n:a': '1', 'n:b': '2', next: '2' });
+      expect((await writer.write([batch('old', t, ['a', 'c'])])).stored).toBe('redis');
+      expect(await redis.hgetall(keys.series(ORG, 'old'))).toEqual({
+        'n:a': '1',
+        'n:b': '2',
+        'n:c': '3',
+        next: '3',
+      });
+      expect(await redis.exists(keys.names(ORG, 'old'))).toBe(0);
     } finally {
       await writer.close();
     }

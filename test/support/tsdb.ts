@@ -4,6 +4,7 @@ import { createTsdbContext, tsdbOptions } from '../../src/tsdb/context.ts';
 import { decodeHead } from '../../src/tsdb/head-record.ts';
 import type { TsdbContext } from '../../src/tsdb/options.ts';
 import { type Points, pointsBySeries } from '../../src/tsdb/points.ts';
+import { registryEntries } from '../../src/tsdb/series-registry.ts';
 import { openSpool } from '../../src/tsdb/spool/index.ts';
 import { SampleWriter, type WriterOptions } from '../../src/tsdb/writer.ts';
 import { waitFor } from '../harness/index.ts';
@@ -58,8 +59,11 @@ export async function headPoints(
   const windows = await client.zrange(keys.heads(org, host), 0, -1);
   const bufs = await Promise.all(windows.map((w) => client.getBuffer(keys.head(org, host, Number(w)))));
   const names: Record<string, string> = {};
-  for (const [field, id] of Object.entries(await client.hgetall(keys.series(org, host))))
-    if (field.startsWith('n:')) names[id] = field.slice(2);
+  const registry = registryEntries(
+    await client.hgetall(keys.series(org, host)),
+    await client.get(keys.names(org, host)),
+  );
+  for (const [id, key] of registry) names[id] = key;
   const out = new Map<string, Points>();
   for (const buf of bufs) {
     if (!buf) continue;

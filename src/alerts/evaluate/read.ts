@@ -1,5 +1,5 @@
 import type { AggregateFn, TsdbContext } from '../../tsdb/index.ts';
-import { aggregate, range } from '../../tsdb/index.ts';
+import { aggregate, range, registryEntries } from '../../tsdb/index.ts';
 import type { Reduction } from '../contract.ts';
 import type { Window } from './reduce.ts';
 import { type SeriesInfo, seriesInfo } from './select.ts';
@@ -52,22 +52,25 @@ export async function readIndexes(
     const replies = await ctx.redis
       .pipeline()
       .hgetall(ctx.keys.series(org, host))
+      .get(ctx.keys.names(org, host))
       .hgetallBuffer(ctx.keys.latest(org, host))
       .exec();
-    const [seriesReply, latestReply] = replies ?? [];
-    if (seriesReply?.[0]) throw seriesReply[0];
-    if (latestReply?.[0]) throw latestReply[0];
+    const [seriesReply, namesReply, latestReply] = replies ?? [];
+    for (const reply of [seriesReply, namesReply, latestReply]) if (reply?.[0]) throw reply[0];
     return indexOf(
-      (seriesReply?.[1] ?? {}) as Record<string, string>,
+      registryEntries(
+        (seriesReply?.[1] ?? {}) as Record<string, string>,
+        (namesReply?.[1] ?? null) as string | null,
+      ),
       (latestReply?.[1] ?? {}) as Record<string, Buffer>,
     );
   });
   return new Map(hosts.map((h, i) => [h, results[i] as HostIndex]));
 }
 
-function indexOf(series: Record<string, string>, latest: Record<string, Buffer>): HostIndex {
+function indexOf(series: readonly [number, string][], latest: Record<string, Buffer>): HostIndex {
   const byId = new Map<string, string>();
-  for (const [field, id] of Object.entries(series)) if (field.startsWith('n:')) byId.set(id, field.slice(2));
+  for (const [id, key] of series) byId.set(String(id), key);
   const newest = new Map<string, number>();
   let lastSeen: number | undefined;
   for (const [id, buf] of Object.entries(latest)) {

@@ -91,7 +91,7 @@ describe('latestMany', () => {
       const ids = await idsOf(ctx, 'o', host, ['cpu']);
       await writeLatest(ctx, 'o', host, ids.get('cpu') ?? 0, W0, i);
     }
-    // A fresh process has no series ids cached: it reads each host's series HASH once, then never again.
+    // A fresh process has no series ids cached: it reads each host's series registry once, then never again.
     await latestMany(ctxOf(), 'o', hosts);
     const before = Number((await redisOf().info('stats')).match(/total_commands_processed:(\d+)/)?.[1]);
     const got = await latestMany(ctx, 'o', hosts);

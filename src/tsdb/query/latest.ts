@@ -39,7 +39,7 @@ export async function latest(
 /**
  * Every series' newest sample for many hosts (an overview page). Hosts the hot tier holds are answered
  * from memory; the rest in one pipeline (one per host on Cluster): each host's `latest` HASH with its
- * series HASH, whose `n:<key>` fields name the ids.
+ * registry (names string or series HASH), which names the ids.
  */
 export async function latestMany(
   ctx: TsdbContext,

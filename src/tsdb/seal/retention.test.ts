@@ -87,7 +87,7 @@ describe('enforceRetention', () => {
     expect(await enforceRetention(ctx)).toMatchObject({ daysExpired: 1, hostsForgotten: 1 });
     // Only the series ids stay: processes cache them, so a host that reports again keeps its ids.
     expect(Object.keys(await dumpKeys(redis(), ctx.keys.prefix))).toEqual([
-      ctx.keys.series(ORG, HOST).slice(ctx.keys.prefix.length),
+      ctx.keys.names(ORG, HOST).slice(ctx.keys.prefix.length),
     ]);
   });
 
