@@ -49,3 +49,55 @@ export async function extensionFigures(
     removeDir(workDir);
   }
 }
+
+/** Parts of the capture one day is replayed from, to see what each system makes of repetition. */
+const POOLS = [
+  { name: 'the whole capture', from: 0, to: 1 },
+  { name: 'its first half', from: 0, to: 0.5 },
+  { name: 'its second half', from: 0.5, to: 1 },
+] as const;
+
+/**
+ * One day at 5 s replayed from the whole capture and from each of its halves, stored by Vitals and
+ * VictoriaMetrics. The extension copies segments of the capture, so a smaller pool repeats the same
+ * value sequences more often: a system whose bytes fall with the pool compresses the repetition, which
+ * months of real data would not give it.
+ */
+export async function poolFigures(capture: Capture, shiftMs: number, seed: number): Promise<PeerFigure[]> {
+  const end = (capture.scrapes[0]?.timestamp ?? 0) + shiftMs;
+  const n = capture.scrapes.length;
+  const out: PeerFigure[] = [];
+  for (const pool of POOLS) {
+    const scrapes = capture.scrapes.slice(Math.floor(pool.from * n), Math.floor(pool.to * n));
+    const extension = extendCapture(captureColumns({ ...capture, scrapes }), {
+      end,
+      days: 1,
+      stepMs: STEP_MS,
+      seed,
+    });
+    const workDir = tempDir('pool');
+    const systems: SampleStore[] = [];
+    try {
+      systems.push(await startVitalsDirect(capture.series), await startVictoria());
+      const stored = await storeEverywhere(extension.rows(), capture.series, systems, {
+        rowsPerBody: 20,
+        inFlight: 2,
+        workDir,
+        label: `one day from ${pool.name}`,
+      });
+      const minutes = Math.round(((scrapes.at(-1)?.timestamp ?? 0) - (scrapes[0]?.timestamp ?? 0)) / 60_000);
+      out.push({
+        section: STORAGE,
+        name: `the same replayed to 1 day from ${pool.name} (${minutes} min): ${stored.samples.toLocaleString('en-US')} samples`,
+        unit: 'B/sample',
+        better: 'lower',
+        values: perSample(stored.bytes, stored.samples),
+        behind: BEHIND.pool,
+      });
+    } finally {
+      for (const s of systems) await s.close();
+      removeDir(workDir);
+    }
+  }
+  return out;
+}

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { decodeCapture } from '../capture/format.ts';
 import { type PeerFigure, printPeers } from '../peers/report.ts';
 import { captureFigures } from './peers-capture.ts';
-import { extensionFigures } from './peers-extension.ts';
+import { extensionFigures, poolFigures } from './peers-extension.ts';
 import { ingestFigures } from './peers-ingest.ts';
 
 /** node_exporter scraped every second for 40 minutes (provenance: bench/data/README.md). */
@@ -35,8 +35,12 @@ export async function peersBench(opts: PeersOptions): Promise<{ figures: PeerFig
   };
   const [storage, ...queries] = part(await captureFigures(capture, shift));
   const extension = part(await extensionFigures(capture, shift, { days: opts.days, seed: opts.seed }));
+  const pools = part(await poolFigures(capture, shift, opts.seed));
   const ingest = part(await ingestFigures({ hosts: opts.hosts, hours: opts.hours, seed: opts.seed }));
-  return { figures: [...(storage ? [storage] : []), extension, ...queries, ...ingest], intro: INTRO };
+  return {
+    figures: [...(storage ? [storage] : []), extension, ...pools, ...queries, ...ingest],
+    intro: INTRO,
+  };
 }
 
 /**
