@@ -76,6 +76,20 @@ export async function startVictoria(extraArgs: readonly string[] = []): Promise<
           },
           { timeoutMs: 30 * 60_000, intervalMs: 2000, message: 'victoria-metrics merges' },
         );
+        // Where the bytes are, printed with every settle: an outlier of the stored size (seen twice) is
+        // then explained by the run's own log.
+        const at = (path: string) => {
+          try {
+            return dirBytes(join(data, path));
+          } catch {
+            return 0;
+          }
+        };
+        process.stdout.write(
+          `peers: victoria-metrics settled (round ${round}): ${parts} parts in ${partitions.length} partitions; ` +
+            `data/small ${at('data/small')} B, data/big ${at('data/big')} B, indexdb ${at('indexdb')} B, ` +
+            `all but cache ${dirBytes(data, (name) => name === 'cache')} B\n`,
+        );
         if (parts <= partitions.length) return;
         if (round === 5)
           throw new Error(
