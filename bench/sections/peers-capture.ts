@@ -64,24 +64,25 @@ export const BEHIND = {
   capture:
     'Key by key (docs/storage.md, "Where the bytes go"): raw value columns 0.42 B/sample, of which the ' +
     '92 `node_scrape_collector_duration_seconds` series (5 significant digits of noise at 1e-9 s) take ' +
-    'half at 2.2 bytes a value, about their entropy; 1-minute rollups 0.07, hourly 0.025, the series ' +
-    'registry 0.021 (49 bytes a series: a fixed cost), latest values and timestamps 0.013, and 0.035 ' +
+    'half at 2.2 bytes a value, about their entropy; 1-minute rollups 0.039, hourly 0.025, the series ' +
+    'registry 0.021 (49 bytes a series: a fixed cost), latest values and timestamps 0.013, and 0.032 ' +
     'that Redis spends on the window hashes beyond their bytes. Since 2026-12-07 a raw column keeps in ' +
     'its own field only the head that fills an allocator size class exactly (the tail goes into its ' +
     'pack), a rollup column equal to an earlier one (a counter’s max and last) or to the window’s ' +
-    'shared counts is one byte, and the registry is one string of the series keys instead of a hash ' +
-    '(94 → 49 bytes a series): 0.682 → 0.589 B/sample on the same machine. Closing the rest: an ' +
-    'entropy coder for noisy integers, and 1-minute rollups written only when raw expires.',
+    'shared counts is one byte, the registry is one string of the series keys instead of a hash ' +
+    '(94 → 49 bytes a series), and while raw lives the 1-minute blocks hold sum and count only (min, ' +
+    'max and last are read from raw; retention writes the blocks whole before it drops raw): 0.682 → ' +
+    '0.552 B/sample on the same machine. Closing the rest: an entropy coder for noisy integers, and ' +
+    'hourly rollups written only when raw expires.',
   extension:
-    'At 5 s a 1-minute rollup bucket holds 12 samples but stores 4 values (min, max, sum, last) plus ' +
-    'a count: in two days of this data set (2026-12-07) raw columns took 0.51 B/sample, 1-minute ' +
-    'rollups 0.21, hourly rollups 0.03, and the window hashes beyond their bytes 0.04 (0.10 before ' +
-    'columns were cut to allocator size classes; 0.885 → 0.796 B/sample in all, measured with ' +
-    'rollup blocks split too: kept whole for the sake of 30-day aggregates, 0.816 in the peer run). ' +
-    'VictoriaMetrics keeps raw data only and aggregates at query time. Writing 1-minute rollups only ' +
-    'when raw expires would save most of the gap, at the price of 30-day aggregates decoding raw ' +
-    '(21.6 ms for a 30-day raw range against 12.8 ms from rollups); a coarser tier (10 minutes) would ' +
-    'serve only steps that are its multiples. And this data set flatters a compressor that finds ' +
+    'At 5 s a 1-minute rollup bucket holds 12 samples: in two days of this data set (2026-12-07, ' +
+    'before lean blocks) raw columns took 0.51 B/sample, 1-minute rollups 0.21, hourly rollups 0.03, ' +
+    'and the window hashes beyond their bytes 0.04. Since then the 1-minute blocks hold sum and count ' +
+    'alone while raw lives (min, max and last are read from raw), which the long averages need. ' +
+    'VictoriaMetrics keeps raw data only and aggregates at query time. Writing no 1-minute rollups ' +
+    'until raw expires would save the rest of them, at the price of 30-day averages decoding raw ' +
+    '(21.6 ms for a 30-day raw range against 12.8 ms from rollups). And this data set flatters a ' +
+    'compressor that finds ' +
     'repeats: it copies 1–10-minute segments of a 40-minute capture, so 30 days hold each captured ' +
     'sequence hundreds of times (in its first 8,192 steps, 48 % of the runs of 4 values of the 162 ' +
     'series with 50 or more distinct values occurred before, against 7.6 % in the capture itself ' +

@@ -72,6 +72,12 @@ export async function queryBench(opts: { days: number; seed: number }): Promise<
       () => aggregate(cold, 'bench', cols.host, [key], start, end, step, 'avg'),
       WARM_BLOCKS,
     );
+    // Max over windows that keep their raw columns reads raw (their 1-minute blocks are lean).
+    const m30 = await timed(
+      15,
+      () => aggregate(cold, 'bench', cols.host, [key], start, end, step, 'max'),
+      WARM_BLOCKS,
+    );
     const b1 = await timed(3, () => store.range(cols.host, 'cpu.usage', end - DAY, end));
     const b30 = await timed(1, () => store.range(cols.host, 'cpu.usage', start, end));
     const decode = measureDecodeRate([cols], { rounds: 3 });
@@ -93,6 +99,12 @@ export async function queryBench(opts: { days: number; seed: number }): Promise<
         unit: 'ms',
         // Issue 16's target (the first benchmark asked for ≤ 10 ms).
         target: { op: '≤', value: 5 },
+      },
+      {
+        section: SECTION,
+        name: `aggregate, ${label} to ≤ 1,000 points (max: raw columns, the 1-minute blocks being lean while raw lives)`,
+        value: m30,
+        unit: 'ms',
       },
       {
         section: SECTION,

@@ -223,6 +223,14 @@ export function computeRollup(points: Points, origin: number, stepMs: number, sl
 const COPY_MODE = 7;
 /** `j` of a reference to the window's shared counts. */
 export const SHARED_COUNTS = 7;
+/**
+ * `j` of a column that is not stored (format 5): a lean 1-minute block, written while its window keeps
+ * its raw columns, holds only sum and count; min, max and last are one byte each, computed from raw by
+ * readers that need them, and the block is written whole when raw expires (docs/storage.md).
+ */
+export const NOT_STORED = 6;
+/** The columns a lean block stores (`encodeRollupBlock` with `lean`). */
+export const LEAN_COLUMNS: ReadonlySet<(typeof COLUMNS)[number]> = new Set(['sum', 'count']);
 const COUNT_COLUMN = COLUMNS.indexOf('count');
 /** At most what a constant count column takes (mode 5: header, count, the value's varint). */
 const CONSTANT_BYTES = 4;
@@ -305,14 +313,23 @@ export function encodeRollupBlock(
   slots: number,
   out = new ByteWriter(),
   shared?: Float64Array,
+  lean = false,
 ): ByteWriter {
   const present = new Uint8Array(slots);
   for (const start of rollup.starts) present[(start - origin) / stepMs] = 1;
   const mask = encodePresence(present);
   out.writeVarint(mask.length);
   out.writeBytes(mask);
+  const stored = (name: (typeof COLUMNS)[number]) => !lean || LEAN_COLUMNS.has(name);
   COLUMNS.forEach((name, i) => {
-    const earlier = COLUMNS.findIndex((other, j) => j < i && sameBits(rollup[other], rollup[name]));
+    if (!stored(name)) {
+      out.writeVarint(1);
+      out.writeByte(COPY_MODE | (NOT_STORED << 3));
+      return;
+    }
+    const earlier = COLUMNS.findIndex(
+      (other, j) => j < i && stored(other) && sameBits(rollup[other], rollup[name]),
+    );
     const col = earlier < 0 ? encodeValues(rollup[name]) : undefined;
     // Counts that are one constant cost a few bytes of their own and nothing to decode: the shared
     // counts are for counts that vary (a 1 s scrape gives 59, 60 or 61 points a minute).
@@ -343,8 +360,11 @@ export function refersToShared(block: Uint8Array): boolean {
   return blockColumns(input).includes(SHARED_COUNTS);
 }
 
-/** A block's column read by `blockColumns`: the bytes of a value column, or the window's shared counts. */
-export type BlockColumn = Uint8Array | typeof SHARED_COUNTS;
+/**
+ * A block's column read by `blockColumns`: the bytes of a value column, the window's shared counts, or
+ * `NOT_STORED` (a lean block's min, max and last).
+ */
+export type BlockColumn = Uint8Array | typeof SHARED_COUNTS | typeof NOT_STORED;
 
 /**
  * The five value columns of a rollup block after its presence mask, each resolved to the bytes of the
@@ -357,11 +377,19 @@ export function blockColumns(input: ByteReader): BlockColumn[] {
     const bytes = input.readBytes(input.readVarint());
     const j = copiedColumn(bytes);
     if (j < 0) out.push(bytes);
-    else if (j < i) out.push(out[j] as BlockColumn);
+    else if (j === NOT_STORED && i !== COUNT_COLUMN) out.push(NOT_STORED);
+    else if (j < i && out[j] !== NOT_STORED) out.push(out[j] as BlockColumn);
     else if (j === SHARED_COUNTS && i === COUNT_COLUMN) out.push(SHARED_COUNTS);
     else throw new CodecError(`rollup column ${i} refers to column ${j}, which does not come before it`);
   }
   return out;
+}
+
+/** The error of a read that asks a lean block for a column it does not store. */
+export function notStored(column: number): CodecError {
+  return new CodecError(
+    `rollup column ${COLUMNS[column] ?? column} is not stored in this block (a lean 1-minute block: its window's raw columns hold it)`,
+  );
 }
 
 export function decodeRollupBlock(
@@ -375,11 +403,12 @@ export function decodeRollupBlock(
   const starts: number[] = [];
   for (let i = 0; i < slots; i++) if (mask[i] === 1) starts.push(origin + i * stepMs);
   const startsColumn = Float64Array.from(starts);
-  const [min, max, sum, count, last] = blockColumns(input).map((column) =>
-    column === SHARED_COUNTS
+  const [min, max, sum, count, last] = blockColumns(input).map((column, i) => {
+    if (column === NOT_STORED) throw notStored(i);
+    return column === SHARED_COUNTS
       ? countsFromShared(startsColumn, origin, stepMs, shared, new Float64Array(starts.length))
-      : decodeValues(column),
-  ) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+      : decodeValues(column);
+  }) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
   return { starts: startsColumn, min, max, sum, count, last };
 }
 

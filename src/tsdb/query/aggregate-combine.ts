@@ -73,8 +73,12 @@ export function combine(plan: AggregatePlan, fn: AggregateFn, segments: readonly
 
 function fold(plan: AggregatePlan, fn: AggregateFn, segments: readonly Segment[]): Points {
   const acc = new BucketFold(plan.stepMs, plan.from, plan.to, plan.columns);
-  for (const s of segments)
-    acc.add(s.tier === 'raw' ? rollRaw(s.points, plan.from, plan.to, plan.baseMs) : s.rollup);
+  const direct = acc.takesPoints;
+  for (const s of segments) {
+    if (s.tier !== 'raw') acc.add(s.rollup);
+    else if (direct) acc.addPoints(s.points);
+    else acc.add(rollRaw(s.points, plan.from, plan.to, plan.baseMs));
+  }
   return acc.result(fn === 'p50' || fn === 'p95' || fn === 'p99' ? 'avg' : fn);
 }
 

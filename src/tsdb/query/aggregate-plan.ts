@@ -1,5 +1,6 @@
 import { QueryRejectedError } from '../errors.ts';
 import { bucketStart, dayStart, type Tier } from '../layout.ts';
+import { LEAN_COLUMNS } from '../window-format.ts';
 import { columnsFor, type RollupColumn } from './rollup-columns.ts';
 import type { AggregateFn } from './types.ts';
 import type { WindowIndexes } from './windows.ts';
@@ -84,7 +85,9 @@ const ORDER: Record<Tier, readonly Tier[]> = {
  * Where a window's sealed data is read from: the first tier in preference order that holds it. A
  * window with a head is read raw (sealed raw merged with the head) whenever its raw columns are still
  * there, since head samples may replace sealed ones; the rare head on a window whose raw columns have
- * expired is combined with its rollups instead. Undefined when nothing sealed is left.
+ * expired is combined with its rollups instead. A window that keeps its raw columns has lean 1-minute
+ * blocks (sum and count only): min, max and last are read raw there. Undefined when nothing sealed is
+ * left.
  */
 export function sealedSource(
   plan: AggregatePlan,
@@ -93,7 +96,16 @@ export function sealedSource(
   skip?: Tier,
 ): Tier | undefined {
   if (index.heads.has(ws) && index.raw.has(ws)) return 'raw';
-  return ORDER[plan.preferred].find((tier) => tier !== skip && holds(index, tier, ws));
+  const lean = index.raw.has(ws) && !leanHolds(plan.columns);
+  return ORDER[plan.preferred].find(
+    (tier) => tier !== skip && !(lean && tier === '1m') && holds(index, tier, ws),
+  );
+}
+
+/** Whether lean 1-minute blocks hold every column of `columns`. */
+function leanHolds(columns: ReadonlySet<RollupColumn>): boolean {
+  for (const column of columns) if (!LEAN_COLUMNS.has(column)) return false;
+  return true;
 }
 
 export interface IndexSets {

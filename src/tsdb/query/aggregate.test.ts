@@ -1,11 +1,13 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { uniquePrefix, useRedis } from '../../../test/harness/index.ts';
+import { ByteReader } from '../codec/bytes.ts';
 import { QueryRejectedError } from '../errors.ts';
 import { bucketStart, DAY_MS, WINDOW_MS } from '../layout.ts';
 import type { Points } from '../points.ts';
 import { aggregate } from './aggregate.ts';
 import { SCRIPT_WINDOWS } from './guessed-read.ts';
+import { readRollupBlock } from './rollup-columns.ts';
 import { idsOf, makePoints, testContext, writeHead, writeHot, writeSealed } from './test-support.ts';
 import { AGGREGATE_FNS, type AggregateFn } from './types.ts';
 import { MANY_WINDOWS } from './windows.ts';
@@ -169,10 +171,35 @@ describe('aggregate', () => {
   it('does read 1-minute rollups when hourly rollups are missing for a whole-hour step', async () => {
     const ctx = await stored('sealed', { hour: false });
     await redisOf().zadd(ctx.keys.hourlyIndex('o', 'h'), W0, String(W0));
-    const r = await aggregate(ctx, 'o', 'h', ['s'], W0, W0 + 2 * WINDOW_MS - 1, 3_600_000, 'max');
+    const r = await aggregate(ctx, 'o', 'h', ['s'], W0, W0 + 2 * WINDOW_MS - 1, 3_600_000, 'count');
     expect(r.tiers).toEqual(['1m']);
     expect(Array.from(r.series.get('s')?.values ?? [])).toEqual(
-      direct(data, W0, W0 + 2 * WINDOW_MS - 1, 3_600_000, 'max').v,
+      direct(data, W0, W0 + 2 * WINDOW_MS - 1, 3_600_000, 'count').v,
+    );
+  });
+
+  it('does read min, max and last raw, and sum, count and avg from lean 1-minute blocks, while raw lives', async () => {
+    const ctx = await stored('sealed', { hour: false });
+    const to = W0 + 2 * WINDOW_MS - 1;
+    for (const fn of ['min', 'max', 'last', 'sum', 'count', 'avg'] as const) {
+      const r = await aggregate(ctx, 'o', 'h', ['s'], W0, to, 300_000, fn);
+      expect([fn, r.tiers]).toEqual([fn, fn === 'min' || fn === 'max' || fn === 'last' ? ['raw'] : ['1m']]);
+      const got = Array.from(r.series.get('s')?.values ?? []);
+      const want = direct(data, W0, to, 300_000, fn).v;
+      expect(got).toHaveLength(want.length);
+      // Sums add per-minute sums: equal to a direct sum up to rounding.
+      if (fn === 'sum' || fn === 'avg') {
+        got.forEach((v, i) => {
+          expect(v).toBeCloseTo(want[i] as number, 6);
+        });
+      } else expect([fn, got]).toEqual([fn, want]);
+    }
+    // The blocks really are lean: asked for max they refuse rather than answer.
+    const id = (await idsOf(ctx, 'o', 'h', ['s'])).get('s') ?? 0;
+    const block = await redisOf().hgetBuffer(ctx.keys.window('o', 'h', W0), `m:${id}`);
+    expect(block).not.toBeNull();
+    expect(() => readRollupBlock(new ByteReader(block as Buffer), W0, 60_000, 120, new Set(['max']))).toThrow(
+      /not stored/,
     );
   });
 

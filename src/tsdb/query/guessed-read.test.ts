@@ -91,7 +91,9 @@ describe('reads in one round trip when the windows are as last read', () => {
     expect(values(guessed.get('a')?.points)).toContain(2004);
     expect(guessed.get('a')?.points.timestamps.length).toBe(1440 + 100 + 5);
     expect(values(guessedAgg.series.get('a'))).toEqual(values(freshAgg.series.get('a')));
-    // Raw retention takes W0 out of the raw index: its fields, still there, are not read back.
+    // Raw retention writes W0's 1-minute blocks whole and takes it out of the raw index: its raw fields,
+    // still there, are not read back.
+    await writeSealed(ctx, 'o', 'h', new Map([[id, makePoints(W0, 1440, 5000, (i) => i)]]), { raw: false });
     await redis.zrem(keys.windowIndex('o', 'h', 'raw'), String(W0));
     await redis.del(keys.head('o', 'h', W0));
     await redis.zrem(keys.heads('o', 'h'), String(W0));

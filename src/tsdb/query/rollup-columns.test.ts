@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ByteReader } from '../codec/bytes.ts';
+import { encodeValues } from '../codec/index.ts';
 import {
   computeRollup,
   decodeHourlyField,
   decodeRollupBlock,
   encodeHourlyField,
   encodeRollupBlock,
+  LEAN_COLUMNS,
   type Rollup,
   refersToShared,
   sharedCounts,
@@ -158,6 +160,57 @@ describe('shared counts', () => {
     );
     const max = readRollupBlock(new ByteReader(block), WS, 60_000, 120, columnsFor('max'));
     expect(Array.from(max.max)).toEqual(Array.from(full.max));
+  });
+});
+
+describe('lean blocks (format 5)', () => {
+  // A counter: its sum would refer to nothing, its max would refer to last; in a lean block neither does.
+  const counter = computeRollup(
+    makePoints(WS, 7200, 1000, (i) => i * 3),
+    WS,
+    60_000,
+    120,
+  );
+
+  it('does store sum and count alone, read them back as a whole block has them, and refuse the others', () => {
+    for (const rollup of [rollupOf(1), counter]) {
+      const whole = encodeRollupBlock(rollup, WS, 60_000, 120).finish();
+      const lean = encodeRollupBlock(rollup, WS, 60_000, 120, undefined, undefined, true).finish();
+      expect(lean.length).toBeLessThan(whole.length);
+      const fromLean = readRollupBlock(new ByteReader(lean), WS, 60_000, 120, LEAN_COLUMNS);
+      const fromWhole = readRollupBlock(new ByteReader(whole), WS, 60_000, 120, LEAN_COLUMNS);
+      expect(plain(fromLean)).toEqual(plain(fromWhole));
+      expect(plain(fromLean).sum).toEqual(Array.from(rollup.sum));
+      for (const column of ['min', 'max', 'last'] as const) {
+        expect(() => readRollupBlock(new ByteReader(lean), WS, 60_000, 120, new Set([column]))).toThrow(
+          new RegExp(`${column} is not stored`),
+        );
+      }
+      expect(() => decodeRollupBlock(new ByteReader(lean), WS, 60_000, 120)).toThrow(/not stored/);
+    }
+  });
+
+  it('does refuse a count column that is not stored, and a reference to a column that is not', () => {
+    const input = new ByteReader(encodeRollupBlock(counter, WS, 60_000, 120).finish());
+    const mask = input.readBytes(input.readVarint());
+    const notStored = [1, 7 | (6 << 3)];
+    const sum = encodeValues(counter.sum);
+    const head = [Buffer.from([mask.length]), mask];
+    const noCount = Buffer.concat([
+      ...head,
+      Buffer.from([...notStored, ...notStored]),
+      Buffer.from([sum.length]),
+      sum,
+      Buffer.from(notStored),
+      Buffer.from(notStored),
+    ]);
+    expect(() => readRollupBlock(new ByteReader(noCount), WS, 60_000, 120, new Set(['sum']))).toThrow(
+      /column 3 refers to column 6/,
+    );
+    const toAbsent = Buffer.concat([...head, Buffer.from([...notStored, 1, 7 | (0 << 3)])]);
+    expect(() => readRollupBlock(new ByteReader(toAbsent), WS, 60_000, 120, new Set(['sum']))).toThrow(
+      /column 1 refers to column 0/,
+    );
   });
 });
 

@@ -1,6 +1,13 @@
 import { ByteReader } from '../codec/bytes.ts';
 import { allPresent, decodePresence, decodeValues, type Float64Arena, float64s } from '../codec/index.ts';
-import { blockColumns, countsFromShared, type Rollup, SHARED_COUNTS } from '../window-format.ts';
+import {
+  blockColumns,
+  countsFromShared,
+  NOT_STORED,
+  notStored,
+  type Rollup,
+  SHARED_COUNTS,
+} from '../window-format.ts';
 import type { AggregateFn } from './types.ts';
 
 export type RollupColumn = 'min' | 'max' | 'sum' | 'count' | 'last';
@@ -36,6 +43,7 @@ export function readRollupBlock(
   blockColumns(input).forEach((column, i) => {
     const name = ORDER[i] as RollupColumn;
     if (!columns.has(name)) return;
+    if (column === NOT_STORED) throw notStored(i);
     out[name] =
       column === SHARED_COUNTS
         ? countsFromShared(starts, origin, stepMs, shared, float64s(starts.length, arena))

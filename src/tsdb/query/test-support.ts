@@ -104,7 +104,10 @@ export interface SealOptions {
   readonly hour?: boolean;
 }
 
-/** Seals the points as the sealer would: per window `t`, `r:<id>`, `m:<id>`, the hourly field, the indexes. */
+/**
+ * Seals the points as the sealer would: per window `t`, `r:<id>`, `m:<id>` (lean while raw is written),
+ * the hourly field, the indexes.
+ */
 export async function writeSealed(
   ctx: TsdbContext,
   org: string,
@@ -147,7 +150,11 @@ function sealedFields(
   }
   if (options.minute !== false) {
     for (const [id, p] of perId) {
-      const block = encodeRollupBlock(computeRollup(p, ws, 60_000, 120), ws, 60_000, 120).finish();
+      // Lean (sum and count) while the raw columns are there, as the sealer writes them; whole once
+      // they are gone, as retention leaves them.
+      const rollup = computeRollup(p, ws, 60_000, 120);
+      const lean = options.raw !== false;
+      const block = encodeRollupBlock(rollup, ws, 60_000, 120, undefined, undefined, lean).finish();
       out.push(`m:${id}`, Buffer.from(block));
     }
   }

@@ -106,6 +106,12 @@ export async function encodeWindow(
   series: ReadonlyMap<number, Points>,
   windowStart: number,
   packMaxBytes = PACK_MAX_BYTES,
+  /**
+   * 1-minute blocks store only sum and count (`encodeRollupBlock`'s `lean`): the window keeps its raw
+   * columns, which readers of min, max and last decode instead. Retention writes the blocks whole
+   * before it drops raw. Not with `packMaxBytes` 0, which writes windows as they were before packs.
+   */
+  lean = packMaxBytes > 0,
 ): Promise<EncodedWindow> {
   const t = unionTimestamps(series.values());
   const fields: Array<readonly [string, Uint8Array]> = [['t', encodeWindowTimestamps(t)]];
@@ -137,6 +143,7 @@ export async function encodeWindow(
       MINUTE.slots,
       undefined,
       shared,
+      lean,
     ).finish();
     sharedUsed ||= refersToShared(block);
     put('m', id, block);

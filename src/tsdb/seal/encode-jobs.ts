@@ -1,3 +1,4 @@
+import { PACK_MAX_BYTES } from '../column-packs.ts';
 import { decodeHead, encodeHeadBlock } from '../head-record.ts';
 import { pointsBySeries } from '../points.ts';
 import { decodeWindow, type EncodedWindow, encodeWindow, headSeries, mergeSeries } from './build.ts';
@@ -16,6 +17,11 @@ export interface WindowJob {
   readonly windowStart: number;
   /** The window aged out of raw retention: its head is only counted, then dropped. */
   readonly expired: boolean;
+  /**
+   * Write the 1-minute blocks whole (min, max and last too), as retention does before it drops the
+   * raw columns they are otherwise computed from. @defaultValue false: lean blocks (`encodeWindow`)
+   */
+  readonly wholeRollups?: boolean;
 }
 
 export interface WindowPlan {
@@ -59,7 +65,10 @@ export async function planWindow(job: WindowJob): Promise<WindowPlan> {
   );
   return {
     headSamples: head.length,
-    encoded: merged.size > 0 ? await encodeWindow(merged, job.windowStart) : undefined,
+    encoded:
+      merged.size > 0
+        ? await encodeWindow(merged, job.windowStart, PACK_MAX_BYTES, !job.wholeRollups)
+        : undefined,
   };
 }
 

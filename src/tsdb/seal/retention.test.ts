@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DAY_MS, WINDOW_MS } from '../layout.ts';
+import { aggregate } from '../query/aggregate.ts';
+import type { AggregateFn } from '../query/types.ts';
 import { sealDue } from './due.ts';
+import { planWindow } from './encode-jobs.ts';
 import { enforceRetention } from './retention.ts';
 import {
   appendSamples,
@@ -60,6 +63,52 @@ describe('enforceRetention', () => {
     expect(await fieldKinds(ctx, T1)).toEqual(['M:', 'R:', 'm:', 'r:', 't']);
     expect(await zset(ctx, ctx.keys.windowIndex(ORG, HOST, 'raw'))).toEqual([String(T1)]);
     expect(await zset(ctx, ctx.keys.windowIndex(ORG, HOST, '1m'))).toEqual([String(T0), String(T1)]);
+  });
+
+  it('does write the lean 1-minute blocks whole from raw in the step that drops the raw tier', async () => {
+    const ctx = testContext(redis());
+    await sealedHost(ctx);
+    const window = ctx.keys.window(ORG, HOST, T0);
+    const before = await ctx.redis.hgetallBuffer(window);
+    const ask = (fn: AggregateFn) =>
+      aggregate(ctx, ORG, HOST, ['cpu.usage', 'disk.total'], T0, T0 + WINDOW_MS - 1, 300_000, fn);
+    const fns = ['min', 'max', 'last', 'sum', 'count', 'avg'] as const;
+    const answers = new Map<AggregateFn, unknown>();
+    for (const fn of fns) {
+      const r = await ask(fn);
+      answers.set(
+        fn,
+        [...r.series].map(([k, p]) => [k, [...p.timestamps], [...p.values]]),
+      );
+    }
+    ctx.setNow(T0 + WINDOW_MS + RAW);
+    expect(await enforceRetention(ctx)).toMatchObject({ rawExpired: 1, minuteExpired: 0 });
+    // The blocks are those a whole seal of the same raw columns writes, byte for byte.
+    const plan = await planWindow({
+      head: new Uint8Array(0),
+      window: before,
+      windowStart: T0,
+      expired: false,
+      wholeRollups: true,
+    });
+    const whole = Object.fromEntries(
+      (plan.encoded?.fields ?? [])
+        .filter(([name]) => /^[mM]:/.test(name))
+        .map(([n, v]) => [n, Buffer.from(v)]),
+    );
+    expect(await ctx.redis.hgetallBuffer(window)).toEqual(whole);
+    // Every function now reads the 1-minute tier alone and answers as raw did.
+    for (const fn of fns) {
+      const r = await ask(fn);
+      expect([fn, r.tiers]).toEqual([fn, ['1m']]);
+      expect([fn, [...r.series].map(([k, p]) => [k, [...p.timestamps], [...p.values]])]).toEqual([
+        fn,
+        answers.get(fn),
+      ]);
+    }
+    // A second run finds nothing left to do.
+    expect(await enforceRetention(ctx)).toMatchObject({ rawExpired: 0, minuteExpired: 0 });
+    expect(await ctx.redis.hgetallBuffer(window)).toEqual(whole);
   });
 
   it('does delete the window exactly when it ages out of the 1m tier and keep its hourly rollups', async () => {

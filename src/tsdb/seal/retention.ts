@@ -2,10 +2,11 @@ import { DAY_MS, WINDOW_MS } from '../layout.ts';
 import { loadScript, runScript } from '../lua/scripts.ts';
 import type { TsdbContext } from '../options.ts';
 import { DEFAULT_CONCURRENCY, type HostFailure, type RunOptions, sealHeads } from './due.ts';
+import { encoderOf } from './encoder.ts';
 import { forgetHost, type IndexedHost, listHosts, mapLimit } from './hosts.ts';
 import { type SealLock, tryLockHost } from './lock.ts';
 
-const expireWindowScript = loadScript('seal-expire-window-3.lua');
+const expireWindowScript = loadScript('seal-expire-window-4.lua');
 
 export interface RetentionSummary {
   readonly hosts: number;
@@ -131,7 +132,10 @@ async function expireLocked(
   const heads = aged.heads > 0 ? await sealHeads(ctx, org, host, cut.raw, lock) : undefined;
   failures.push(...(heads?.failures ?? []));
   for (const start of new Set([...aged.raw, ...aged.minute])) {
-    const args = [String(start), aged.raw.has(start) ? '1' : '0', aged.minute.has(start) ? '1' : '0'];
+    const dropRaw = aged.raw.has(start);
+    const dropMinute = aged.minute.has(start);
+    const whole = dropRaw && !dropMinute ? await wholeRollups(ctx, org, host, start) : [];
+    const args = [String(start), dropRaw ? '1' : '0', dropMinute ? '1' : '0', ...whole];
     await runScript(ctx.redis, expireWindowScript, windowKeys(ctx, org, host, start), args);
   }
   for (const day of aged.days) {
@@ -151,6 +155,35 @@ async function expireLocked(
     samplesDiscarded: heads?.discarded ?? 0,
     hostsForgotten: forgotten ? 1 : 0,
   };
+}
+
+/**
+ * The 1-minute tier of a window written whole (min, max and last beside sum and count), from its raw
+ * columns, as field, value pairs for the expire script: while raw lives the blocks are lean
+ * (`encodeWindow`). Computed in an encoder thread like a seal, with the same arithmetic, so the blocks
+ * are those a whole seal would have written. Empty when the window has no raw columns left.
+ */
+async function wholeRollups(
+  ctx: TsdbContext,
+  org: string,
+  host: string,
+  start: number,
+): Promise<Array<string | Buffer>> {
+  const fields = await ctx.redis.hgetallBuffer(ctx.keys.window(org, host, start));
+  if (!fields.t) return [];
+  const plan = await encoderOf(ctx).planWindow({
+    head: new Uint8Array(0),
+    window: fields,
+    windowStart: start,
+    expired: false,
+    wholeRollups: true,
+  });
+  const out: Array<string | Buffer> = [];
+  for (const [name, value] of plan.encoded?.fields ?? []) {
+    if (name.startsWith('m:') || name.startsWith('M:'))
+      out.push(name, Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+  }
+  return out;
 }
 
 /** One pipelined read (all keys share the host's slot) of the aged heads, windows and days. */
