@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keys } from '../src/redis/index.ts';
 import type { WriteBatch } from '../src/tsdb/batch.ts';
 import { SampleRejectedError, StorageUnavailableError } from '../src/tsdb/errors.ts';
+import { registryEntries } from '../src/tsdb/series-registry.ts';
 import { type RedisServer, startRedis, uniquePrefix, waitFor } from './harness/index.ts';
 import { headPoints, testTsdb } from './support/tsdb.ts';
 
@@ -49,7 +50,7 @@ describe('SampleWriter', () => {
     try {
       const t = Date.now() - 10_000;
       await db.writer.write([snapshot('h1', t)]);
-      expect(await client.get(keys.names(ORG, 'h1'))).toBe('cpu.usage\nmem.used_pct\nload.1\n');
+      expect(await client.get(keys.names(ORG, 'h1'))).toBe('0 cpu.usage\n0 mem.used_pct\n0 load.1\n');
       expect(await client.exists(keys.series(ORG, 'h1'))).toBe(0);
       expect([...(await db.ctx.series.all(ORG, 'h1'))]).toEqual([
         [1, 'cpu.usage'],
@@ -58,7 +59,38 @@ describe('SampleWriter', () => {
       ]);
       // New series get the next lines; known ones keep theirs.
       expect(await db.ctx.series.ids(ORG, 'h1', ['disk.used', 'cpu.usage', 'disk.used'])).toEqual([4, 1, 4]);
-      expect(await client.get(keys.names(ORG, 'h1'))).toBe('cpu.usage\nmem.used_pct\nload.1\ndisk.used\n');
+      expect(await client.get(keys.names(ORG, 'h1'))).toBe(
+        '0 cpu.usage\n0 mem.used_pct\n0 load.1\n0 disk.used\n',
+      );
+      // Keys of one metric share their name: each line keeps only the bytes that differ from the key
+      // before (here one of them a continuation byte of an 'è').
+      const labelled = [
+        'node_cpu{cpu="0",mode="idle"}',
+        'node_cpu{cpu="0",mode="user"}',
+        'node_cpu{cpu="1",mode="idle"}',
+        'm{x="é"}',
+        'm{x="è"}',
+      ];
+      expect(await db.ctx.series.ids(ORG, 'h1', labelled)).toEqual([5, 6, 7, 8, 9]);
+      expect(await client.getBuffer(keys.names(ORG, 'h1'))).toEqual(
+        Buffer.concat([
+          Buffer.from(
+            '0 cpu.usage\n0 mem.used_pct\n0 load.1\n0 disk.used\n0 node_cpu{cpu="0",mode="idle"}\n',
+          ),
+          Buffer.from('23 user"}\n14 1",mode="idle"}\n0 m{x="é"}\n6 '),
+          Buffer.from([0xa8]),
+          Buffer.from('"}\n'),
+        ]),
+      );
+      const fresh1 = await testTsdb(redis.url, prefix);
+      try {
+        expect([...(await fresh1.ctx.series.all(ORG, 'h1'))].slice(4)).toEqual(
+          labelled.map((k, i) => [i + 5, k]),
+        );
+        expect(await fresh1.ctx.series.ids(ORG, 'h1', ['m{x="è"}', 'load.1'])).toEqual([9, 3]);
+      } finally {
+        await fresh1.close();
+      }
 
       // A host registered in a series hash (before the names string) keeps it: new series go there too.
       // Hashes from before codec format 2 also hold `i:<id>` → key: readers take the `n:` side.
@@ -102,8 +134,9 @@ describe('SampleWriter', () => {
       });
       expect(new Set(byKey.values()).size).toBe(40);
       expect([...byKey.values()].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
-      const names = (await redis.client().get(new Keys(prefix).names(ORG, 'race')))?.split('\n') ?? [];
-      for (const [key, id] of byKey) expect(names[id - 1]).toBe(key);
+      const keys = new Keys(prefix);
+      const stored = registryEntries({}, await redis.client().getBuffer(keys.names(ORG, 'race')));
+      expect(new Map(stored.map(([id, key]) => [key, id]))).toEqual(byKey);
     } finally {
       await Promise.all(dbs.map((db) => db.close()));
     }

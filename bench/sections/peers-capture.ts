@@ -64,16 +64,16 @@ export const BEHIND = {
   capture:
     'Key by key (docs/storage.md, "Where the bytes go"): raw value columns 0.42 B/sample, of which the ' +
     '92 `node_scrape_collector_duration_seconds` series (5 significant digits of noise at 1e-9 s) take ' +
-    'half at 2.2 bytes a value, about their entropy; 1-minute rollups 0.039, hourly 0.025, the series ' +
-    'registry 0.021 (49 bytes a series: a fixed cost), latest values and timestamps 0.013, and 0.032 ' +
+    'half at 2.2 bytes a value, about their entropy; 1-minute rollups 0.036, hourly 0.025, the series ' +
+    'registry 0.009 (20 bytes a series: a fixed cost), latest values and timestamps 0.013, and 0.032 ' +
     'that Redis spends on the window hashes beyond their bytes. Since 2026-12-07 a raw column keeps in ' +
     'its own field only the head that fills an allocator size class exactly (the tail goes into its ' +
     'pack), a rollup column equal to an earlier one (a counter’s max and last) or to the window’s ' +
-    'shared counts is one byte, the registry is one string of the series keys instead of a hash ' +
-    '(94 → 49 bytes a series), and while raw lives the 1-minute blocks hold sum and count only (min, ' +
-    'max and last are read from raw; retention writes the blocks whole before it drops raw): 0.682 → ' +
-    '0.552 B/sample on the same machine. Closing the rest: an entropy coder for noisy integers, and ' +
-    'hourly rollups written only when raw expires.',
+    'shared counts is one byte, the registry is one front-coded string of the series keys instead ' +
+    'of a hash (94 → 20 bytes a series), and while raw lives the 1-minute blocks hold sum and count ' +
+    'only (min, max and last are read from raw; retention writes the blocks whole before it drops ' +
+    'raw): 0.682 → 0.537 B/sample on the same machine. Closing the rest: an entropy coder for noisy ' +
+    'integers, and hourly rollups written only when raw expires.',
   extension:
     'At 5 s a 1-minute rollup bucket holds 12 samples: in two days of this data set (2026-12-07, ' +
     'before lean blocks) raw columns took 0.51 B/sample, 1-minute rollups 0.21, hourly rollups 0.03, ' +

@@ -128,7 +128,7 @@ export class SeriesRegistry {
     const replies = await this.redis
       .pipeline()
       .hgetall(this.keys.series(org, host))
-      .get(this.keys.names(org, host))
+      .getBuffer(this.keys.names(org, host))
       .exec();
     const [hash, names] = (replies ?? []).map(([err, value]) => {
       if (err) throw err;
@@ -136,7 +136,7 @@ export class SeriesRegistry {
     });
     for (const [id, key] of registryEntries(
       (hash ?? {}) as Record<string, string>,
-      (names ?? null) as string | null,
+      (names ?? null) as Buffer | null,
     ))
       remember(entry, key, id);
     return new Map(entry.byId);
@@ -158,26 +158,38 @@ export class SeriesRegistry {
 
 /**
  * Id and key of every series in a host's registry: the `n:<key>` fields of its series HASH (hosts
- * registered before the names STRING) and the lines of its names STRING (id n is line n).
+ * registered before the names STRING) and the lines of its names STRING: id n is line n, and a line
+ * `<p> <suffix>` is the first p bytes of the key before it followed by the suffix (series-ids-2.lua).
  */
 export function registryEntries(
   hash: Readonly<Record<string, string>>,
-  names: string | null,
+  names: Uint8Array | null,
 ): [number, string][] {
   const out: [number, string][] = [];
   for (const [field, value] of Object.entries(hash))
     if (field.startsWith('n:')) out.push([Number(value), field.slice(2)]);
-  if (names) {
-    let id = 0;
-    for (let at = 0; at < names.length; ) {
-      const end = names.indexOf('\n', at);
-      if (end < 0) break;
-      out.push([++id, names.slice(at, end)]);
-      at = end + 1;
-    }
+  if (!names || names.length === 0) return out;
+  let previous = new Uint8Array(0);
+  let id = 0;
+  for (let at = 0; at < names.length; ) {
+    const end = names.indexOf(NEWLINE, at);
+    if (end < 0) break;
+    const space = names.indexOf(SPACE, at);
+    if (space < 0 || space > end) throw new Error(`names line ${id + 1} is not "<p> <suffix>"`);
+    const shared = Number(DECODER.decode(names.subarray(at, space)));
+    const key = new Uint8Array(shared + end - space - 1);
+    key.set(previous.subarray(0, shared));
+    key.set(names.subarray(space + 1, end), shared);
+    out.push([++id, DECODER.decode(key)]);
+    previous = key;
+    at = end + 1;
   }
   return out;
 }
+
+const NEWLINE = 10;
+const SPACE = 32;
+const DECODER = new TextDecoder();
 
 function remember(entry: HostSeries, key: string, id: number): void {
   entry.byKey.set(key, id);

@@ -224,9 +224,10 @@ const COPY_MODE = 7;
 /** `j` of a reference to the window's shared counts. */
 export const SHARED_COUNTS = 7;
 /**
- * `j` of a column that is not stored (format 5): a lean 1-minute block, written while its window keeps
- * its raw columns, holds only sum and count; min, max and last are one byte each, computed from raw by
- * readers that need them, and the block is written whole when raw expires (docs/storage.md).
+ * A column that is not stored (format 5), written as its length prefix 0: a lean 1-minute block,
+ * written while its window keeps its raw columns, holds only sum and count; min, max and last are read
+ * from raw by readers that need them, and the block is written whole when raw expires
+ * (docs/storage.md). The value is `blockColumns`' marker for it, not a byte of the format.
  */
 export const NOT_STORED = 6;
 /** The columns a lean block stores (`encodeRollupBlock` with `lean`). */
@@ -323,8 +324,7 @@ export function encodeRollupBlock(
   const stored = (name: (typeof COLUMNS)[number]) => !lean || LEAN_COLUMNS.has(name);
   COLUMNS.forEach((name, i) => {
     if (!stored(name)) {
-      out.writeVarint(1);
-      out.writeByte(COPY_MODE | (NOT_STORED << 3));
+      out.writeVarint(0);
       return;
     }
     const earlier = COLUMNS.findIndex(
@@ -376,8 +376,10 @@ export function blockColumns(input: ByteReader): BlockColumn[] {
   for (let i = 0; i < COLUMNS.length; i++) {
     const bytes = input.readBytes(input.readVarint());
     const j = copiedColumn(bytes);
-    if (j < 0) out.push(bytes);
-    else if (j === NOT_STORED && i !== COUNT_COLUMN) out.push(NOT_STORED);
+    if (bytes.length === 0) {
+      if (i === COUNT_COLUMN) throw new CodecError('a rollup block does not store its count column');
+      out.push(NOT_STORED);
+    } else if (j < 0) out.push(bytes);
     else if (j < i && out[j] !== NOT_STORED) out.push(out[j] as BlockColumn);
     else if (j === SHARED_COUNTS && i === COUNT_COLUMN) out.push(SHARED_COUNTS);
     else throw new CodecError(`rollup column ${i} refers to column ${j}, which does not come before it`);

@@ -54,7 +54,7 @@ async function headTimestamps(redis: Redis, keys: Keys, host: string): Promise<M
   const names: Record<string, string> = {};
   const registry = registryEntries(
     await redis.hgetall(keys.series(ORG, host)),
-    await redis.get(keys.names(ORG, host)),
+    await redis.getBuffer(keys.names(ORG, host)),
   );
   for (const [id, key] of registry) names[id] = key;
   const out = new Map<string, number[]>();
@@ -99,7 +99,7 @@ describe('SampleWriter and the series limits', () => {
       expect([...after].filter((k) => !before.has(k) && !k.includes('other'))).toEqual([]);
       expect(Object.fromEntries(await headTimestamps(redis, keys, 'h'))).toEqual({ a: [t1], b: [t1] });
       expect(await redis.hgetallBuffer(keys.latest(ORG, 'h'))).toEqual(latestBefore);
-      expect(await redis.get(keys.names(ORG, 'h'))).toBe('a\nb\n');
+      expect(await redis.get(keys.names(ORG, 'h'))).toBe('0 a\n0 b\n');
       expect(await headTimestamps(redis, keys, 'other')).toEqual(new Map());
       expect(writer.stats()).toMatchObject({ breaker: 'closed', spoolBytes: 0 });
     } finally {

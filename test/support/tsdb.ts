@@ -61,7 +61,7 @@ export async function headPoints(
   const names: Record<string, string> = {};
   const registry = registryEntries(
     await client.hgetall(keys.series(org, host)),
-    await client.get(keys.names(org, host)),
+    await client.getBuffer(keys.names(org, host)),
   );
   for (const [id, key] of registry) names[id] = key;
   const out = new Map<string, Points>();

@@ -52,7 +52,7 @@ export async function readIndexes(
     const replies = await ctx.redis
       .pipeline()
       .hgetall(ctx.keys.series(org, host))
-      .get(ctx.keys.names(org, host))
+      .getBuffer(ctx.keys.names(org, host))
       .hgetallBuffer(ctx.keys.latest(org, host))
       .exec();
     const [seriesReply, namesReply, latestReply] = replies ?? [];
@@ -60,7 +60,7 @@ export async function readIndexes(
     return indexOf(
       registryEntries(
         (seriesReply?.[1] ?? {}) as Record<string, string>,
-        (namesReply?.[1] ?? null) as string | null,
+        (namesReply?.[1] ?? null) as Buffer | null,
       ),
       (latestReply?.[1] ?? {}) as Record<string, Buffer>,
     );

@@ -3,9 +3,11 @@
 -- KEYS[1]  the host's series HASH, on hosts registered before format 2 of this script: `n:<seriesKey>`
 --          -> id, `next` -> last id (and, before codec format 2, `i:<id>` -> seriesKey, unread). A host
 --          that has it keeps using it.
--- KEYS[2]  the host's names STRING, on every other host: the series keys in id order, each followed
---          by a newline (canonical keys escape newlines), so id n is line n. A STRING costs its bytes;
---          a HASH of some hundred fields costs twice that (a dict entry and two allocations a field).
+-- KEYS[2]  the host's names STRING, on every other host: the series keys in id order, a line each, so
+--          id n is line n. A line is `<p> <suffix>\n`: the key is the first p bytes of the key before
+--          it (p in decimal) followed by the suffix (front coding: keys of one metric share their
+--          name; canonical keys escape newlines). A STRING costs its bytes; a HASH of some hundred
+--          fields costs twice the plain keys (a dict entry and two allocations a field).
 -- ARGV[1]  the most series the host may have (0 = no limit)
 -- ARGV[2…] series keys
 -- Returns  an array: the number of ids newly handed out, then the ids in the order of ARGV[2…]
@@ -42,9 +44,13 @@ end
 local names = redis.call('GET', KEYS[2]) or ''
 local index = {}
 local count = 0
-for key in string.gmatch(names, '([^\n]*)\n') do
+local previous = ''
+for line in string.gmatch(names, '([^\n]*)\n') do
+  local shared, suffix = string.match(line, '^(%d+) (.*)$')
+  if not shared then return redis.error_reply('ERR names line ' .. (count + 1) .. ' is not `<p> <suffix>`') end
+  previous = string.sub(previous, 1, tonumber(shared)) .. suffix
   count = count + 1
-  index[key] = count
+  index[previous] = count
 end
 local fresh = {}
 for i = 2, #ARGV do
@@ -65,7 +71,17 @@ if missing > 0 then
   if limit > 0 and count + missing > limit then
     return redis.error_reply('SERIESLIMIT ' .. count .. ' ' .. limit)
   end
-  redis.call('APPEND', KEYS[2], table.concat(fresh, '\n') .. '\n')
+  local lines = {}
+  for i, key in ipairs(fresh) do
+    local shared = 0
+    local limit = math.min(#key, #previous)
+    while shared < limit and string.byte(key, shared + 1) == string.byte(previous, shared + 1) do
+      shared = shared + 1
+    end
+    lines[i] = shared .. ' ' .. string.sub(key, shared + 1) .. '\n'
+    previous = key
+  end
+  redis.call('APPEND', KEYS[2], table.concat(lines))
 end
 local out = { missing }
 for i = 2, #ARGV do out[i] = ids[i - 1] end
