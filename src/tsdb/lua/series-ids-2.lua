@@ -1,8 +1,8 @@
 -- series-ids-2.lua: hands out stable small integer ids for the series of one host, atomically, so
 -- several server processes agree on them, and enforces the per-host series limit.
--- KEYS[1]  the host's series HASH, on hosts registered before format 2 of this script: `n:<seriesKey>`
---          -> id, `next` -> last id (and, before codec format 2, `i:<id>` -> seriesKey, unread). A host
---          that has it keeps using it.
+-- KEYS[1]  the host's series HASH, on hosts registered by series-ids-1.lua: `n:<seriesKey>` -> id,
+--          `next` -> last id (and, before codec format 2, `i:<id>` -> seriesKey, unread). A host that
+--          has it keeps using it.
 -- KEYS[2]  the host's names STRING, on every other host: the series keys in id order, a line each, so
 --          id n is line n. A line is `<p> <suffix>\n`: the key is the first p bytes of the key before
 --          it (p in decimal) followed by the suffix (front coding: keys of one metric share their
@@ -74,8 +74,8 @@ if missing > 0 then
   local lines = {}
   for i, key in ipairs(fresh) do
     local shared = 0
-    local limit = math.min(#key, #previous)
-    while shared < limit and string.byte(key, shared + 1) == string.byte(previous, shared + 1) do
+    local upto = math.min(#key, #previous)
+    while shared < upto and string.byte(key, shared + 1) == string.byte(previous, shared + 1) do
       shared = shared + 1
     end
     lines[i] = shared .. ' ' .. string.sub(key, shared + 1) .. '\n'

@@ -49,14 +49,16 @@ describe('readRollupBlock', () => {
   });
 });
 
+/** A counter: max = last in every bucket. */
+const counter = computeRollup(
+  makePoints(WS, 7200, 1000, (i) => i * 3),
+  WS,
+  60_000,
+  120,
+);
+
 describe('rollup columns stored as references', () => {
-  // A counter (max = last in every bucket) and a series constant within each minute (min = max = last).
-  const counter = computeRollup(
-    makePoints(WS, 7200, 1000, (i) => i * 3),
-    WS,
-    60_000,
-    120,
-  );
+  // The counter, and a series constant within each minute (min = max = last).
   const steps = computeRollup(
     makePoints(WS, 7200, 1000, (i) => Math.floor(i / 60) * 1.5),
     WS,
@@ -164,13 +166,7 @@ describe('shared counts', () => {
 });
 
 describe('lean blocks (format 5)', () => {
-  // A counter: its sum would refer to nothing, its max would refer to last; in a lean block neither does.
-  const counter = computeRollup(
-    makePoints(WS, 7200, 1000, (i) => i * 3),
-    WS,
-    60_000,
-    120,
-  );
+  // The counter's max would refer to its last; in a lean block neither is stored.
 
   it('does store sum and count alone, read them back as a whole block has them, and refuse the others', () => {
     for (const rollup of [rollupOf(1), counter]) {
