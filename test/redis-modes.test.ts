@@ -13,6 +13,7 @@ import {
   Keys,
   pingMs,
   type RedisClient,
+  type Role,
 } from '../src/redis/index.ts';
 import { createTsdbContext, tsdbOptions } from '../src/tsdb/context.ts';
 import { sealHost } from '../src/tsdb/index.ts';
@@ -53,6 +54,40 @@ describe('connecting through Sentinel', () => {
     await client.set(key, 'v');
     expect(await setup.master.client().get(key)).toBe('v');
   });
+
+  // ioredis ends a Sentinel client for good when its connector is closed while it asks a sentinel for
+  // the master: a failover detector left from the connection before does that on +switch-master. The
+  // client then answered every command with "Connection is closed." until the process restarted.
+  it.each<Role>(['request', 'worker'])(
+    'connects again when its connector is closed while it resolves the master (%s)',
+    async (role) => {
+      const config = loadConfig({
+        REDIS_SENTINELS: setup.sentinels.map((s) => `${s.host}:${s.port}`).join(','),
+        REDIS_SENTINEL_NAME: SENTINEL_MASTER_NAME,
+      });
+      const c = createRedis({ config: config.redis, logger }, role);
+      try {
+        await waitFor(() => c.status === 'ready', { timeoutMs: 10_000 });
+        const internals = c as unknown as { connector: { disconnect(): void }; stream: { destroy(): void } };
+        const statuses: string[] = [];
+        c.on('end', () => statuses.push('end'));
+        // 'connecting' is emitted a tick after the connector started resolving: close it then.
+        c.once('connecting', () => internals.connector.disconnect());
+        internals.stream.destroy();
+        await waitFor(() => statuses.includes('end'), { timeoutMs: 10_000 });
+        await waitFor(() => c.status === 'ready', { timeoutMs: 10_000 });
+        const key = `${uniquePrefix('sentinel-revive')}k`;
+        await c.set(key, role);
+        expect(await setup.master.client().get(key)).toBe(role);
+      } finally {
+        await closeRedis(c);
+      }
+      // Closed by its owner, it stays closed.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(c.status).toBe('end');
+    },
+    30_000,
+  );
 });
 
 describe('connecting through Cluster', () => {

@@ -104,6 +104,7 @@ export function createRedis(
   }
   const errorLogger = deps.logger.child({ component: 'redis', role: name });
   attachErrorListener(client, errorLogger, config);
+  reviveUnlessClosed(client, closedByOwner(client), errorLogger);
   // From the first moment, so a health check created later still knows why the client is not ready.
   watchConnection(client, config);
   if (deps.timings) timeCommands(client, deps.timings);
@@ -113,7 +114,9 @@ export function createRedis(
   // event" on stderr). A copy closed while it connects still fails its ready check ("Stream isn't
   // writeable"): not worth a line once its owner closed it.
   withCopies(client, (copy) => {
-    attachErrorListener(copy, errorLogger, config, closedByOwner(copy));
+    const closed = closedByOwner(copy);
+    attachErrorListener(copy, errorLogger, config, closed);
+    reviveUnlessClosed(copy, closed, errorLogger);
     reportWrites(copy);
   });
   deps.watch?.(client, name);
@@ -136,14 +139,17 @@ function clusterOptions(redisOptions: RedisOptions): ClusterOptions {
   };
 }
 
-/** Whether `quit` or `disconnect` was called on the client (from the call on). */
+/**
+ * Whether `quit` or `disconnect` was called on the client (from the call on). `disconnect(true)` asks
+ * for a reconnect (ioredis calls it itself on READONLY): that is not a close.
+ */
 function closedByOwner(client: RedisClient): () => boolean {
   let closed = false;
   for (const method of ['quit', 'disconnect'] as const) {
     const original = client[method].bind(client) as (...args: unknown[]) => unknown;
     Object.defineProperty(client, method, {
       value: (...args: unknown[]) => {
-        closed = true;
+        if (method === 'quit' || args[0] !== true) closed = true;
         return original(...args);
       },
       writable: true,
@@ -151,6 +157,30 @@ function closedByOwner(client: RedisClient): () => boolean {
     });
   }
   return () => closed;
+}
+
+/**
+ * Connects a client again when it ended without its owner closing it. ioredis ends a client for good
+ * when its connector is closed while it connects: with Sentinel, a failover detector left from the
+ * connection before closes it on +switch-master while the client asks a sentinel for the new master
+ * (a race of the failover itself; github.com/redis/ioredis/issues/1683 reports the symptom). Every
+ * command then failed with "Connection is closed." until the process restarted. Cluster clients
+ * reconnect their nodes themselves and are left alone.
+ */
+function reviveUnlessClosed(client: RedisClient, closed: () => boolean, logger: Logger): void {
+  if (!(client instanceof Redis)) return;
+  let attempt = 0;
+  client.on('ready', () => {
+    attempt = 0;
+  });
+  client.on('end', () => {
+    if (closed()) return;
+    const delay = reconnectDelay(++attempt);
+    if (attempt === 1) logger.warn({ delayMs: delay }, 'redis connection ended unasked; connecting again');
+    setTimeout(() => {
+      if (!closed() && client.status === 'end') client.connect().catch(() => undefined);
+    }, delay).unref();
+  });
 }
 
 /** Runs `each` on every duplicate of the client, and on theirs. */
@@ -222,7 +252,11 @@ function timeCommands(client: RedisClient, timings: CommandTimings): void {
 
 /** Closes a connection, waiting for a clean QUIT when possible and forcing it otherwise. */
 export async function closeRedis(client: RedisClient, timeoutMs = 2000): Promise<void> {
-  if (client.status === 'end') return;
+  // An ended client may be about to connect again (reviveUnlessClosed): disconnect marks it closed.
+  if (client.status === 'end') {
+    client.disconnect();
+    return;
+  }
   const quit = client.quit().catch(() => undefined);
   const timer = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
   await Promise.race([quit, timer]);
