@@ -3,7 +3,7 @@ import { decodeCapture } from '../capture/format.ts';
 import { type PeerFigure, printPeers } from '../peers/report.ts';
 import { captureFigures } from './peers-capture.ts';
 import { extensionFigures, poolFigures } from './peers-extension.ts';
-import { ingestFigures } from './peers-ingest.ts';
+import { INGEST_ROUNDS, ingestFigures } from './peers-ingest.ts';
 
 /** node_exporter scraped every second for 40 minutes (provenance: bench/data/README.md). */
 export const CAPTURE_ASSET = new URL('../data/node-exporter-1s.capture.br', import.meta.url);
@@ -80,6 +80,9 @@ const INTRO = [
   '  longer, so no answer comes from a cache (VictoriaMetrics runs with `-search.disableCache`). Vitals is',
   '  asked for its column shape (`shape=columns`: one timestamp array and one value array, as compact as',
   "  the peers' answers; the default row shape repeats the series name in every point).",
+  `- Ingest: ${INGEST_ROUNDS} rounds of the peak load per system, the systems taking turns, each on a fresh`,
+  "  system; a system's rows are those of its median round (its rate in every round is in the row's",
+  "  note). The run at half of Vitals' peak is one round each.",
   '- CPU: user + system time from `/proc/<pid>/stat` of the server and its redis-server for Vitals,',
   '  of the one process for the peers. Vitals acknowledges once samples are in Redis (appendfsync',
   '  everysec), InfluxDB once they are in its WAL, VictoriaMetrics once they are buffered in memory.',
