@@ -253,8 +253,9 @@ function timeCommands(client: RedisClient, timings: CommandTimings): void {
 /** Closes a connection, waiting for a clean QUIT when possible and forcing it otherwise. */
 export async function closeRedis(client: RedisClient, timeoutMs = 2000): Promise<void> {
   // An ended client may be about to connect again (reviveUnlessClosed): disconnect marks it closed.
+  // (Cluster clients are not revived, and disconnecting an ended one would emit its events again.)
   if (client.status === 'end') {
-    client.disconnect();
+    if (client instanceof Redis) client.disconnect();
     return;
   }
   const quit = client.quit().catch(() => undefined);
