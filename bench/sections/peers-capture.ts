@@ -41,6 +41,8 @@ export async function captureFigures(capture: Capture, shiftMs: number): Promise
       unit: 'B/sample',
       better: 'lower',
       values: perSample(stored.bytes, stored.samples),
+      // The same capture, settled to one part each time, took VictoriaMetrics 0.547–0.882 B/sample.
+      note: "VictoriaMetrics' figure moves from run to run on this same capture: 0.547–0.661 B/sample in the runs up to 2026-12-07 04:00, 0.882 at 06:45 UTC, one part each time (its sizes are printed with the run)",
       behind: BEHIND.capture,
     };
     const prometheus = await servePrometheus(join(workDir, 'blocks'), tempDir('prometheus'));
