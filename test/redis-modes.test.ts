@@ -8,12 +8,14 @@ import {
   CommandTimings,
   closeRedis,
   createRedis,
+  endedForGood,
   execGrouped,
   isUnavailable,
   Keys,
   pingMs,
   type RedisClient,
   type Role,
+  whenReady,
 } from '../src/redis/index.ts';
 import { createTsdbContext, tsdbOptions } from '../src/tsdb/context.ts';
 import { sealHost } from '../src/tsdb/index.ts';
@@ -75,7 +77,10 @@ describe('connecting through Sentinel', () => {
         c.once('connecting', () => internals.connector.disconnect());
         internals.stream.destroy();
         await waitFor(() => statuses.includes('end'), { timeoutMs: 10_000 });
-        await waitFor(() => c.status === 'ready', { timeoutMs: 10_000 });
+        // Ended, yet not for good: what waits for the connection waits on.
+        expect(endedForGood(c)).toBe(false);
+        await whenReady(c, AbortSignal.timeout(10_000));
+        expect(c.status).toBe('ready');
         const key = `${uniquePrefix('sentinel-revive')}k`;
         await c.set(key, role);
         expect(await setup.master.client().get(key)).toBe(role);
@@ -85,6 +90,8 @@ describe('connecting through Sentinel', () => {
       // Closed by its owner, it stays closed.
       await new Promise((resolve) => setTimeout(resolve, 2500));
       expect(c.status).toBe('end');
+      expect(endedForGood(c)).toBe(true);
+      await expect(whenReady(c)).rejects.toThrow(/Connection is closed/);
     },
     30_000,
   );

@@ -3,7 +3,7 @@ import type { Logger, RedisConfig } from '../config/index.ts';
 import { reportWrites } from './local-writes.ts';
 import type { CommandTimings } from './timing.ts';
 import { GuardedSentinelConnector, GuardedStandaloneConnector, tlsHint, tlsOptions } from './tls.ts';
-import { watchConnection } from './watch.ts';
+import { connectsAgainAfterEnd, watchConnection } from './watch.ts';
 
 /**
  * Connection roles. `request`: HTTP handlers and the sample writer; they must fail fast while Redis is
@@ -169,6 +169,7 @@ function closedByOwner(client: RedisClient): () => boolean {
  */
 function reviveUnlessClosed(client: RedisClient, closed: () => boolean, logger: Logger): void {
   if (!(client instanceof Redis)) return;
+  connectsAgainAfterEnd(client, closed);
   let attempt = 0;
   client.on('ready', () => {
     attempt = 0;

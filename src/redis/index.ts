@@ -15,4 +15,4 @@ export { execGrouped, PipelineError, type PipelineOp } from './pipeline.ts';
 export { type CommandStat, CommandTimings } from './timing.ts';
 export { tlsHint, tlsOptions } from './tls.ts';
 export { TrackedReads, type TrackedReadsStats } from './tracked-reads.ts';
-export { type ConnectionWatch, watchConnection, whenReady } from './watch.ts';
+export { type ConnectionWatch, endedForGood, watchConnection, whenReady } from './watch.ts';

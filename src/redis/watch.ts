@@ -44,13 +44,29 @@ export function watchConnection(
   return watch;
 }
 
+/** Clients that connect again after ending unless their owner closed them: whether it did. */
+const revived = new WeakMap<RedisClient, () => boolean>();
+
+/** Marks a client that connects again when it ends, unless `closed()` (its owner closed it). */
+export function connectsAgainAfterEnd(client: RedisClient, closed: () => boolean): void {
+  revived.set(client, closed);
+}
+
+/** Whether the client ended and stays so: its owner closed it, or nothing connects it again. */
+export function endedForGood(client: RedisClient): boolean {
+  if (client.status !== 'end') return false;
+  const closed = revived.get(client);
+  return closed === undefined || closed();
+}
+
 /**
  * Resolves once the client is ready (at once if it is). Rejects when the client ends for good or
- * `signal` aborts. It never sends a command, so it waits through any outage without a timeout.
+ * `signal` aborts; an end it comes back from (`connectsAgainAfterEnd`) is waited through. It never
+ * sends a command, so it waits through any outage without a timeout.
  */
 export function whenReady(client: RedisClient, signal?: AbortSignal): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
-  if (client.status === 'end') return Promise.reject(new Error('Connection is closed.'));
+  if (endedForGood(client)) return Promise.reject(new Error('Connection is closed.'));
   return new Promise<void>((resolve, reject) => {
     const done = (err?: unknown) => {
       client.off('ready', onReady);
@@ -60,7 +76,9 @@ export function whenReady(client: RedisClient, signal?: AbortSignal): Promise<vo
       else reject(err);
     };
     const onReady = () => done();
-    const onEnd = () => done(new Error('Connection is closed.'));
+    const onEnd = () => {
+      if (endedForGood(client)) done(new Error('Connection is closed.'));
+    };
     const onAbort = () => done(signal?.reason ?? new Error('aborted'));
     if (signal?.aborted) {
       onAbort();

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config, Logger } from '../config/index.ts';
 import {
   createRedis,
+  endedForGood,
   isUnavailable,
   type Keys,
   type RedisClient,
@@ -112,7 +113,7 @@ async function reloadInBackground(ctx: TsdbContext, logger: Logger, signal: Abor
       return;
     } catch (err: unknown) {
       if (signal.aborted) return;
-      if (ctx.redis.status === 'end' || !isUnavailable(err)) {
+      if (endedForGood(ctx.redis) || !isUnavailable(err)) {
         logger.warn({ err }, 'hot tier not reloaded; it fills as data arrives');
         return;
       }
