@@ -104,6 +104,33 @@ describe('redis connection events', () => {
     await waitFor(() => recording.events.some((e) => e.meta?.event === 'end'));
     // A close that was asked for is no lost connection.
     expect(recording.events.slice(before).map((e) => e.meta?.event)).toEqual(['end']);
+    expect(recording.events.at(-1)?.status).toBe('ok');
+  });
+
+  it('does record an end nobody asked for as an error, and ready again once it connected again', async () => {
+    const recording = new Recording();
+    const config = testConfig({ REDIS_URL: target.url, VITALS_KEY_PREFIX: 'ev:' }).redis;
+    const client = createRedis({ config, logger: pino({ level: 'silent' }) }, 'request', 'probe');
+    try {
+      watchRedisEvents(client, recording, { role: 'probe' });
+      await waitFor(() => client.status === 'ready');
+      const internals = client as unknown as {
+        connector: { disconnect(): void };
+        stream: { destroy(): void };
+      };
+      // The connector closed while the client connects again: ioredis ends the client.
+      client.once('connecting', () => internals.connector.disconnect());
+      internals.stream.destroy();
+      await waitFor(() => recording.events.some((e) => e.meta?.event === 'end'), { timeoutMs: 10_000 });
+      expect(recording.events.find((e) => e.meta?.event === 'end')).toMatchObject({
+        status: 'error',
+        message: 'connection ended unasked; connecting again',
+      });
+      await waitFor(() => client.status === 'ready', { timeoutMs: 10_000 });
+      expect(await client.ping()).toBe('PONG');
+    } finally {
+      await closeRedis(client);
+    }
   });
 });
 

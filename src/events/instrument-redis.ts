@@ -1,4 +1,4 @@
-import type { RedisClient } from '../redis/index.ts';
+import { endedForGood, type RedisClient } from '../redis/index.ts';
 import type { EventInput, EventRecorder } from './contract.ts';
 import { DEFAULT_EVENT_ORG } from './instrument-org.ts';
 
@@ -19,7 +19,7 @@ const ERROR_EVERY_MS = 10_000;
  * Records the connection events of one of Vitals' own Redis connections as `redis` events of the
  * `default` org (system events): `connect`, `ready` (with the time since the attempt began as
  * `latencyMs`), `error`, `close` (a lost connection) and `reconnecting` (each at most once per 10 s) and
- * `end`. Listeners are
+ * `end` (an error when nobody closed the connection, which then connects again). Listeners are
  * attached from outside; the client is not changed otherwise. Returns the remover.
  */
 export function watchRedisEvents(
@@ -60,7 +60,11 @@ export function watchRedisEvents(
       if (due('reconnecting'))
         record('reconnecting', 'error', { message: `reconnecting in ${String(delay ?? 0)} ms` });
     },
-    end: () => record('end', 'ok', { message: 'connection ended' }),
+    // An end nobody asked for is trouble, though the connection comes back (reviveUnlessClosed).
+    end: () =>
+      endedForGood(client)
+        ? record('end', 'ok', { message: 'connection ended' })
+        : record('end', 'error', { message: 'connection ended unasked; connecting again' }),
   };
   for (const [name, handler] of Object.entries(handlers)) client.on(name, handler);
   // Attached after the connection came up (start-up order): that it is up is still worth an event.
