@@ -40,7 +40,18 @@ describe('the other features on a Redis Cluster', () => {
       },
     });
     expect(created.statusCode, created.body).toBe(201);
-    const queued = await env.call('POST', '/api/v1/hosts/cache-1/collect');
+    // Collection talks to Redis on a connection of its own, which may still be reading the Cluster's
+    // slots this soon after the start: it answers 503 with Retry-After then, and a client retries.
+    let queued = await env.call('POST', '/api/v1/hosts/cache-1/collect');
+    await waitFor(
+      async () => {
+        if (queued.statusCode !== 503) return true;
+        expect(queued.headers['retry-after'], queued.body).toBeDefined();
+        queued = await env.call('POST', '/api/v1/hosts/cache-1/collect');
+        return false;
+      },
+      { timeoutMs: 10_000, intervalMs: 200, message: 'collection accepting requests' },
+    );
     expect(queued.statusCode, queued.body).toBeLessThan(300);
     await waitFor(async () => (await latest('cache-1')) > 10, {
       timeoutMs: 20_000,
