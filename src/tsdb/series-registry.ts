@@ -1,5 +1,5 @@
 import type { FailureKind } from '../contract/index.ts';
-import type { Keys, RedisClient } from '../redis/index.ts';
+import { execGrouped, type Keys, type PipelineOp, type RedisClient } from '../redis/index.ts';
 import { SampleRejectedError } from './errors.ts';
 import { loadScript, runScript } from './lua/scripts.ts';
 
@@ -125,15 +125,8 @@ export class SeriesRegistry {
   /** Every series of a host, id → key, read from Redis (and cached). */
   async all(org: string, host: string): Promise<Map<number, string>> {
     const entry = this.host(org, host);
-    const replies = await this.redis
-      .pipeline()
-      .hgetall(this.keys.series(org, host))
-      .getBuffer(this.keys.names(org, host))
-      .exec();
-    const [hash, names] = (replies ?? []).map(([err, value]) => {
-      if (err) throw err;
-      return value;
-    });
+    const series = this.keys.series(org, host);
+    const [hash, names] = await this.withNames(org, host, { key: series, add: (p) => p.hgetall(series) });
     for (const [id, key] of registryEntries(
       (hash ?? {}) as Record<string, string>,
       (names ?? null) as Buffer | null,
@@ -151,14 +144,11 @@ export class SeriesRegistry {
     const entry = this.host(org, host);
     const unknown = seriesKeys.filter((k) => !entry.byKey.has(k));
     if (unknown.length > 0) {
-      const replies = await this.redis
-        .pipeline()
-        .hmget(this.keys.series(org, host), ...unknown.map((k) => `n:${k}`))
-        .getBuffer(this.keys.names(org, host))
-        .exec();
-      const [fromHash, names] = (replies ?? []).map(([err, value]) => {
-        if (err) throw err;
-        return value;
+      const series = this.keys.series(org, host);
+      const fields = unknown.map((k) => `n:${k}`);
+      const [fromHash, names] = await this.withNames(org, host, {
+        key: series,
+        add: (p) => p.hmget(series, ...fields),
       });
       ((fromHash ?? []) as (string | null)[]).forEach((id, i) => {
         if (id != null) remember(entry, unknown[i] as string, Number(id));
@@ -171,6 +161,12 @@ export class SeriesRegistry {
       if (id !== undefined) out.set(k, id);
     }
     return out;
+  }
+
+  /** `read` of the host's series HASH and its names string, in one round trip: both replies. */
+  private withNames(org: string, host: string, read: PipelineOp): Promise<unknown[]> {
+    const names = this.keys.names(org, host);
+    return execGrouped(this.redis, [read, { key: names, add: (p) => p.getBuffer(names) }]);
   }
 }
 
