@@ -334,7 +334,8 @@ export const storageVars = {
   },
   VITALS_MAINTENANCE_INTERVAL: {
     schema: duration(1000).default(60_000),
-    description: 'How often sealing and retention run (one process at a time does the work).',
+    description:
+      'How often maintenance runs: sealing each run, head compaction at most every 10 s, retention at most every minute (one process at a time does the work).',
     group: 'storage',
   },
   VITALS_ENCODE_THREADS: {

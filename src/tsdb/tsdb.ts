@@ -13,7 +13,7 @@ import {
 import { createTsdbContext, tsdbOptions } from './context.ts';
 import type { TsdbContext } from './options.ts';
 import { reloadHotTier } from './query/index.ts';
-import { runMaintenance } from './seal/index.ts';
+import { runMaintenance, SweepSchedule } from './seal/index.ts';
 import { openSpool } from './spool/index.ts';
 import { SampleWriter } from './writer.ts';
 
@@ -128,9 +128,10 @@ async function reloadInBackground(ctx: TsdbContext, logger: Logger, signal: Abor
 function maintenanceLoop(ctx: TsdbContext, intervalMs: number, logger: Logger) {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
+  const schedule = new SweepSchedule(intervalMs);
   const tick = () => {
     if (running) return;
-    running = runMaintenance(ctx)
+    running = runMaintenance(ctx, schedule.next(performance.now()))
       .then((run) => {
         if (run.windowsSealed > 0 || run.failures > 0)
           logger.info({ ...run, failureDetails: undefined }, 'maintenance run');

@@ -156,6 +156,20 @@ describe('head compaction', () => {
     expect(await ctx.redis.exists(ctx.keys.window(ORG, HOST, T0))).toBe(0);
   });
 
+  it('does leave heads alone in a run that is told not to compact, and compacts them in the next', async () => {
+    const ctx = testContext(redis());
+    await appendSamples(ctx, agentSamples(T0, 60, 100));
+    ctx.setNow(T0 + 10 * 60_000);
+    const before = await ctx.redis.strlen(ctx.keys.head(ORG, HOST, T0));
+    expect(before).toBeGreaterThan(2 * MIN_TAIL_BYTES);
+    const skipped = await runMaintenance(ctx, { compact: false });
+    expect(skipped).toMatchObject({ headsCompacted: 0, failures: 0 });
+    expect(await ctx.redis.strlen(ctx.keys.head(ORG, HOST, T0))).toBe(before);
+    const run = await runMaintenance(ctx);
+    expect(run).toMatchObject({ headsCompacted: 1, failures: 0 });
+    expect(await ctx.redis.strlen(ctx.keys.head(ORG, HOST, T0))).toBeLessThan(before / 3);
+  });
+
   it('does decide by the leading block and the records after it', () => {
     const record = Uint8Array.of(0xa1, 1);
     expect(worthCompacting(MIN_TAIL_BYTES - 1, record)).toBe(false);

@@ -44,6 +44,11 @@ export interface RunOptions {
   readonly concurrency?: number;
 }
 
+export interface SealOptions extends RunOptions {
+  /** Whether open heads are checked for compaction this run (`SweepSchedule`). @defaultValue true */
+  readonly compact?: boolean;
+}
+
 const EMPTY: HostSealSummary = {
   windows: 0,
   cleared: 0,
@@ -112,9 +117,10 @@ export async function sealHost(
 /**
  * The regular run: for every host written within the raw retention, seals the head windows that closed
  * more than `sealGraceMs` ago, unless one's head is still growing (a backfill filling it: `dueToSeal`
- * puts it off for at most a minute). A host another runner holds is skipped (it is being done).
+ * puts it off for at most a minute), and compacts the open heads worth it (unless `compact` is false).
+ * A host another runner holds is skipped (it is being done).
  */
-export async function sealDue(ctx: TsdbContext, options: RunOptions = {}): Promise<SealDueSummary> {
+export async function sealDue(ctx: TsdbContext, options: SealOptions = {}): Promise<SealDueSummary> {
   const now = ctx.now();
   const run = nextRun(ctx);
   const lastStart = now - WINDOW_MS - ctx.options.sealGraceMs;
@@ -124,7 +130,7 @@ export async function sealDue(ctx: TsdbContext, options: RunOptions = {}): Promi
     try {
       // Cheap reads per idle host; the lock is only taken when there is something to seal or compact.
       const due = await ctx.redis.zcount(ctx.keys.heads(org, host), '-inf', lastStart);
-      const compact = await headsToCompact(ctx, org, host, lastStart + 1);
+      const compact = options.compact === false ? [] : await headsToCompact(ctx, org, host, lastStart + 1);
       if (due === 0 && compact.length === 0) return EMPTY;
       const lock = await tryLockHost(ctx, org, host);
       if (!lock) {

@@ -9,6 +9,7 @@ export {
   type RunOptions,
   type SealDueSummary,
   type SealHostOptions,
+  type SealOptions,
   sealDue,
   sealHost,
 } from './due.ts';
@@ -24,8 +25,10 @@ export { lockHost, SEAL_LOCK_TTL_MS, type SealLock, sealLockKey, tryLockHost } f
 export {
   lastMaintenance,
   type MaintenanceFigures,
+  type MaintenanceOptions,
   type MaintenanceRun,
   runMaintenance,
+  SweepSchedule,
 } from './maintenance.ts';
 export { enforceRetention, type RetentionSummary } from './retention.ts';
 export { type SealResult, type SealWindowOptions, sealWindow } from './window.ts';

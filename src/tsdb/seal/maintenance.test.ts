@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { WINDOW_MS } from '../layout.ts';
 import { sealDue, sealHost } from './due.ts';
 import { SealCorruptError } from './errors.ts';
-import { lastMaintenance, runMaintenance } from './maintenance.ts';
+import {
+  COMPACT_EVERY_MS,
+  lastMaintenance,
+  RETENTION_EVERY_MS,
+  runMaintenance,
+  SweepSchedule,
+} from './maintenance.ts';
 import {
   appendRecord,
   appendSamples,
@@ -95,5 +101,42 @@ describe('runMaintenance', () => {
     const run = await runMaintenance(ctx);
     expect(run.failures).toBe(1);
     expect((await lastMaintenance(ctx))?.lastError).toContain(`${ORG}:${HOST} window ${T0}`);
+  });
+});
+
+describe('SweepSchedule', () => {
+  const ticks = (intervalMs: number, until: number, jitter = () => 0) => {
+    const schedule = new SweepSchedule(intervalMs);
+    const out: Array<{ at: number; compact: boolean; retention: boolean }> = [];
+    for (let at = 0; at <= until; at += intervalMs) {
+      const t = at + jitter();
+      out.push({ at, ...schedule.next(t) });
+    }
+    return out;
+  };
+
+  it('does compact every 10 s and enforce retention every minute when the interval is 1 s', () => {
+    const runs = ticks(1000, 130_000);
+    expect(runs.filter((r) => r.compact).map((r) => r.at)).toEqual(
+      Array.from({ length: 14 }, (_, i) => i * COMPACT_EVERY_MS),
+    );
+    expect(runs.filter((r) => r.retention).map((r) => r.at)).toEqual([
+      0,
+      RETENTION_EVERY_MS,
+      2 * RETENTION_EVERY_MS,
+    ]);
+  });
+
+  it('does everything every run at the default interval, early or late ticks included', () => {
+    let n = 0;
+    const runs = ticks(60_000, 600_000, () => (n++ % 2 === 0 ? -20 : 25));
+    expect(runs).toHaveLength(11);
+    expect(runs.every((r) => r.compact && r.retention)).toBe(true);
+  });
+
+  it('does compact every run when the interval is 10 s or more', () => {
+    const runs = ticks(15_000, 150_000);
+    expect(runs.every((r) => r.compact)).toBe(true);
+    expect(runs.filter((r) => r.retention).map((r) => r.at)).toEqual([0, 60_000, 120_000]);
   });
 });

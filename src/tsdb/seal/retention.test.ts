@@ -4,6 +4,7 @@ import { aggregate } from '../query/aggregate.ts';
 import type { AggregateFn } from '../query/types.ts';
 import { sealDue } from './due.ts';
 import { planWindow } from './encode-jobs.ts';
+import { runMaintenance } from './maintenance.ts';
 import { enforceRetention } from './retention.ts';
 import {
   appendSamples,
@@ -51,6 +52,19 @@ async function fieldKinds(ctx: TestContext, ws: number): Promise<string[]> {
 const zset = (ctx: TestContext, key: string) => ctx.redis.zrange(key, 0, -1);
 
 describe('enforceRetention', () => {
+  it('does not run in a maintenance run told to skip it, and runs in the next', async () => {
+    const ctx = testContext(redis());
+    await sealedHost(ctx);
+    ctx.setNow(T0 + WINDOW_MS + RAW);
+    expect(await runMaintenance(ctx, { retention: false })).toMatchObject({
+      rawWindowsExpired: 0,
+      failures: 0,
+    });
+    expect(await fieldKinds(ctx, T0)).toEqual(['M:', 'R:', 'm:', 'r:', 't']);
+    expect(await runMaintenance(ctx)).toMatchObject({ rawWindowsExpired: 1, failures: 0 });
+    expect(await fieldKinds(ctx, T0)).toEqual(['M:', 'm:']);
+  });
+
   it('does drop only the raw tier exactly when a window ages out of raw retention', async () => {
     const ctx = testContext(redis());
     await sealedHost(ctx);
