@@ -4,6 +4,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort, type RedisServer, startRedis, waitFor } from '../../test/harness/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { closeRedis, createRedis } from './connection.ts';
+import { endedForGood, whenReady } from './watch.ts';
+
+const silent = pino({ level: 'silent' });
 
 /** A logger whose lines the test reads. */
 function capture() {
@@ -61,6 +64,43 @@ describe('duplicates of a connection', () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(lines).toEqual([]);
+    await closeRedis(client);
+  });
+});
+
+describe('waiting for a connection that ended unasked', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.close();
+  });
+
+  it('does reject a wait for ready once the owner closes the client, before it connected again', async () => {
+    const client = createRedis(
+      { config: loadConfig({ REDIS_URL: redis.url }).redis, logger: silent },
+      'request',
+    );
+    await waitFor(() => client.status === 'ready', { timeoutMs: 10_000 });
+    const internals = client as unknown as { connector: { disconnect(): void }; stream: { destroy(): void } };
+    const waited = new Promise<{ waiting: Promise<void> }>((resolve) => {
+      client.once('end', () => {
+        // Ended unasked: it would connect again, so a wait for ready waits on…
+        expect(endedForGood(client)).toBe(false);
+        const waiting = whenReady(client);
+        waiting.catch(() => undefined);
+        // …until its owner closes it, before the reconnect (no second 'end' comes).
+        client.disconnect();
+        resolve({ waiting });
+      });
+    });
+    // The connector closed while the client connects again: ioredis ends the client.
+    client.once('connecting', () => internals.connector.disconnect());
+    internals.stream.destroy();
+    const { waiting } = await waited;
+    await expect(waiting).rejects.toThrow(/Connection is closed/);
+    expect(endedForGood(client)).toBe(true);
     await closeRedis(client);
   });
 });

@@ -3,7 +3,7 @@ import type { Logger, RedisConfig } from '../config/index.ts';
 import { reportWrites } from './local-writes.ts';
 import type { CommandTimings } from './timing.ts';
 import { GuardedSentinelConnector, GuardedStandaloneConnector, tlsHint, tlsOptions } from './tls.ts';
-import { connectsAgainAfterEnd, watchConnection } from './watch.ts';
+import { CLOSED_BY_OWNER, connectsAgainAfterEnd, watchConnection } from './watch.ts';
 
 /**
  * Connection roles. `request`: HTTP handlers and the sample writer; they must fail fast while Redis is
@@ -149,8 +149,13 @@ function closedByOwner(client: RedisClient): () => boolean {
     const original = client[method].bind(client) as (...args: unknown[]) => unknown;
     Object.defineProperty(client, method, {
       value: (...args: unknown[]) => {
-        if (method === 'quit' || args[0] !== true) closed = true;
-        return original(...args);
+        const closing = method === 'quit' || args[0] !== true;
+        if (closing) closed = true;
+        try {
+          return original(...args);
+        } finally {
+          if (closing) client.emit(CLOSED_BY_OWNER);
+        }
       },
       writable: true,
       configurable: true,

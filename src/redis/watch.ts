@@ -44,6 +44,13 @@ export function watchConnection(
   return watch;
 }
 
+/**
+ * Emitted on a client when its owner closes it (`quit`, `disconnect`): a client that had already
+ * ended (one that would have connected again) emits no second 'end', and whoever waits for it to be
+ * ready must hear of the close all the same.
+ */
+export const CLOSED_BY_OWNER = 'vitals:closed-by-owner';
+
 /** Clients that connect again after ending unless their owner closed them: whether it did. */
 const revived = new WeakMap<RedisClient, () => boolean>();
 
@@ -61,7 +68,8 @@ export function endedForGood(client: RedisClient): boolean {
 
 /**
  * Resolves once the client is ready (at once if it is). Rejects when the client ends for good or
- * `signal` aborts; an end it comes back from (`connectsAgainAfterEnd`) is waited through. It never
+ * `signal` aborts; an end it comes back from (`connectsAgainAfterEnd`) is waited through, until its
+ * owner closes it (`CLOSED_BY_OWNER`). It never
  * sends a command, so it waits through any outage without a timeout.
  */
 export function whenReady(client: RedisClient, signal?: AbortSignal): Promise<void> {
@@ -71,6 +79,7 @@ export function whenReady(client: RedisClient, signal?: AbortSignal): Promise<vo
     const done = (err?: unknown) => {
       client.off('ready', onReady);
       client.off('end', onEnd);
+      client.off(CLOSED_BY_OWNER, onEnd);
       signal?.removeEventListener('abort', onAbort);
       if (err === undefined) resolve();
       else reject(err);
@@ -86,6 +95,7 @@ export function whenReady(client: RedisClient, signal?: AbortSignal): Promise<vo
     }
     client.on('ready', onReady);
     client.on('end', onEnd);
+    client.on(CLOSED_BY_OWNER, onEnd);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
