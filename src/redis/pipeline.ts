@@ -73,7 +73,7 @@ async function execOne(
   const wait = options.waitReplicas;
   // WAIT has no key: on Cluster it goes to the node the group's keys are on, after its writes.
   if (wait && wait.count > 0) pipeline.wait(wait.count, wait.timeoutMs);
-  const replies = (await pipeline.exec()) ?? [];
+  const replies = (await withClusterDeadline(client, pipeline.exec())) ?? [];
   const failed = replies.find(([err]) => err);
   if (failed?.[0])
     throw new PipelineError(`pipelined command failed: ${failed[0].message}`, { cause: failed[0] });
@@ -86,4 +86,22 @@ async function execOne(
     }
   }
   return replies.map(([, value]) => value);
+}
+
+/**
+ * A Cluster pipeline's replies, or "Command timed out" once the client's command deadline has passed.
+ * ioredis runs a Cluster pipeline of read-only commands again when they all failed with "Connection is
+ * closed." (a frozen node's socket timeout, which can fire before the commands' own deadline): the
+ * pipeline then waited for the failover (node timeout + election, seconds), past every deadline. A
+ * pipeline given up on here may still run later: reads only, so nothing is written twice.
+ */
+function withClusterDeadline<T>(client: RedisClient, exec: Promise<T>): Promise<T> {
+  const ms = client instanceof Cluster ? client.options.redisOptions?.commandTimeout : undefined;
+  if (!ms) return exec;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('Command timed out (Cluster pipeline)')), ms);
+  });
+  exec.catch(() => undefined);
+  return Promise.race([exec, deadline]).finally(() => clearTimeout(timer));
 }

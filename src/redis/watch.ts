@@ -69,8 +69,8 @@ export function endedForGood(client: RedisClient): boolean {
 /**
  * Resolves once the client is ready (at once if it is). Rejects when the client ends for good or
  * `signal` aborts; an end it comes back from (`connectsAgainAfterEnd`) is waited through, until its
- * owner closes it (`CLOSED_BY_OWNER`). It never
- * sends a command, so it waits through any outage without a timeout.
+ * owner closes it (`CLOSED_BY_OWNER`). It never sends a command, so it waits through any outage
+ * without a timeout.
  */
 export function whenReady(client: RedisClient, signal?: AbortSignal): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
