@@ -20,15 +20,15 @@ function capture() {
   return { lines, logger: pino({ level: 'warn' }, stream) };
 }
 
-describe('duplicates of a connection', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.close();
-  });
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.close();
+});
 
+describe('duplicates of a connection', () => {
   it('does log the errors of a duplicate as its own, with its role, and print no unhandled error', async () => {
     const unhandled = vi.spyOn(console, 'error');
     const { lines, logger } = capture();
@@ -69,14 +69,6 @@ describe('duplicates of a connection', () => {
 });
 
 describe('waiting for a connection that ended unasked', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.close();
-  });
-
   it('does reject a wait for ready once the owner closes the client, before it connected again', async () => {
     const client = createRedis(
       { config: loadConfig({ REDIS_URL: redis.url }).redis, logger: silent },

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { TsdbContext } from '../options.ts';
 import { type HostFailure, type SealOptions, sealDue } from './due.ts';
-import { enforceRetention, type RetentionSummary } from './retention.ts';
+import { enforceRetention, NO_RETENTION } from './retention.ts';
 
 /** The figures a maintenance run records in the `maintenance()` HASH (all integers). */
 const FIGURES = [
@@ -77,18 +77,6 @@ export async function runMaintenance(
   await ctx.redis.hset(ctx.keys.maintenance(), recordOf(run));
   return run;
 }
-
-const NO_RETENTION: RetentionSummary = {
-  hosts: 0,
-  hostsSkipped: 0,
-  rawExpired: 0,
-  minuteExpired: 0,
-  daysExpired: 0,
-  headsDiscarded: 0,
-  samplesDiscarded: 0,
-  hostsForgotten: 0,
-  failures: [],
-};
 
 /** Head compaction checks, at most this often (see `SweepSchedule`). */
 export const COMPACT_EVERY_MS = 10_000;

@@ -54,6 +54,9 @@ const ZERO: Counts = {
   hostsForgotten: 0,
 };
 
+/** What a run that skipped retention did (see `SweepSchedule`). */
+export const NO_RETENTION: RetentionSummary = { ...ZERO, hosts: 0, failures: [] };
+
 /**
  * Drops what has aged out of each tier, for every host in the hosts index: raw columns of old windows
  * (their 1m rollups stay), whole windows past the 1m retention, day HASHes past the 1h retention, and
