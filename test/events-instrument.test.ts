@@ -466,8 +466,15 @@ describe('every connection type through a running server', () => {
     await env.call('POST', '/api/v1/events', {
       payload: { type: 'custom.live', status: 'error', message: 'x' },
     });
-    const message = await stream.next('events', 5000);
-    const live = (message.data as { events: EventOut[] }).events.find((e) => e.type === 'custom.live');
+    // Events of other kinds (the stream's own live-client open, Redis connections) may fill an earlier
+    // message: read on until the one that carries this event.
+    const live = await waitFor(
+      () =>
+        stream.events
+          .flatMap((m) => (m.event === 'events' ? (m.data as { events: EventOut[] }).events : []))
+          .find((e) => e.type === 'custom.live'),
+      { timeoutMs: 5000, message: 'the posted event on the live stream' },
+    );
     expect(live).toMatchObject({ status: 'error', message: 'x' });
     expect(live?.time).toBe(new Date(live?.at ?? 0).toISOString());
     stream.close();
