@@ -8,6 +8,7 @@ import {
   CommandTimings,
   closeRedis,
   createRedis,
+  deleteKeys,
   endedForGood,
   execGrouped,
   isUnavailable,
@@ -129,6 +130,11 @@ describe('connecting through Cluster', () => {
     expect(stats.set?.count).toBeGreaterThanOrEqual(40);
     expect(stats.get?.count).toBe(1);
     expect(stats.set?.p99Ms).toBeGreaterThan(0);
+    // deleteKeys over keys of 20 slots: one DEL per key, pipelined per slot (one DEL would be CROSSSLOT).
+    const doomed = Array.from({ length: 20 }, (_, i) => `${keys.host('org1', `host${i}`)}a`);
+    await deleteKeys(c, doomed);
+    expect(await Promise.all(doomed.map((k) => c.exists(k)))).toEqual(doomed.map(() => 0));
+    expect(await c.get(`${keys.host('org1', 'host7')}b`)).toBe('7');
   });
 
   it('writes, seals and reads back samples of many hosts through the cluster', async () => {

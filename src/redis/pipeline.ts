@@ -63,6 +63,19 @@ export async function execGrouped(
   return out;
 }
 
+/**
+ * Deletes `keys`: one DEL of them all on standalone and Sentinel Redis; on Cluster, where one command
+ * stays within one slot, a DEL per key in pipelines grouped by slot (`execGrouped`).
+ */
+export function deleteKeys(client: RedisClient, keys: readonly string[]): Promise<unknown> {
+  if (keys.length === 0) return Promise.resolve(0);
+  if (!(client instanceof Cluster)) return client.del(...keys);
+  return execGrouped(
+    client,
+    keys.map((key) => ({ key, add: (p) => p.del(key) })),
+  );
+}
+
 async function execOne(
   client: RedisClient,
   ops: readonly PipelineOp[],
