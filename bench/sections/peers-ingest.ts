@@ -38,7 +38,8 @@ const BEHIND =
   'Event loop profile of this load (2026-12-06, late evening, AMD EPYC): parsing line protocol and ' +
   'building batches ~30 % (242 ns a sample in isolation), building and sending the writer flushes ' +
   '~15 %, handing samples to the writer and the hot tier ~8 %, garbage collection ~5 %, the HTTP ' +
-  'stack ~10 %, dropping cached answers after writes ~3 %. That evening sealing was made ~45 % ' +
+  'stack ~10 %, dropping cached answers after writes ~3 % (~1.3 % since those drops go out in ' +
+  'batches, 2026-12-07). That evening sealing was made ~45 % ' +
   'cheaper, its bytes unchanged (docs/storage.md, "What encoding a window costs"): server CPU during ' +
   "the load 7.4–8.1 → 6.8–7.0 CPU-s in quiet paired runs; the rate moved within the machine's ±15 % " +
   'run-to-run noise. Tried and not kept: the encoder thread at a lower priority (nice 10 and 19) and a ' +
