@@ -1,3 +1,4 @@
+import { execGrouped } from '../../redis/index.ts';
 import type { AggregateFn, TsdbContext } from '../../tsdb/index.ts';
 import { aggregate, range, registryEntries } from '../../tsdb/index.ts';
 import type { Reduction } from '../contract.ts';
@@ -49,20 +50,17 @@ export async function readIndexes(
   hosts: readonly string[],
 ): Promise<Map<string, HostIndex>> {
   const results = await pool(hosts, CONCURRENCY, async (host) => {
-    const replies = await ctx.redis
-      .pipeline()
-      .hgetall(ctx.keys.series(org, host))
-      .getBuffer(ctx.keys.names(org, host))
-      .hgetallBuffer(ctx.keys.latest(org, host))
-      .exec();
-    const [seriesReply, namesReply, latestReply] = replies ?? [];
-    for (const reply of [seriesReply, namesReply, latestReply]) if (reply?.[0]) throw reply[0];
+    const series = ctx.keys.series(org, host);
+    const names = ctx.keys.names(org, host);
+    const latest = ctx.keys.latest(org, host);
+    const [hash, namesBytes, newest] = await execGrouped(ctx.redis, [
+      { key: series, add: (p) => p.hgetall(series) },
+      { key: names, add: (p) => p.getBuffer(names) },
+      { key: latest, add: (p) => p.hgetallBuffer(latest) },
+    ]);
     return indexOf(
-      registryEntries(
-        (seriesReply?.[1] ?? {}) as Record<string, string>,
-        (namesReply?.[1] ?? null) as Buffer | null,
-      ),
-      (latestReply?.[1] ?? {}) as Record<string, Buffer>,
+      registryEntries((hash ?? {}) as Record<string, string>, (namesBytes ?? null) as Buffer | null),
+      (newest ?? {}) as Record<string, Buffer>,
     );
   });
   return new Map(hosts.map((h, i) => [h, results[i] as HostIndex]));
