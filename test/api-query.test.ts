@@ -193,6 +193,8 @@ describe('query, export, federate and overview routes', () => {
     });
     expect(health.checks['ingest:queue'][0].processed).toBeGreaterThan(0);
     expect(health.checks['cache:hitRate'][0]).toMatchObject({ observedUnit: '%' });
+    expect(health.checks['reads:decoded'][0]).toMatchObject({ observedUnit: '%', enabled: true });
+    expect(health.checks['reads:decoded'][0].bytes).toBeGreaterThanOrEqual(0);
     expect(health.checks['idempotency:store'][0]).toMatchObject({
       componentType: 'datastore',
       status: 'pass',

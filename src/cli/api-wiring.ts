@@ -17,6 +17,7 @@ import { IdempotencyStore, IngestService } from '../ingest/index.ts';
 import { createLive, type Live } from '../live/index.ts';
 import {
   cacheCheck,
+  decodedBlocksCheck,
   type HealthRegistry,
   idempotencyCheck,
   ingestQueueCheck,
@@ -302,6 +303,10 @@ function registerChecks(
   deps.health.register(
     'reads:tracked',
     trackedReadsCheck(() => tsdb.ctx.reads?.stats()),
+  );
+  deps.health.register(
+    'reads:decoded',
+    decodedBlocksCheck(() => tsdb.ctx.decoded?.stats()),
   );
   deps.health.register(
     'idempotency:store',

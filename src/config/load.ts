@@ -89,6 +89,8 @@ export interface StorageConfig {
   readonly encodeThreads: number;
   /** VITALS_READ_CACHE_BYTES: tracked read cache (0: off). */
   readonly readCacheBytes: number;
+  /** VITALS_DECODE_CACHE_BYTES: decoded 1-minute blocks kept (0: off). */
+  readonly decodeCacheBytes: number;
   readonly hotPoints: number;
   readonly hotMaxSeries: number;
   readonly hotReloadMs: number;
@@ -297,6 +299,7 @@ function toConfig(v: Parsed): Config {
       maintenanceIntervalMs: v.VITALS_MAINTENANCE_INTERVAL,
       encodeThreads: v.VITALS_ENCODE_THREADS,
       readCacheBytes: v.VITALS_READ_CACHE_BYTES,
+      decodeCacheBytes: v.VITALS_DECODE_CACHE_BYTES,
       hotPoints: v.VITALS_HOT_POINTS,
       hotMaxSeries: v.VITALS_HOT_MAX_SERIES,
       hotReloadMs: v.VITALS_HOT_RELOAD,

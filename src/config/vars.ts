@@ -350,6 +350,12 @@ export const storageVars = {
       'Memory for replies of sealed-window reads kept in this process and dropped when Redis says a key of them changed (CLIENT TRACKING, standalone and Sentinel Redis); 0: every query reads Redis.',
     group: 'storage',
   },
+  VITALS_DECODE_CACHE_BYTES: {
+    schema: int(0).default(64 * 1024 * 1024),
+    description:
+      'Memory for decoded 1-minute rollup blocks kept in this process, so that a long aggregate asked again (a 30-day chart refreshed) does not decode them again; each is used only if Redis still holds the very bytes it was decoded from. About 1 MB per series and 30 days. 0: every read decodes.',
+    group: 'storage',
+  },
   VITALS_HOT_POINTS: {
     schema: int(1, 100_000).default(60),
     description: 'Points per series kept in memory for live reads.',

@@ -46,7 +46,13 @@ export {
   type TickOutcome,
 } from './redis/self-monitor.ts';
 export { redisConnectivityCheck } from './redis-check.ts';
-export { cacheCheck, idempotencyCheck, ingestQueueCheck, trackedReadsCheck } from './service-checks.ts';
+export {
+  cacheCheck,
+  decodedBlocksCheck,
+  idempotencyCheck,
+  ingestQueueCheck,
+  trackedReadsCheck,
+} from './service-checks.ts';
 export {
   type FlushObserver,
   type IngestObserver,

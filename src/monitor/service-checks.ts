@@ -95,6 +95,24 @@ export function trackedReadsCheck(stats: () => TrackedReadFigures | undefined): 
   };
 }
 
+export interface DecodedBlockFigures {
+  readonly entries: number;
+  readonly bytes: number;
+  readonly hits: number;
+  readonly misses: number;
+}
+
+/** Decoded 1-minute blocks kept (VITALS_DECODE_CACHE_BYTES): hit rate, entries and bytes. */
+export function decodedBlocksCheck(stats: () => DecodedBlockFigures | undefined): HealthCheck {
+  return async () => {
+    const s = stats();
+    if (!s) return check('component', 'decoded-blocks', 'pass', 0, '%', { enabled: false });
+    const lookups = s.hits + s.misses;
+    const rate = lookups === 0 ? 0 : Math.round((s.hits / lookups) * 1000) / 10;
+    return check('component', 'decoded-blocks', 'pass', rate, '%', { enabled: true, ...s });
+  };
+}
+
 export interface IdempotencyFigures {
   readonly claims: number;
   readonly replays: number;

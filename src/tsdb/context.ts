@@ -2,6 +2,7 @@ import type { StorageConfig } from '../config/index.ts';
 import type { Keys, RedisClient } from '../redis/index.ts';
 import { HotTier } from './hot-tier.ts';
 import type { TsdbContext, TsdbOptions } from './options.ts';
+import { DecodedBlocks } from './query/decoded-blocks.ts';
 import { type SeriesLimits, SeriesRegistry } from './series-registry.ts';
 
 /** Storage options from the validated configuration; the spool lives in `<dataDir>/spool`. */
@@ -22,6 +23,7 @@ export function tsdbOptions(storage: StorageConfig, dataDir: string): TsdbOption
     hotReloadMs: storage.hotReloadMs,
     hotReads: storage.hotReads,
     encodeThreads: storage.encodeThreads,
+    decodeCacheBytes: storage.decodeCacheBytes,
   };
 }
 
@@ -39,5 +41,12 @@ export function createTsdbContext(
     now,
     series: new SeriesRegistry(redis, keys, limits),
     hot: new HotTier({ pointsPerSeries: options.hotPoints, maxSeries: options.hotMaxSeries }),
+    decoded: decodedBlocks(options.decodeCacheBytes ?? DEFAULT_DECODE_CACHE_BYTES),
   };
+}
+
+const DEFAULT_DECODE_CACHE_BYTES = 64 * 1024 * 1024;
+
+function decodedBlocks(maxBytes: number): DecodedBlocks | undefined {
+  return maxBytes > 0 ? new DecodedBlocks(maxBytes) : undefined;
 }

@@ -2,6 +2,7 @@ import type { Keys, RedisClient } from '../redis/index.ts';
 import type { TrackedReads } from '../redis/tracked-reads.ts';
 import type { HotTier } from './hot-tier.ts';
 import type { Tier } from './layout.ts';
+import type { DecodedBlocks } from './query/decoded-blocks.ts';
 import type { SeriesRegistry } from './series-registry.ts';
 
 export type Ack = 'durable' | 'buffered';
@@ -53,6 +54,11 @@ export interface TsdbOptions {
    * event loop, in 4-ms slices. @defaultValue 1
    */
   readonly encodeThreads?: number;
+  /**
+   * Bytes of decoded 1-minute rollup blocks kept per process (query/decoded-blocks.ts); 0: none.
+   * @defaultValue 64 MiB
+   */
+  readonly decodeCacheBytes?: number;
 }
 
 /** What the storage components share: one fail-fast Redis connection, keys, series ids, the hot tier. */
@@ -66,4 +72,6 @@ export interface TsdbContext {
   readonly now: () => number;
   /** Replies of sealed-window reads kept in memory (VITALS_READ_CACHE_BYTES); absent: every query reads Redis. */
   readonly reads?: TrackedReads;
+  /** Decoded 1-minute rollup blocks kept in memory (VITALS_DECODE_CACHE_BYTES); absent: every read decodes. */
+  readonly decoded?: DecodedBlocks;
 }

@@ -6,18 +6,20 @@
  * query's decoding, whose arrays are dropped with its answer.
  */
 export class Float64Arena {
-  private block: Float64Array;
+  /** Made at the first `take`: a read whose columns were all decoded before takes nothing. */
+  private block: Float64Array | undefined;
+  private readonly blockSize: number;
   private at = 0;
 
   /** `blockSize`: doubles per block (a good guess of the whole need; capped at 64 Ki per block). */
   constructor(blockSize: number) {
-    this.block = new Float64Array(Math.max(1, Math.min(blockSize, 65_536)));
+    this.blockSize = Math.max(1, Math.min(blockSize, 65_536));
   }
 
   /** A zeroed array of `n` doubles. */
   take(n: number): Float64Array {
-    if (this.at + n > this.block.length) {
-      this.block = new Float64Array(Math.max(this.block.length, n));
+    if (this.block === undefined || this.at + n > this.block.length) {
+      this.block = new Float64Array(Math.max(this.blockSize, n));
       this.at = 0;
     }
     const out = this.block.subarray(this.at, this.at + n);

@@ -75,7 +75,8 @@ function fold(plan: AggregatePlan, fn: AggregateFn, segments: readonly Segment[]
   const acc = new BucketFold(plan.stepMs, plan.from, plan.to, plan.columns);
   const direct = acc.takesPoints;
   for (const s of segments) {
-    if (s.tier !== 'raw') acc.add(s.rollup);
+    // A late head's merged rollup may repeat a bucket start: its runs are found partial by partial.
+    if (s.tier !== 'raw') acc.add(s.rollup, s.approximate ? undefined : widthOf(s.tier));
     else if (direct) acc.addPoints(s.points);
     else acc.add(rollRaw(s.points, plan.from, plan.to, plan.baseMs));
   }

@@ -4,7 +4,7 @@ import { emptyPoints, mergePoints, type Points } from '../points.ts';
 import { type AggregatePlan, type IndexSets, sealedSource } from './aggregate-plan.ts';
 import { type Reads, readGuessed } from './guessed-read.ts';
 import { decodeRawWindows, fetchRawWindows, rawFields, rawReads } from './read-raw.ts';
-import { decodeRollups, fetchRollups, rollupFields, type WindowRollups } from './read-rollups.ts';
+import { decodeRollups, fetchRollups, keptBlocks, rollupFields, type WindowRollups } from './read-rollups.ts';
 import { unionWindows } from './windows.ts';
 
 /** What an aggregate reads for one host: per window its source, the raw points and the rollups. */
@@ -57,7 +57,7 @@ export async function readSources(
       ids,
       read.raw,
     ),
-    rollups: decodeRollups(ids, reads, read.minute, read.hour, plan.columns),
+    rollups: decodeRollups(ids, reads, read.minute, read.hour, plan.columns, keptBlocks(ctx, org, host)),
   };
   const missing = [...first.rollups].filter(([ws, r]) => r === undefined && source.get(ws) === '1h');
   if (missing.length === 0) return { windows, source, heads: sets.heads, ...first };

@@ -59,8 +59,15 @@ describe('BucketFold', () => {
       fc.constant(-0),
       fc.integer(),
     );
+    // Slots anywhere, or a full run of them (a whole window's 1-minute blocks: the fold's arithmetic path).
+    const slotsArb = fc.oneof(
+      fc.uniqueArray(fc.integer({ min: 0, max: 400 }), { maxLength: 120 }),
+      fc
+        .tuple(fc.integer({ min: 0, max: 280 }), fc.integer({ min: 0, max: 120 }))
+        .map(([first, n]) => Array.from({ length: n }, (_, i) => first + i)),
+    );
     const arb = fc.record({
-      slots: fc.uniqueArray(fc.integer({ min: 0, max: 400 }), { maxLength: 120 }),
+      slots: slotsArb,
       values: fc.array(fc.tuple(value, value, value, fc.integer({ min: 1, max: 20 }), value), {
         minLength: 120,
         maxLength: 120,
@@ -94,16 +101,18 @@ describe('BucketFold', () => {
         ];
         const parts = bounds.slice(1).map((b, i) => slice(whole, bounds[i] as number, b));
         const expected = reference(step, from, to, [whole], fn);
-        for (const feed of [[whole], parts]) {
-          const fold = new BucketFold(step, from, to, new Set(fn === 'avg' ? ['sum', 'count'] : [fn]));
-          for (const r of feed) fold.add(r);
-          const got = fold.result(fn);
-          expect(Array.from(got.timestamps)).toEqual(expected.timestamps);
-          // toEqual tells -0 from 0 and compares NaN as equal: bit for bit here.
-          expect(Array.from(got.values)).toEqual(expected.values);
-        }
+        // With the width, runs of evenly spaced partials are found by arithmetic: the same answer.
+        for (const feed of [[whole], parts])
+          for (const width of [undefined, MINUTE]) {
+            const fold = new BucketFold(step, from, to, new Set(fn === 'avg' ? ['sum', 'count'] : [fn]));
+            for (const r of feed) fold.add(r, width);
+            const got = fold.result(fn);
+            expect(Array.from(got.timestamps)).toEqual(expected.timestamps);
+            // toEqual tells -0 from 0 and compares NaN as equal: bit for bit here.
+            expect(Array.from(got.values)).toEqual(expected.values);
+          }
       }),
-      { numRuns: 300 },
+      { numRuns: 600 },
     );
   });
 });

@@ -5,6 +5,7 @@ import { dayStart, WINDOW_MS } from '../layout.ts';
 import type { TsdbContext } from '../options.ts';
 import { type Rollup, SHARED_COUNTS_FIELD } from '../window-format.ts';
 import { HOUR_MS, MINUTE_MS } from './aggregate-plan.ts';
+import { DecodedBlocks } from './decoded-blocks.ts';
 import { asBuffers, execHost } from './pipeline.ts';
 import { type RollupColumn, readHourlyField, readRollupBlock } from './rollup-columns.ts';
 
@@ -48,6 +49,7 @@ export async function fetchRollups(
     (ws) => minuteReplies.get(ws),
     (ws) => hourReplies.get(ws),
     columns,
+    keptBlocks(ctx, org, host),
   );
 }
 
@@ -56,13 +58,28 @@ export function rollupFields(ids: readonly number[]): string[] {
   return [...new ColumnLayout('m', ids).fields, SHARED_COUNTS_FIELD];
 }
 
-/** Decodes the rollups of the `minute` windows (HMGET replies) and the `hour` windows (hourly fields). */
+/** Where a host's decoded 1-minute blocks are kept: the context's cache, and the host's scope in it. */
+export interface Kept {
+  readonly blocks: DecodedBlocks;
+  readonly scope: string;
+}
+
+/** The context's decoded-block cache for `org`'s `host` (none: every block is decoded). */
+export function keptBlocks(ctx: TsdbContext, org: string, host: string): Kept | undefined {
+  return ctx.decoded && { blocks: ctx.decoded, scope: `${ctx.keys.prefix}\u0000${org}\u0000${host}` };
+}
+
+/**
+ * Decodes the rollups of the `minute` windows (HMGET replies) and the `hour` windows (hourly fields);
+ * with `kept`, 1-minute blocks decoded before from the same bytes are taken from there.
+ */
 export function decodeRollups(
   ids: readonly number[],
   windows: { readonly minute: readonly number[]; readonly hour: readonly number[] },
   minuteReply: (ws: number) => unknown,
   hourField: (ws: number) => unknown,
   columns: ReadonlySet<RollupColumn>,
+  kept?: Kept,
 ): WindowRollups {
   const out: WindowRollups = new Map();
   const layout = new ColumnLayout('m', ids);
@@ -70,7 +87,7 @@ export function decodeRollups(
   const slots = windows.minute.length * MINUTE_SLOTS + windows.hour.length * HOUR_SLOTS;
   const arena = new Float64Arena(slots * ids.length * (1 + columns.size));
   for (const ws of windows.minute)
-    out.set(ws, decodeMinutes(asBuffers(minuteReply(ws)), ids, layout, ws, columns, arena));
+    out.set(ws, decodeMinutes(asBuffers(minuteReply(ws)), ids, layout, ws, columns, arena, kept));
   const only = new Set(ids);
   for (const ws of windows.hour) {
     const field = hourField(ws);
@@ -91,18 +108,32 @@ function decodeMinutes(
   ws: number,
   columns: ReadonlySet<RollupColumn>,
   arena: Float64Arena,
+  kept: Kept | undefined,
 ): Map<number, Rollup> {
   const out = new Map<number, Rollup>();
   // The window's shared counts (the last field asked for), decoded only when a count is asked for.
-  const sharedField = reply[layout.fields.length];
-  const shared = sharedField && columns.has('count') ? decodeValues(sharedField, arena) : undefined;
+  const sharedField = columns.has('count') ? (reply[layout.fields.length] ?? undefined) : undefined;
+  let shared: Float64Array | undefined;
   ids.forEach((id, i) => {
     const block = layout.column(reply, 0, i);
-    if (block)
-      out.set(
-        id,
-        readRollupBlock(new ByteReader(block), ws, MINUTE_MS, MINUTE_SLOTS, columns, arena, shared),
-      );
+    if (!block) return;
+    const key = kept && DecodedBlocks.key(kept.scope, ws, id, columns);
+    const known = key === undefined ? undefined : kept?.blocks.get(key, block, sharedField);
+    if (known) {
+      out.set(id, known);
+      return;
+    }
+    if (sharedField && !shared) shared = decodeValues(sharedField, arena);
+    const rollup = readRollupBlock(
+      new ByteReader(block),
+      ws,
+      MINUTE_MS,
+      MINUTE_SLOTS,
+      columns,
+      arena,
+      shared,
+    );
+    out.set(id, key === undefined ? rollup : (kept?.blocks.put(key, block, sharedField, rollup) ?? rollup));
   });
   return out;
 }

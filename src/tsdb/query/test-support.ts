@@ -14,6 +14,7 @@ import {
   encodeWindowTimestamps,
   type Rollup,
 } from '../window-format.ts';
+import { DecodedBlocks } from './decoded-blocks.ts';
 
 /**
  * Test support for the read side: a context on a real Redis, and writers that put points where the
@@ -44,7 +45,18 @@ export function testContext(
   const keys = new Keys(prefix);
   const merged = { ...TEST_OPTIONS, ...options };
   const hot = new HotTier({ pointsPerSeries: merged.hotPoints, maxSeries: merged.hotMaxSeries });
-  return { redis, keys, series: new SeriesRegistry(redis, keys), hot, options: merged, now: () => now };
+  // Decoded blocks kept, as a server keeps them (16 MiB unless `decodeCacheBytes` says otherwise).
+  const cacheBytes = merged.decodeCacheBytes ?? 16 * 1024 * 1024;
+  const decoded = cacheBytes > 0 ? new DecodedBlocks(cacheBytes) : undefined;
+  return {
+    redis,
+    keys,
+    series: new SeriesRegistry(redis, keys),
+    hot,
+    options: merged,
+    now: () => now,
+    decoded,
+  };
 }
 
 /** `count` points every `intervalMs` from `start`, values from `value(i)`. */
