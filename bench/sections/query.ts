@@ -37,9 +37,14 @@ async function timed(runs: number, fn: () => Promise<unknown>, maxBlocks = 1): P
 /** Warm-up blocks of a Vitals query at most. */
 const WARM_BLOCKS = 20;
 
-/** A context on the same Redis with an empty hot tier, so queries read Redis as a cold process would. */
-function coldContext(ctx: TsdbContext): TsdbContext {
-  return createTsdbContext(ctx.redis, new Keys(ctx.keys.prefix), ctx.options);
+/**
+ * A context on the same Redis with an empty hot tier, so queries read Redis as a cold process would.
+ * It keeps decoded 1-minute blocks as a server does (a query asked again reads Redis but decodes only
+ * blocks whose bytes changed); `decodeCacheBytes: 0` decodes every block of every query.
+ */
+function coldContext(ctx: TsdbContext, decodeCacheBytes?: number): TsdbContext {
+  const options = decodeCacheBytes === undefined ? ctx.options : { ...ctx.options, decodeCacheBytes };
+  return createTsdbContext(ctx.redis, new Keys(ctx.keys.prefix), options);
 }
 
 export async function queryBench(opts: { days: number; seed: number }): Promise<Figure[]> {
@@ -72,6 +77,13 @@ export async function queryBench(opts: { days: number; seed: number }): Promise<
       () => aggregate(cold, 'bench', cols.host, [key], start, end, step, 'avg'),
       WARM_BLOCKS,
     );
+    // The same query decoding every block, as the first query over these windows does.
+    const decoding = coldContext(db.ctx, 0);
+    const a30decode = await timed(
+      15,
+      () => aggregate(decoding, 'bench', cols.host, [key], start, end, step, 'avg'),
+      WARM_BLOCKS,
+    );
     // Max over windows that keep their raw columns reads raw (their 1-minute blocks are lean).
     const m30 = await timed(
       15,
@@ -99,6 +111,14 @@ export async function queryBench(opts: { days: number; seed: number }): Promise<
         unit: 'ms',
         // Issue 16's target (the first benchmark asked for ≤ 10 ms).
         target: { op: '≤', value: 5 },
+        note: 'asked again and again, as a dashboard does: every block is read from Redis, and decoded only if its bytes changed (decoded blocks kept, VITALS_DECODE_CACHE_BYTES)',
+      },
+      {
+        section: SECTION,
+        name: `aggregate, ${label} to ≤ 1,000 points (avg, 1m rollups), every block decoded`,
+        value: a30decode,
+        unit: 'ms',
+        note: 'VITALS_DECODE_CACHE_BYTES=0: what the first query over these windows costs',
       },
       {
         section: SECTION,
