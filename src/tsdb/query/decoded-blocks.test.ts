@@ -31,29 +31,36 @@ function rollupOf(n: number, fill: number): Rollup {
 const bytes = (...b: number[]) => Buffer.from(b);
 
 describe('DecodedBlocks', () => {
+  const HOST = 'p\u0000o\u0000h';
+
   it('does answer only for the very bytes an entry was decoded from', () => {
     const blocks = new DecodedBlocks(1 << 20);
-    const key = DecodedBlocks.key('p\u0000o\u0000h', W0, 3, SUM_COUNT);
-    const kept = blocks.put(key, bytes(1, 2, 3), bytes(9), rollupOf(120, 1.5));
-    expect(blocks.get(key, bytes(1, 2, 3), bytes(9))).toBe(kept);
+    const scope = blocks.scope(HOST, SUM_COUNT);
+    const kept = scope.put(W0, 3, bytes(1, 2, 3), bytes(9), rollupOf(120, 1.5));
+    expect(scope.get(W0, 3, bytes(1, 2, 3), bytes(9))).toBe(kept);
+    expect(blocks.scope(HOST, new Set(['count', 'sum'])).get(W0, 3, bytes(1, 2, 3), bytes(9))).toBe(kept);
     // Another block, other shared counts, or shared counts where there were none: not this entry.
-    expect(blocks.get(key, bytes(1, 2, 4), bytes(9))).toBeUndefined();
-    expect(blocks.get(key, bytes(1, 2, 3), bytes(8))).toBeUndefined();
-    expect(blocks.get(key, bytes(1, 2, 3), undefined)).toBeUndefined();
-    expect(
-      blocks.get(DecodedBlocks.key('p\u0000o\u0000h', W0, 4, SUM_COUNT), bytes(1, 2, 3), bytes(9)),
-    ).toBeUndefined();
-    expect(
-      blocks.get(DecodedBlocks.key('p\u0000o\u0000h', W0, 3, new Set(['max'])), bytes(1, 2, 3), bytes(9)),
-    ).toBeUndefined();
-    expect(blocks.stats()).toMatchObject({ entries: 1, hits: 1, misses: 5 });
+    expect(scope.get(W0, 3, bytes(1, 2, 4), bytes(9))).toBeUndefined();
+    expect(scope.get(W0, 3, bytes(1, 2, 3), bytes(8))).toBeUndefined();
+    expect(scope.get(W0, 3, bytes(1, 2, 3), undefined)).toBeUndefined();
+    // Another series, window, host, or set of columns.
+    expect(scope.get(W0, 4, bytes(1, 2, 3), bytes(9))).toBeUndefined();
+    expect(scope.get(W0 + WINDOW_MS, 3, bytes(1, 2, 3), bytes(9))).toBeUndefined();
+    expect(blocks.scope('p\u0000o\u0000h2', SUM_COUNT).get(W0, 3, bytes(1, 2, 3), bytes(9))).toBeUndefined();
+    expect(blocks.scope(HOST, new Set(['max'])).get(W0, 3, bytes(1, 2, 3), bytes(9))).toBeUndefined();
+    expect(blocks.stats()).toMatchObject({ entries: 1, hits: 2, misses: 7 });
+    // Decoded again from other bytes, the entry is replaced.
+    const again = scope.put(W0, 3, bytes(5), undefined, rollupOf(120, 2));
+    expect(scope.get(W0, 3, bytes(5), undefined)).toBe(again);
+    expect(scope.get(W0, 3, bytes(1, 2, 3), bytes(9))).toBeUndefined();
+    expect(blocks.stats().entries).toBe(1);
   });
 
   it('does keep copies of its own, not views of the arena the block was decoded into', () => {
     const blocks = new DecodedBlocks(1 << 20);
     const arena = new Float64Array(1000);
     const view: Rollup = { ...rollupOf(10, 2), sum: arena.subarray(100, 110) };
-    const kept = blocks.put('k', bytes(1), undefined, view);
+    const kept = blocks.scope(HOST, SUM_COUNT).put(W0, 1, bytes(1), undefined, view);
     arena.fill(7);
     expect(Array.from(kept.sum)).toEqual(new Array(10).fill(0));
     expect(kept.sum.buffer.byteLength).toBe(8 * 6 * 10);
@@ -62,21 +69,38 @@ describe('DecodedBlocks', () => {
   it('does stay within its bytes, dropping entries not read since the last scan first', () => {
     const one = rollupOf(120, 1);
     const probe = new DecodedBlocks(1 << 30);
-    probe.put('x', bytes(1), undefined, one);
+    probe.scope(HOST, SUM_COUNT).put(W0, 1, bytes(1), undefined, one);
     const each = probe.stats().bytes;
     const blocks = new DecodedBlocks(3 * each + 10);
-    for (const k of ['a', 'b', 'c']) blocks.put(k, bytes(1), undefined, one);
-    expect(blocks.get('a', bytes(1), undefined)).toBeDefined();
-    blocks.put('d', bytes(1), undefined, one);
+    const scope = blocks.scope(HOST, SUM_COUNT);
+    for (const id of [1, 2, 3]) scope.put(W0, id, bytes(1), undefined, one);
+    expect(scope.get(W0, 1, bytes(1), undefined)).toBeDefined();
+    scope.put(W0, 4, bytes(1), undefined, one);
     expect(blocks.stats()).toMatchObject({ entries: 3, bytes: 3 * each });
-    // 'b' was the oldest not read since: it went; 'a' was read, so it had a second chance.
-    expect(blocks.get('b', bytes(1), undefined)).toBeUndefined();
-    for (const k of ['a', 'c', 'd']) expect(blocks.get(k, bytes(1), undefined)).toBeDefined();
+    // 2 was the oldest not read since: it went; 1 was read, so it had a second chance.
+    expect(scope.get(W0, 2, bytes(1), undefined)).toBeUndefined();
+    for (const id of [1, 3, 4]) expect(scope.get(W0, id, bytes(1), undefined)).toBeDefined();
     // An entry bigger than the whole budget is handed back but not kept.
     const small = new DecodedBlocks(100);
-    const r = small.put('big', bytes(1), undefined, one);
+    const r = small.scope(HOST, SUM_COUNT).put(W0, 1, bytes(1), undefined, one);
     expect(Array.from(r.sum)).toEqual(Array.from(one.sum));
     expect(small.stats()).toMatchObject({ entries: 0, bytes: 0 });
+  });
+
+  it('does let go of a host whose entries all went, and keep its blocks again after', () => {
+    const one = rollupOf(120, 1);
+    const probe = new DecodedBlocks(1 << 30);
+    probe.scope(HOST, SUM_COUNT).put(W0, 1, bytes(1), undefined, one);
+    const blocks = new DecodedBlocks(probe.stats().bytes + 10);
+    const first = blocks.scope('a', SUM_COUNT);
+    first.put(W0, 1, bytes(1), undefined, one);
+    blocks.scope('b', SUM_COUNT).put(W0, 1, bytes(1), undefined, one);
+    expect(first.get(W0, 1, bytes(1), undefined)).toBeUndefined();
+    expect(blocks.stats().entries).toBe(1);
+    // A read still holding the let-go scope puts into it: it is found again by name.
+    first.put(W0, 2, bytes(2), undefined, one);
+    expect(blocks.scope('a', SUM_COUNT).get(W0, 2, bytes(2), undefined)).toBeDefined();
+    expect(blocks.stats().entries).toBe(1);
   });
 });
 

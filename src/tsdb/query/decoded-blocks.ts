@@ -1,3 +1,4 @@
+import { WINDOW_MS } from '../layout.ts';
 import type { Rollup } from '../window-format.ts';
 import type { RollupColumn } from './rollup-columns.ts';
 
@@ -7,6 +8,9 @@ interface Kept {
   readonly shared: Buffer | undefined;
   readonly rollup: Rollup;
   readonly bytes: number;
+  readonly scope: BlockScope;
+  /** Window start + series id: window starts are multiples of WINDOW_MS, and ids are below it. */
+  readonly slot: number;
   /** Read since the eviction scan last passed it (second chance). */
   used: boolean;
 }
@@ -19,7 +23,7 @@ export interface DecodedBlocksStats {
 }
 
 const BIT: Readonly<Record<RollupColumn, number>> = { min: 1, max: 2, sum: 4, count: 8, last: 16 };
-/** What an entry costs beside its doubles and bytes: key, Map slot, objects (estimated). */
+/** What an entry costs beside its doubles and bytes: Map and Set slots, objects (estimated). */
 const OVERHEAD = 300;
 
 /**
@@ -33,32 +37,90 @@ const OVERHEAD = 300;
  * The arrays handed out are shared by every reader: nothing may write to them.
  */
 export class DecodedBlocks {
-  private readonly kept = new Map<string, Kept>();
+  /** Per host and set of columns decoded (`scope`), the entries by slot. */
+  private readonly scopes = new Map<string, BlockScope>();
+  /** Every entry, oldest first: the eviction scan's order. */
+  private readonly order = new Set<Kept>();
   private bytes = 0;
-  private hits = 0;
-  private misses = 0;
+  hits = 0;
+  misses = 0;
 
   constructor(readonly maxBytes: number) {}
 
-  /** The entry's key: where the block is, and which columns were decoded. */
-  static key(scope: string, ws: number, id: number, columns: ReadonlySet<RollupColumn>): string {
+  /**
+   * The entries of one host's blocks decoded for `columns` (`name`: anything that tells hosts apart
+   * in this process, such as key prefix, org and host). Looked up once per read, not once per block.
+   */
+  scope(name: string, columns: ReadonlySet<RollupColumn>): BlockScope {
     let mask = 0;
     for (const c of columns) mask |= BIT[c];
-    return `${scope}\u0000${ws}\u0000${id}\u0000${mask}`;
+    const key = `${mask}\u0000${name}`;
+    let scope = this.scopes.get(key);
+    if (!scope) {
+      scope = new BlockScope(this, key);
+      this.scopes.set(key, scope);
+    }
+    return scope;
   }
 
-  /** The rollup decoded from exactly these bytes, if kept. */
-  get(key: string, block: Uint8Array, shared: Uint8Array | undefined): Rollup | undefined {
-    const e = this.kept.get(key);
+  stats(): DecodedBlocksStats {
+    return { entries: this.order.size, bytes: this.bytes, hits: this.hits, misses: this.misses };
+  }
+
+  /** @internal */
+  keep(e: Kept, replaced: Kept | undefined): void {
+    if (replaced) {
+      this.order.delete(replaced);
+      this.bytes -= replaced.bytes;
+    }
+    // A scope emptied by eviction was let go; a read that held it on puts it back.
+    this.scopes.set(e.scope.key, e.scope);
+    this.order.add(e);
+    this.bytes += e.bytes;
+    // Set iteration visits entries moved to the end during it; their flag is then clear, so it ends.
+    for (const old of this.order) {
+      if (this.bytes <= this.maxBytes) return;
+      if (old.used) {
+        old.used = false;
+        this.order.delete(old);
+        this.order.add(old);
+      } else {
+        this.drop(old);
+      }
+    }
+  }
+
+  private drop(e: Kept): void {
+    this.order.delete(e);
+    this.bytes -= e.bytes;
+    e.scope.entries.delete(e.slot);
+    if (e.scope.entries.size === 0) this.scopes.delete(e.scope.key);
+  }
+}
+
+/** The kept blocks of one host and set of columns. */
+export class BlockScope {
+  /** @internal */
+  readonly entries = new Map<number, Kept>();
+
+  constructor(
+    private readonly owner: DecodedBlocks,
+    /** @internal */
+    readonly key: string,
+  ) {}
+
+  /** The rollup of window `ws`, series `id`, if kept and decoded from exactly these bytes. */
+  get(ws: number, id: number, block: Uint8Array, shared: Uint8Array | undefined): Rollup | undefined {
+    const e = this.entries.get(ws + id);
     if (
       e === undefined ||
       !e.block.equals(block) ||
       (shared === undefined ? e.shared !== undefined : e.shared === undefined || !e.shared.equals(shared))
     ) {
-      this.misses++;
+      this.owner.misses++;
       return undefined;
     }
-    this.hits++;
+    this.owner.hits++;
     e.used = true;
     return e.rollup;
   }
@@ -67,44 +129,24 @@ export class DecodedBlocks {
    * Keeps a copy of `rollup` (its arrays may be views of a read's arena, which must not be kept alive)
    * decoded from `block` and `shared`, and returns the copy; over budget nothing is kept.
    */
-  put(key: string, block: Uint8Array, shared: Uint8Array | undefined, rollup: Rollup): Rollup {
-    if (this.maxBytes <= 0) return rollup;
+  put(ws: number, id: number, block: Uint8Array, shared: Uint8Array | undefined, rollup: Rollup): Rollup {
     const own = copyRollup(rollup);
     const bytes = own.starts.buffer.byteLength + block.length + (shared?.length ?? 0) + OVERHEAD;
-    if (bytes > this.maxBytes) return own;
-    const before = this.kept.get(key);
-    if (before) {
-      this.kept.delete(key);
-      this.bytes -= before.bytes;
-    }
-    this.kept.set(key, {
+    if (bytes > this.owner.maxBytes || id < 0 || id >= WINDOW_MS || ws % WINDOW_MS !== 0) return own;
+    const slot = ws + id;
+    const e: Kept = {
       block: Buffer.from(block),
       shared: shared && Buffer.from(shared),
       rollup: own,
       bytes,
+      scope: this,
+      slot,
       used: false,
-    });
-    this.bytes += bytes;
-    this.evict();
+    };
+    const replaced = this.entries.get(slot);
+    this.entries.set(slot, e);
+    this.owner.keep(e, replaced);
     return own;
-  }
-
-  stats(): DecodedBlocksStats {
-    return { entries: this.kept.size, bytes: this.bytes, hits: this.hits, misses: this.misses };
-  }
-
-  private evict(): void {
-    // Map iteration visits entries moved to the end during it; their flag is then clear, so it ends.
-    for (const [k, e] of this.kept) {
-      if (this.bytes <= this.maxBytes) return;
-      this.kept.delete(k);
-      if (e.used) {
-        e.used = false;
-        this.kept.set(k, e);
-      } else {
-        this.bytes -= e.bytes;
-      }
-    }
   }
 }
 

@@ -5,7 +5,7 @@ import { dayStart, WINDOW_MS } from '../layout.ts';
 import type { TsdbContext } from '../options.ts';
 import { type Rollup, SHARED_COUNTS_FIELD } from '../window-format.ts';
 import { HOUR_MS, MINUTE_MS } from './aggregate-plan.ts';
-import { DecodedBlocks } from './decoded-blocks.ts';
+import type { BlockScope, DecodedBlocks } from './decoded-blocks.ts';
 import { asBuffers, execHost } from './pipeline.ts';
 import { type RollupColumn, readHourlyField, readRollupBlock } from './rollup-columns.ts';
 
@@ -58,15 +58,15 @@ export function rollupFields(ids: readonly number[]): string[] {
   return [...new ColumnLayout('m', ids).fields, SHARED_COUNTS_FIELD];
 }
 
-/** Where a host's decoded 1-minute blocks are kept: the context's cache, and the host's scope in it. */
+/** Where a host's decoded 1-minute blocks are kept: the context's cache, and the host's name in it. */
 export interface Kept {
   readonly blocks: DecodedBlocks;
-  readonly scope: string;
+  readonly name: string;
 }
 
 /** The context's decoded-block cache for `org`'s `host` (none: every block is decoded). */
 export function keptBlocks(ctx: TsdbContext, org: string, host: string): Kept | undefined {
-  return ctx.decoded && { blocks: ctx.decoded, scope: `${ctx.keys.prefix}\u0000${org}\u0000${host}` };
+  return ctx.decoded && { blocks: ctx.decoded, name: `${ctx.keys.prefix}\u0000${org}\u0000${host}` };
 }
 
 /**
@@ -86,8 +86,9 @@ export function decodeRollups(
   // Starts and each decoded column, at most a window's slots each: one arena for the whole read.
   const slots = windows.minute.length * MINUTE_SLOTS + windows.hour.length * HOUR_SLOTS;
   const arena = new Float64Arena(slots * ids.length * (1 + columns.size));
+  const scope = kept?.blocks.scope(kept.name, columns);
   for (const ws of windows.minute)
-    out.set(ws, decodeMinutes(asBuffers(minuteReply(ws)), ids, layout, ws, columns, arena, kept));
+    out.set(ws, decodeMinutes(asBuffers(minuteReply(ws)), ids, layout, ws, columns, arena, scope));
   const only = new Set(ids);
   for (const ws of windows.hour) {
     const field = hourField(ws);
@@ -108,7 +109,7 @@ function decodeMinutes(
   ws: number,
   columns: ReadonlySet<RollupColumn>,
   arena: Float64Arena,
-  kept: Kept | undefined,
+  scope: BlockScope | undefined,
 ): Map<number, Rollup> {
   const out = new Map<number, Rollup>();
   // The window's shared counts (the last field asked for), decoded only when a count is asked for.
@@ -117,8 +118,7 @@ function decodeMinutes(
   ids.forEach((id, i) => {
     const block = layout.column(reply, 0, i);
     if (!block) return;
-    const key = kept && DecodedBlocks.key(kept.scope, ws, id, columns);
-    const known = key === undefined ? undefined : kept?.blocks.get(key, block, sharedField);
+    const known = scope?.get(ws, id, block, sharedField);
     if (known) {
       out.set(id, known);
       return;
@@ -133,7 +133,7 @@ function decodeMinutes(
       arena,
       shared,
     );
-    out.set(id, key === undefined ? rollup : (kept?.blocks.put(key, block, sharedField, rollup) ?? rollup));
+    out.set(id, scope ? scope.put(ws, id, block, sharedField, rollup) : rollup);
   });
   return out;
 }
