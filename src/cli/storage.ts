@@ -25,8 +25,16 @@ export async function openStorage(config: Config, logger: Logger, job: string): 
   const redis = await openRedis(config, logger, job);
   const keys = new Keys(config.redis.keyPrefix);
   const spoolDir = join(config.server.dataDir, `spool-${job}-${process.pid}`);
-  // A job reads each window once: no tracked reads (nor their two connections).
-  const tsdb = await openTsdb({ config, redis, keys, logger, spoolDir, trackedReads: false });
+  // A job reads each window once: no tracked reads (nor their two connections), no decoded blocks kept.
+  const tsdb = await openTsdb({
+    config,
+    redis,
+    keys,
+    logger,
+    spoolDir,
+    trackedReads: false,
+    decodedBlocks: false,
+  });
   return {
     redis,
     keys,

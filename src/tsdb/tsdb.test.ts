@@ -66,6 +66,39 @@ describe('openTsdb', () => {
     }
   }
 
+  it('keeps decoded blocks as configured, and none for a one-shot job', async () => {
+    const config = (bytes: string) =>
+      loadConfig({
+        REDIS_URL: server.url,
+        VITALS_DATA_DIR: mkdtempSync(join(tmpdir(), 'vitals-tsdb-')),
+        LOG_LEVEL: 'silent',
+        VITALS_READ_CACHE_BYTES: '0',
+        VITALS_DECODE_CACHE_BYTES: bytes,
+      });
+    const logger = pino({ level: 'silent' });
+    const cases = [
+      { config: config('1000000'), decodedBlocks: undefined, want: 1_000_000 },
+      { config: config('1000000'), decodedBlocks: false, want: undefined },
+      { config: config('0'), decodedBlocks: undefined, want: undefined },
+    ];
+    for (const c of cases) {
+      const redis = createRedis({ config: c.config.redis, logger }, 'request');
+      const tsdb = await openTsdb({
+        config: c.config,
+        redis,
+        keys: new Keys(uniquePrefix('decoded')),
+        logger,
+        decodedBlocks: c.decodedBlocks,
+      });
+      try {
+        expect(tsdb.ctx.decoded?.maxBytes).toBe(c.want);
+      } finally {
+        await tsdb.close();
+        await closeRedis(redis);
+      }
+    }
+  });
+
   it('reloads the hot tier on a connection that is still connecting when it opens', async () => {
     const prefix = uniquePrefix('reload-connecting');
     const t = Date.now() - 60_000;

@@ -38,12 +38,18 @@ export interface OpenTsdbDeps {
   readonly spoolDir?: string;
   /** Tracked reads (VITALS_READ_CACHE_BYTES); one-shot CLI jobs go without. @defaultValue true */
   readonly trackedReads?: boolean;
+  /** Decoded 1-minute blocks kept (VITALS_DECODE_CACHE_BYTES); one-shot CLI jobs go without. @defaultValue true */
+  readonly decodedBlocks?: boolean;
 }
 
 /** Opens the storage engine: context, disk spool (replayed in the background if it holds data) and writer. */
 export async function openTsdb(deps: OpenTsdbDeps): Promise<Tsdb> {
   const base = tsdbOptions(deps.config.storage, deps.config.server.dataDir);
-  const options = deps.spoolDir ? { ...base, spoolDir: deps.spoolDir } : base;
+  const options = {
+    ...base,
+    ...(deps.spoolDir ? { spoolDir: deps.spoolDir } : {}),
+    ...(deps.decodedBlocks === false ? { decodeCacheBytes: 0 } : {}),
+  };
   const limits = { perHost: deps.config.api.maxSeriesPerHost, perOrg: deps.config.api.maxSeriesPerOrg };
   const reads = trackedReads(deps);
   const ctx = { ...createTsdbContext(deps.redis, deps.keys, options, deps.now, limits), reads };

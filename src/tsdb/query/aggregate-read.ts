@@ -33,11 +33,13 @@ export async function readSources(
   plan: AggregatePlan,
 ): Promise<AggregateSources> {
   // The sources are worked out once per index sets: for the guess, then for the indexes as read.
-  let planned: { sets: IndexSets; windows: number[]; source: Map<number, Tier> } | undefined;
+  // (readGuessed hands back the guess's own sets when the indexes read are the same.)
+  let planned: { sets: IndexSets; windows: number[]; source: Map<number, Tier>; reads: Reads } | undefined;
   const sourcesFor = (sets: IndexSets) => {
     if (planned?.sets !== sets) {
       const windows = candidates(plan, sets);
-      planned = { sets, windows, source: sourcesOf(plan, sets, windows) };
+      const source = sourcesOf(plan, sets, windows);
+      planned = { sets, windows, source, reads: readsOf(source, sets) };
     }
     return planned;
   };
@@ -46,7 +48,7 @@ export async function readSources(
     org,
     host,
     { from: plan.from, to: plan.to, withRollups: true },
-    (sets) => readsOf(sourcesFor(sets).source, sets),
+    (sets) => sourcesFor(sets).reads,
     { raw: rawFields(ids), minute: rollupFields(ids) },
   );
   const { sets, reads } = read;

@@ -79,14 +79,17 @@ export async function readGuessed(
   const memo = memoOf(ctx);
   const memoKey = `${org}\u0000${host}`;
   const last = memo.get(memoKey);
-  const guess = last ? plan(within(last, bounds)) : { raw: [], minute: [], hour: [] };
+  const guessed = last ? within(last, bounds) : undefined;
+  const guess = guessed ? plan(guessed) : { raw: [], minute: [], hour: [] };
   let indexRead: IndexRead | undefined;
   const first = await execHostTracked(ctx, (p) => {
     indexRead = addIndexReads(p, ctx, org, host, bounds.from, bounds.to, bounds.withRollups);
     addReads(p, ctx, org, host, guess, fields);
   });
   const { commands, parse } = indexRead as IndexRead;
-  const sets = indexSets(parse(first.slice(0, commands)));
+  const read = indexSets(parse(first.slice(0, commands)));
+  // The usual case, windows as guessed: the guess's own sets, so a plan worked out for them serves again.
+  const sets = guessed && sameSets(read, guessed) ? guessed : read;
   memo.delete(memoKey);
   if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value ?? '');
   memo.set(memoKey, { ...bounds, sets });
@@ -112,6 +115,16 @@ export async function readGuessed(
     minute: (ws) => replies.minute.get(ws),
     hour: (ws) => replies.hour.get(ws),
   };
+}
+
+function sameSets(a: IndexSets, b: IndexSets): boolean {
+  return same(a.raw, b.raw) && same(a.minute, b.minute) && same(a.heads, b.heads) && same(a.days, b.days);
+}
+
+function same(a: ReadonlySet<number>, b: ReadonlySet<number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
 }
 
 /** Forgets every host's indexes (tests: a read that must not be guessed). */
