@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { uniquePrefix, useRedis } from '../../../test/harness/index.ts';
@@ -5,6 +6,7 @@ import { ByteReader } from '../codec/bytes.ts';
 import { QueryRejectedError } from '../errors.ts';
 import { bucketStart, DAY_MS, WINDOW_MS } from '../layout.ts';
 import type { Points } from '../points.ts';
+import { sealWindow } from '../seal/window.ts';
 import { aggregate } from './aggregate.ts';
 import { SCRIPT_WINDOWS } from './guessed-read.ts';
 import { readRollupBlock } from './rollup-columns.ts';
@@ -111,6 +113,64 @@ describe('aggregate', () => {
         for (const [i, v] of want.v.entries()) expect(got?.values[i], `${key} ${fn} #${i}`).toBeCloseTo(v, 9);
       }
     }
+  });
+
+  it('does read packs only from windows that lack a column of their own, with the same answers', async () => {
+    // Sealed by the sealer: a noisy series' blocks get fields of their own, a constant one's go into packs.
+    const windows = MANY_WINDOWS + 2;
+    const ctx = testContext(redisOf(), uniquePrefix('agg-packs'), W0 + (windows + 1) * WINDOW_MS, {
+      decodeCacheBytes: 0,
+    });
+    const keys = ['noisy', 'flat', 'gappy'];
+    const ids = await idsOf(ctx, 'o', 'h', keys);
+    const n = (windows * WINDOW_MS) / 60_000;
+    const series: Array<[string, Points]> = [
+      ['noisy', makePoints(W0, n, 60_000, (i) => Math.sin(i / 3) * 1e4 + (i % 7) / 8)],
+      ['flat', makePoints(W0, n, 60_000, () => 42)],
+      // Noisy, in the first six windows only: the later windows lack its field and read the packs.
+      ['gappy', makePoints(W0, 6 * 120, 60_000, (i) => Math.cos(i) * 1e3)],
+    ];
+    await writeHead(ctx, 'o', 'h', new Map(series.map(([k, p]) => [ids.get(k) ?? 0, p])));
+    for (let w = 0; w < windows; w++) await sealWindow(ctx, 'o', 'h', W0 + w * WINDOW_MS);
+    const fields = await ctx.redis.hkeys(ctx.keys.window('o', 'h', W0));
+    expect(fields).toEqual(expect.arrayContaining([`m:${ids.get('noisy')}`, `M:0`]));
+    expect(fields).not.toContain(`m:${ids.get('flat')}`);
+
+    const [from, to, step] = [W0, W0 + windows * WINDOW_MS - 1, 1_800_000];
+    for (const asked of [['noisy'], ['flat'], ['noisy', 'gappy'], keys]) {
+      const r = await aggregate(ctx, 'o', 'h', asked, from, to, step, 'avg');
+      expect(r.tiers).toEqual(['1m']);
+      for (const key of asked) {
+        const p = series.find(([k]) => k === key)?.[1] as Points;
+        const want = direct(p, from, to, step, 'avg');
+        const got = r.series.get(key);
+        expect(Array.from(got?.timestamps ?? []), key).toEqual(want.t);
+        for (const [i, v] of want.v.entries()) expect(got?.values[i], `${key} #${i}`).toBeCloseTo(v, 6);
+      }
+    }
+
+    // The script itself: a window's pack comes back only when one of the own fields asked for is missing.
+    const script = readFileSync(new URL('./lua/hmget-each.lua', import.meta.url), 'utf8');
+    const ask = async (ws: number, key: string) => {
+      const id = ids.get(key) ?? 0;
+      const reply = (await ctx.redis.eval(
+        script,
+        1,
+        ctx.keys.window('o', 'h', ws),
+        1,
+        1,
+        `m:${id}`,
+        'M:0',
+        'M:c',
+      )) as unknown[];
+      // The field read always (the shared counts) is there when the window has it: not here (counts of
+      // 1-minute data are one constant, so they are not shared).
+      expect(reply[2]).toBeNull();
+      return reply.slice(0, 2).map((v) => v !== null);
+    };
+    expect(await ask(W0, 'noisy')).toEqual([true, false]);
+    expect(await ask(W0, 'flat')).toEqual([false, true]);
+    expect(await ask(W0 + 10 * WINDOW_MS, 'gappy')).toEqual([false, true]);
   });
 
   it('does read the rollups of more windows than one script call takes, in parts', async () => {

@@ -28,6 +28,12 @@ export interface Reads {
 export interface ReadFields {
   readonly raw: readonly string[];
   readonly minute: readonly string[];
+  /**
+   * Of `minute`, how many fields from the first are columns of their own, and how many after those are
+   * their packs: the packs are then read only from windows that lack one of those columns (1-minute
+   * blocks are whole, never split between the two). Absent: every field is read.
+   */
+  readonly minuteShape?: { readonly own: number; readonly packs: number };
 }
 
 /** The replies of one read: per raw window its head (when read) and sealed fields, per rollup window its fields. */
@@ -196,7 +202,8 @@ function addReads(
   if (reads.minute.length >= MANY_WINDOWS) {
     for (const part of scriptParts(reads.minute)) {
       const windows = part.map((ws) => keys.window(org, host, ws));
-      p.callBuffer('EVAL', HMGET_EACH, windows.length, ...windows, ...fields.minute);
+      const shape = fields.minuteShape ?? { own: 0, packs: 0 };
+      p.callBuffer('EVAL', HMGET_EACH, windows.length, ...windows, shape.own, shape.packs, ...fields.minute);
     }
   } else {
     for (const ws of reads.minute) p.hmgetBuffer(keys.window(org, host, ws), ...fields.minute);

@@ -58,6 +58,11 @@ export function rollupFields(ids: readonly number[]): string[] {
   return [...new ColumnLayout('m', ids).fields, SHARED_COUNTS_FIELD];
 }
 
+/** Of `rollupFields(ids)`: the ids' own fields come first, then their packs (see ReadFields). */
+export function rollupFieldShape(ids: readonly number[]): { own: number; packs: number } {
+  return { own: ids.length, packs: new ColumnLayout('m', ids).fields.length - ids.length };
+}
+
 /** Where a host's decoded 1-minute blocks are kept: the context's cache, and the host's name in it. */
 export interface Kept {
   readonly blocks: DecodedBlocks;

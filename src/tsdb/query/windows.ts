@@ -92,21 +92,19 @@ export function addIndexReads(
       parse: (replies) => indexesOf((Array.isArray(replies[0]) ? replies[0] : []).map(scoreList)),
     };
   }
+  // Members are their own scores written out (see zscores-each.lua): no WITHSCORES.
   indexes.forEach((index, i) => {
-    p.zrangebyscore(index, lows[i] as number | string, hi, 'WITHSCORES');
+    p.zrangebyscore(index, lows[i] as number | string, hi);
   });
-  return { commands: indexes.length, parse: (replies) => indexesOf(replies.map(scoresOf)) };
+  return { commands: indexes.length, parse: (replies) => indexesOf(replies.map(startsOf)) };
 }
 
-/** Scores of a `… WITHSCORES` reply ([member, score, member, score…]): the window or day starts. */
-function scoresOf(reply: unknown): number[] {
-  const flat = Array.isArray(reply) ? (reply as string[]) : [];
-  const out: number[] = [];
-  for (let i = 1; i < flat.length; i += 2) out.push(Number(flat[i]));
-  return out;
+/** The members of a ZRANGEBYSCORE reply as numbers: the window or day starts. */
+function startsOf(reply: unknown): number[] {
+  return Array.isArray(reply) ? (reply as string[]).map(Number) : [];
 }
 
-/** Scores joined by ',' (zscores-each.lua) as numbers. */
+/** Members joined by ',' (zscores-each.lua) as numbers. */
 function scoreList(joined: unknown): number[] {
   if (typeof joined !== 'string' || joined === '') return [];
   return joined.split(',').map(Number);

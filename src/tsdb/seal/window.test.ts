@@ -47,6 +47,29 @@ describe('sealWindow', () => {
     expect(await ctx.redis.hkeys(keys.hourly(ORG, HOST, dayStart(T0)))).toEqual([String(T0)]);
   });
 
+  it('does write every window index member as its own score, which reads take as the start', async () => {
+    const ctx = testContext(redis());
+    await appendSamples(ctx, windowSamples());
+    // A head of the next window stays open: the heads index has a member too.
+    await appendSamples(
+      ctx,
+      series(1, T0 + WINDOW_MS, 3, 5000, (i) => i),
+    );
+    await sealWindow(ctx, ORG, HOST, T0);
+    const { keys } = ctx;
+    const indexes = [
+      keys.windowIndex(ORG, HOST, 'raw'),
+      keys.windowIndex(ORG, HOST, '1m'),
+      keys.hourlyIndex(ORG, HOST),
+      keys.heads(ORG, HOST),
+    ];
+    for (const index of indexes) {
+      const flat = await ctx.redis.zrange(index, 0, -1, 'WITHSCORES');
+      expect(flat.length, index).toBe(2);
+      expect(flat[0], index).toBe(String(Number(flat[1])));
+    }
+  });
+
   it('does keep the last written value when a head repeats a series and timestamp', async () => {
     const ctx = testContext(redis());
     const first = series(1, T0, 100, 1000, (i) => i);
