@@ -1,7 +1,6 @@
 import { bucketStart } from '../layout.ts';
 import { type Points, slicePoints } from '../points.ts';
 import { computeRollup, type Rollup } from '../window-format.ts';
-import { isKept } from './decoded-blocks.ts';
 import type { RollupColumn } from './rollup-columns.ts';
 import type { AggregateFn } from './types.ts';
 
@@ -53,57 +52,12 @@ export class BucketFold {
   add(r: Rollup, widthMs?: number): void {
     const { starts } = r;
     const n = starts.length;
-    if (widthMs !== undefined && n > 0 && isKept(r) && this.addFolded(r, widthMs)) return;
-    const runs = this.runsFor(starts, widthMs);
-    for (const c of this.columns) combineRuns(c.op, c.out, c.seen, runs.list, runs.count, r[c.name]);
-  }
-
-  /**
-   * `add` for a kept rollup (decoded-blocks.ts: the same object every query that reads its block) that
-   * lies wholly inside the answer's buckets: its runs and each run folded on its own are worked out once
-   * per step and remembered with it. A run that opens its bucket is that folded value, exactly what
-   * folding it partial by partial gives (its first partial as is, then each next one onto it); a run that
-   * continues a bucket begun in an earlier rollup is still folded partial by partial onto it. False when
-   * the rollup reaches outside [from, to] (an edge window: `add` folds it as usual).
-   */
-  private addFolded(r: Rollup, widthMs: number): boolean {
-    const { from, to, stepMs } = this;
-    const { starts } = r;
-    if ((starts[0] as number) < from || (starts[starts.length - 1] as number) > to) return false;
-    const runs = foldedRuns(r, stepMs, widthMs);
-    const base = from / stepMs;
-    for (const c of this.columns) {
-      const col = r[c.name];
-      const folded = runs.folded(c.name, c.op, col);
-      const { out, seen, op } = c;
-      for (let j = 0; j < runs.count; j++) {
-        const k = (runs.bucket[j] as number) - base;
-        if (seen[k] === 0) {
-          seen[k] = 1;
-          out[k] = folded[j] as number;
-          continue;
-        }
-        let acc = out[k] as number;
-        const end = runs.end[j] as number;
-        let i = runs.first[j] as number;
-        if (op === SUM) for (; i < end; i++) acc += col[i] as number;
-        else if (op === MIN) for (; i < end; i++) acc = Math.min(acc, col[i] as number);
-        else if (op === MAX) for (; i < end; i++) acc = Math.max(acc, col[i] as number);
-        else if (i < end) acc = col[end - 1] as number;
-        out[k] = acc;
-      }
-    }
-    return true;
-  }
-
-  /** The runs of partials starting at `starts` (by arithmetic when they are `widthMs` apart, see `add`). */
-  runsFor(starts: Float64Array, widthMs: number | undefined): { list: Int32Array; count: number } {
-    const n = starts.length;
     const regular =
       widthMs !== undefined &&
       n > 1 &&
       (starts[n - 1] as number) - (starts[0] as number) === (n - 1) * widthMs;
-    return regular ? this.regularRuns(starts[0] as number, n, widthMs) : this.runsOf(starts);
+    const runs = regular ? this.regularRuns(starts[0] as number, n, widthMs) : this.runsOf(starts);
+    for (const c of this.columns) combineRuns(c.op, c.out, c.seen, runs.list, runs.count, r[c.name]);
   }
 
   /** Whether `addPoints` can take raw points: no sum asked for (sums take the sealer's arithmetic). */
@@ -249,78 +203,6 @@ function combineRuns(
     else if (i < end) acc = col[end - 1] as number;
     out[k] = acc;
   }
-}
-
-/** A kept rollup's runs for one step: per run its bucket (start ÷ step), partials [first, end), folds. */
-class FoldedRuns {
-  readonly bucket: Float64Array;
-  readonly first: Int32Array;
-  readonly end: Int32Array;
-  private readonly byColumn = new Map<RollupColumn, Float64Array>();
-
-  constructor(
-    readonly count: number,
-    list: Int32Array,
-    origin: number,
-  ) {
-    this.bucket = new Float64Array(count);
-    this.first = new Int32Array(count);
-    this.end = new Int32Array(count);
-    for (let j = 0; j < count; j++) {
-      this.bucket[j] = origin + (list[3 * j] as number);
-      this.first[j] = list[3 * j + 1] as number;
-      this.end[j] = list[3 * j + 2] as number;
-    }
-  }
-
-  /** Each run of `col` folded on its own, partial by partial (once per column). */
-  folded(name: RollupColumn, op: number, col: Float64Array): Float64Array {
-    let out = this.byColumn.get(name);
-    if (out) return out;
-    out = new Float64Array(this.count);
-    for (let j = 0; j < this.count; j++) {
-      const end = this.end[j] as number;
-      let i = this.first[j] as number;
-      let acc = col[i++] as number;
-      if (op === SUM) for (; i < end; i++) acc += col[i] as number;
-      else if (op === MIN) for (; i < end; i++) acc = Math.min(acc, col[i] as number);
-      else if (op === MAX) for (; i < end; i++) acc = Math.max(acc, col[i] as number);
-      else acc = col[end - 1] as number;
-      out[j] = acc;
-    }
-    this.byColumn.set(name, out);
-    return out;
-  }
-}
-
-/** Steps remembered per kept rollup (a dashboard's few zoom levels); the oldest goes first. */
-const STEPS_KEPT = 4;
-const foldedByRollup = new WeakMap<Rollup, Map<number, FoldedRuns>>();
-
-/** The runs of a kept rollup for `stepMs`, worked out on a fold over its own buckets, then remembered. */
-function foldedRuns(r: Rollup, stepMs: number, widthMs: number): FoldedRuns {
-  let bySteps = foldedByRollup.get(r);
-  const known = bySteps?.get(stepMs);
-  if (known) return known;
-  const { starts } = r;
-  // A fold whose first bucket is the rollup's own: its runs' buckets are then counted from there.
-  const origin = Math.floor((starts[0] as number) / stepMs);
-  const last = starts[starts.length - 1] as number;
-  const fold = new BucketFold(
-    stepMs,
-    origin * stepMs,
-    (Math.floor(last / stepMs) + 1) * stepMs - 1,
-    new Set(),
-  );
-  const runs = fold.runsFor(starts, widthMs);
-  const made = new FoldedRuns(runs.count, runs.list, origin);
-  if (!bySteps) {
-    bySteps = new Map();
-    foldedByRollup.set(r, bySteps);
-  }
-  if (bySteps.size >= STEPS_KEPT) bySteps.delete(bySteps.keys().next().value as number);
-  bySteps.set(stepMs, made);
-  return made;
 }
 
 /** Runs of `BucketFold.add`, three numbers each; shared (a fold is synchronous) and grown as needed. */

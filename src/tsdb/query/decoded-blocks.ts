@@ -143,20 +143,11 @@ export class BlockScope {
       slot,
       used: false,
     };
-    kept.add(own);
     const replaced = this.entries.get(slot);
     this.entries.set(slot, e);
     this.owner.keep(e, replaced);
     return own;
   }
-}
-
-/** Rollups handed out by a `DecodedBlocks`: the same object for every read of the same bytes. */
-const kept = new WeakSet<Rollup>();
-
-/** Whether `r` is a kept rollup (what its reader works out from it may be remembered with it). */
-export function isKept(r: Rollup): boolean {
-  return kept.has(r);
 }
 
 /** The rollup's columns copied into one array of its own (one allocation), as views of it. */
