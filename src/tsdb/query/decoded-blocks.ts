@@ -30,8 +30,8 @@ const OVERHEAD = 300;
  * Decoded 1-minute rollup blocks of sealed windows, kept in this process so that a query asked again
  * (a dashboard's 30-day chart, refreshed) does not decode them again. Decoding was about half the CPU
  * of a 30-day aggregate. A query still reads every block from Redis: an entry is used only when the
- * bytes it was decoded from (the block, and the window's shared counts when the count column refers
- * to them) equal the bytes just read, so it can never answer for a block that changed, whoever changed
+ * bytes it was decoded from (the block, and the window's shared counts when counts are asked for)
+ * equal the bytes just read, so it can never answer for a block that changed, whoever changed
  * it (a window sealed again with late samples, a lean block made whole when raw expires). Entries read
  * least recently go first once `maxBytes` is passed (second-chance order: a hit only sets a flag).
  * The arrays handed out are shared by every reader: nothing may write to them.
@@ -42,7 +42,9 @@ export class DecodedBlocks {
   /** Every entry, oldest first: the eviction scan's order. */
   private readonly order = new Set<Kept>();
   private bytes = 0;
+  /** @internal Counted by the scopes' lookups. */
   hits = 0;
+  /** @internal */
   misses = 0;
 
   constructor(readonly maxBytes: number) {}
@@ -94,7 +96,8 @@ export class DecodedBlocks {
     this.order.delete(e);
     this.bytes -= e.bytes;
     e.scope.entries.delete(e.slot);
-    if (e.scope.entries.size === 0) this.scopes.delete(e.scope.key);
+    if (e.scope.entries.size === 0 && this.scopes.get(e.scope.key) === e.scope)
+      this.scopes.delete(e.scope.key);
   }
 }
 
