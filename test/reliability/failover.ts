@@ -103,6 +103,7 @@ function failoverEvents(servers: readonly RedisServer[], pattern: RegExp): strin
 
 async function clusterRig(replicasPerMaster: number): Promise<Rig> {
   const cluster: TestCluster = await startCluster({ masters: 3, replicasPerMaster });
+  await oneCandidatePerMaster(cluster);
   return {
     env: { REDIS_CLUSTER_NODES: cluster.startupNodes.map((n) => `${n.host}:${n.port}`).join(',') },
     client: () => cluster.client(),
@@ -118,6 +119,26 @@ async function clusterRig(replicasPerMaster: number): Promise<Rig> {
       ),
     close: () => cluster.close(),
   };
+}
+
+/**
+ * With two replicas of a master, both in step (durable writes keep them so), both rank first and may
+ * start their elections together: each then gets one master's vote, neither a majority, and the next
+ * attempt waits twice the node timeout. A CI run saw that (promotion 9.3 s after the FAIL, pushes back
+ * after 12.3 s, 2026-12-07): Redis' election, not Vitals. So only the first replica of each master
+ * may fail over; the other keeps `cluster-replica-no-failover` and follows whichever becomes master,
+ * which is what a durable write's WAIT needs after the failover.
+ */
+async function oneCandidatePerMaster(cluster: TestCluster): Promise<void> {
+  const seen = new Set<string>();
+  for (const replica of cluster.replicas()) {
+    const master = parseInfo(await command(replica.port, 'INFO', 'replication')).get('master_port') ?? '';
+    if (!seen.has(master)) {
+      seen.add(master);
+      continue;
+    }
+    await command(replica.port, 'CONFIG', 'SET', 'cluster-replica-no-failover', 'yes');
+  }
 }
 
 async function sentinelRig(replicas: number): Promise<Rig> {
