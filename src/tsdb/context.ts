@@ -41,12 +41,6 @@ export function createTsdbContext(
     now,
     series: new SeriesRegistry(redis, keys, limits),
     hot: new HotTier({ pointsPerSeries: options.hotPoints, maxSeries: options.hotMaxSeries }),
-    decoded: decodedBlocks(options.decodeCacheBytes ?? DEFAULT_DECODE_CACHE_BYTES),
+    decoded: options.decodeCacheBytes ? new DecodedBlocks(options.decodeCacheBytes) : undefined,
   };
-}
-
-const DEFAULT_DECODE_CACHE_BYTES = 64 * 1024 * 1024;
-
-function decodedBlocks(maxBytes: number): DecodedBlocks | undefined {
-  return maxBytes > 0 ? new DecodedBlocks(maxBytes) : undefined;
 }

@@ -55,8 +55,8 @@ export interface TsdbOptions {
    */
   readonly encodeThreads?: number;
   /**
-   * Bytes of decoded 1-minute rollup blocks kept per process (query/decoded-blocks.ts); 0: none.
-   * @defaultValue 64 MiB
+   * Bytes of decoded 1-minute rollup blocks kept per process (query/decoded-blocks.ts); absent or 0:
+   * none. The server's comes from VITALS_DECODE_CACHE_BYTES (64 MiB by default).
    */
   readonly decodeCacheBytes?: number;
 }

@@ -4,14 +4,7 @@ import { emptyPoints, mergePoints, type Points } from '../points.ts';
 import { type AggregatePlan, type IndexSets, sealedSource } from './aggregate-plan.ts';
 import { type Reads, readGuessed } from './guessed-read.ts';
 import { decodeRawWindows, fetchRawWindows, rawFields, rawReads } from './read-raw.ts';
-import {
-  decodeRollups,
-  fetchRollups,
-  keptBlocks,
-  rollupFieldShape,
-  rollupFields,
-  type WindowRollups,
-} from './read-rollups.ts';
+import { decodeRollups, fetchRollups, keptBlocks, rollupFields, type WindowRollups } from './read-rollups.ts';
 import { unionWindows } from './windows.ts';
 
 /** What an aggregate reads for one host: per window its source, the raw points and the rollups. */
@@ -56,7 +49,7 @@ export async function readSources(
     host,
     { from: plan.from, to: plan.to, withRollups: true },
     (sets) => sourcesFor(sets).reads,
-    { raw: rawFields(ids), minute: rollupFields(ids), minuteShape: rollupFieldShape(ids) },
+    { raw: rawFields(ids), ...rollupFields(ids) },
   );
   const { sets, reads } = read;
   const { windows, source } = sourcesFor(sets);

@@ -42,10 +42,8 @@ export class DecodedBlocks {
   /** Every entry, oldest first: the eviction scan's order. */
   private readonly order = new Set<Kept>();
   private bytes = 0;
-  /** @internal Counted by the scopes' lookups. */
-  hits = 0;
-  /** @internal */
-  misses = 0;
+  private hits = 0;
+  private misses = 0;
 
   constructor(readonly maxBytes: number) {}
 
@@ -67,6 +65,12 @@ export class DecodedBlocks {
 
   stats(): DecodedBlocksStats {
     return { entries: this.order.size, bytes: this.bytes, hits: this.hits, misses: this.misses };
+  }
+
+  /** @internal A scope's lookup, counted. */
+  counted(hit: boolean): void {
+    if (hit) this.hits++;
+    else this.misses++;
   }
 
   /** @internal */
@@ -120,10 +124,10 @@ export class BlockScope {
       !e.block.equals(block) ||
       (shared === undefined ? e.shared !== undefined : e.shared === undefined || !e.shared.equals(shared))
     ) {
-      this.owner.misses++;
+      this.owner.counted(false);
       return undefined;
     }
-    this.owner.hits++;
+    this.owner.counted(true);
     e.used = true;
     return e.rollup;
   }

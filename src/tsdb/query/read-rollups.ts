@@ -29,7 +29,7 @@ export async function fetchRollups(
   hour: readonly number[],
   columns: ReadonlySet<RollupColumn>,
 ): Promise<WindowRollups> {
-  const fields = rollupFields(ids);
+  const fields = rollupFields(ids).minute;
   const days = groupByDay(hour);
   const replies = await execHost(ctx.redis, (p) => {
     for (const ws of minute) p.hmgetBuffer(ctx.keys.window(org, host, ws), ...fields);
@@ -53,14 +53,19 @@ export async function fetchRollups(
   );
 }
 
-/** The fields of a 1-minute rollup read: each id's block, the packs of small ones, the shared counts. */
-export function rollupFields(ids: readonly number[]): string[] {
-  return [...new ColumnLayout('m', ids).fields, SHARED_COUNTS_FIELD];
-}
-
-/** Of `rollupFields(ids)`: the ids' own fields come first, then their packs (see ReadFields). */
-export function rollupFieldShape(ids: readonly number[]): { own: number; packs: number } {
-  return { own: ids.length, packs: new ColumnLayout('m', ids).fields.length - ids.length };
+/**
+ * The fields of a 1-minute rollup read: each id's block, the packs of small ones, the shared counts;
+ * and their shape (the ids' own fields come first, then their packs: see ReadFields).
+ */
+export function rollupFields(ids: readonly number[]): {
+  minute: string[];
+  minuteShape: { own: number; packs: number };
+} {
+  const { fields } = new ColumnLayout('m', ids);
+  return {
+    minute: [...fields, SHARED_COUNTS_FIELD],
+    minuteShape: { own: ids.length, packs: fields.length - ids.length },
+  };
 }
 
 /** Where a host's decoded 1-minute blocks are kept: the context's cache, and the host's name in it. */

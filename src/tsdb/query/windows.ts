@@ -89,7 +89,7 @@ export function addIndexReads(
     p.call('EVAL', ZSCORES_EACH, indexes.length, ...indexes, hi, ...lows);
     return {
       commands: 1,
-      parse: (replies) => indexesOf((Array.isArray(replies[0]) ? replies[0] : []).map(scoreList)),
+      parse: (replies) => indexesOf((Array.isArray(replies[0]) ? replies[0] : []).map(startList)),
     };
   }
   // Members are their own scores written out (see zscores-each.lua): no WITHSCORES.
@@ -105,7 +105,7 @@ function startsOf(reply: unknown): number[] {
 }
 
 /** Members joined by ',' (zscores-each.lua) as numbers. */
-function scoreList(joined: unknown): number[] {
+function startList(joined: unknown): number[] {
   if (typeof joined !== 'string' || joined === '') return [];
   return joined.split(',').map(Number);
 }
