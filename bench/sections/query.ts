@@ -1,7 +1,7 @@
 import { Keys } from '../../src/redis/index.ts';
 import { measureDecodeRate } from '../../src/tsdb/codec/measure.ts';
 import { createTsdbContext } from '../../src/tsdb/context.ts';
-import { sealHost, type TsdbContext } from '../../src/tsdb/index.ts';
+import { runMaintenance, sealHost, type TsdbContext } from '../../src/tsdb/index.ts';
 import { aggregate, latestMany, range, readRaw } from '../../src/tsdb/query/index.ts';
 import { BaselineStore } from '../baseline.ts';
 import { hostBatches, hostSnapshots, toSeriesKey } from '../data.ts';
@@ -56,6 +56,10 @@ export async function queryBench(opts: { days: number; seed: number }): Promise<
   try {
     await pool(hostBatches('bench', cols, 720), 4, (b) => db.writer.write([b]));
     await sealHost(db.ctx, 'bench', cols.host, { upTo: Date.now() });
+    // Then a maintenance pass, as a server runs every minute: it compacts the open window's head. Left
+    // as the import appended it, that head held ~350 kB of records (~9 B a sample, every series of the
+    // host), which every query reads whole; compacted, ~42 kB.
+    await runMaintenance(db.ctx);
     const store = new BaselineStore(base.client, 'vitals:');
     for (let d = start; d < end; d += DAY) {
       await store.write(
@@ -111,7 +115,7 @@ export async function queryBench(opts: { days: number; seed: number }): Promise<
         unit: 'ms',
         // Issue 16's target (the first benchmark asked for ≤ 10 ms).
         target: { op: '≤', value: 5 },
-        note: 'asked again and again, as a dashboard does: every block is read from Redis, and decoded only if its bytes changed (decoded blocks kept, VITALS_DECODE_CACHE_BYTES)',
+        note: "asked again and again, as a dashboard does: every block is read from Redis, and decoded only if its bytes changed (decoded blocks kept, VITALS_DECODE_CACHE_BYTES); the open window's head as a maintenance pass leaves it (compacted; between passes it also holds up to twice its block in records)",
       },
       {
         section: SECTION,
