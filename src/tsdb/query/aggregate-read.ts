@@ -32,27 +32,16 @@ export async function readSources(
   ids: readonly number[],
   plan: AggregatePlan,
 ): Promise<AggregateSources> {
-  // The sources are worked out once per index sets: for the guess, then for the indexes as read.
-  // (readGuessed hands back the guess's own sets when the indexes read are the same.)
-  let planned: { sets: IndexSets; windows: number[]; source: Map<number, Tier>; reads: Reads } | undefined;
-  const sourcesFor = (sets: IndexSets) => {
-    if (planned?.sets !== sets) {
-      const windows = candidates(plan, sets);
-      const source = sourcesOf(plan, sets, windows);
-      planned = { sets, windows, source, reads: readsOf(source, sets) };
-    }
-    return planned;
-  };
   const read = await readGuessed(
     ctx,
     org,
     host,
     { from: plan.from, to: plan.to, withRollups: true },
-    (sets) => sourcesFor(sets).reads,
+    (sets) => plannedFor(plan, sets).reads,
     { raw: rawFields(ids), ...rollupFields(ids) },
   );
   const { sets, reads } = read;
-  const { windows, source } = sourcesFor(sets);
+  const { windows, source: planned } = plannedFor(plan, sets);
   const first = {
     raw: decodeRawWindows(
       reads.raw.map((r) => r.ws),
@@ -61,8 +50,10 @@ export async function readSources(
     ),
     rollups: decodeRollups(ids, reads, read.minute, read.hour, plan.columns, keptBlocks(ctx, org, host)),
   };
-  const missing = [...first.rollups].filter(([ws, r]) => r === undefined && source.get(ws) === '1h');
-  if (missing.length === 0) return { windows, source, heads: sets.heads, ...first };
+  const missing = [...first.rollups].filter(([ws, r]) => r === undefined && planned.get(ws) === '1h');
+  if (missing.length === 0) return { windows, source: planned, heads: sets.heads, ...first };
+  // The planned sources are kept for the next read: this one changes a copy.
+  const source = new Map(planned);
   const retry = new Map<number, Tier>();
   for (const [ws] of missing) {
     const tier = sealedSource(plan, sets, ws, '1h');
@@ -75,6 +66,38 @@ export async function readSources(
     [...first.raw].map(([id, p]) => [id, mergePoints(p, second.raw.get(id) ?? emptyPoints)]),
   );
   return { windows, source, heads: sets.heads, raw, rollups: new Map([...first.rollups, ...second.rollups]) };
+}
+
+interface Planned {
+  readonly windows: readonly number[];
+  readonly source: ReadonlyMap<number, Tier>;
+  readonly reads: Reads;
+}
+
+/** Plans kept per index sets (readGuessed hands back the same sets while a host's windows stay). */
+const PLANS_PER_SETS = 8;
+const plans = new WeakMap<IndexSets, Map<string, Planned>>();
+
+/**
+ * The sources and reads of `plan` over `sets`, worked out once per sets and plan: readGuessed hands
+ * back the same sets object for the guess and the indexes read when they agree, and for every read
+ * of a host until its windows change (every two hours), so a dashboard's refresh plans nothing. What
+ * a plan depends on: its bounds, preferred tier and columns, and the sets.
+ */
+function plannedFor(plan: AggregatePlan, sets: IndexSets): Planned {
+  const key = `${plan.from}:${plan.to}:${plan.preferred}:${[...plan.columns].join(',')}`;
+  let kept = plans.get(sets);
+  const found = kept?.get(key);
+  if (found) return found;
+  const windows = candidates(plan, sets);
+  const source = sourcesOf(plan, sets, windows);
+  const planned = { windows, source, reads: readsOf(source, sets) };
+  if (!kept || kept.size >= PLANS_PER_SETS) {
+    kept = new Map();
+    plans.set(sets, kept);
+  }
+  kept.set(key, planned);
+  return planned;
 }
 
 /** The sealed source of each candidate window that still holds data. */

@@ -104,4 +104,43 @@ describe('reads in one round trip when the windows are as last read', () => {
     expect(values(expiredAgg.series.get('a'))).toEqual(values((await agg()).series.get('a')));
     expect(expiredAgg.tiers).toContain('1m');
   });
+
+  it('does plan again when the windows or the query change, over windows whose indexes one script reads', async () => {
+    // 20 windows: from MANY_WINDOWS on the indexes come back as one joined string each.
+    const ctx = testContext(redisOf(), uniquePrefix('guess'), W0 + 30 * WINDOW_MS);
+    const id = (await idsOf(ctx, 'o', 'h', ['a'])).get('a') ?? 0;
+    const W20 = W0 + 20 * WINDOW_MS;
+    const W21 = W0 + 21 * WINDOW_MS;
+    await writeSealed(ctx, 'o', 'h', new Map([[id, makePoints(W0, 20 * 120, 60_000, (i) => i % 97)]]));
+    await writeHead(ctx, 'o', 'h', new Map([[id, makePoints(W20, 30, 60_000, (i) => 500 + i)]]));
+    const agg = (fn: 'avg' | 'max') =>
+      aggregate(ctx, 'o', 'h', ['a'], W0, W0 + 25 * WINDOW_MS - 1, 3 * 60_000, fn);
+    const fresh = async (fn: 'avg' | 'max') => {
+      forgetIndexes(ctx);
+      return agg(fn);
+    };
+    // Asked again with the windows unchanged, and then for another function over the same windows:
+    // each answers from its own tiers (max reads raw where the 1-minute blocks are lean).
+    const first = await agg('avg');
+    const again = await agg('avg');
+    const max = await agg('max');
+    const avg = await agg('avg');
+    expect(first.tiers).toEqual(['raw', '1m']);
+    expect(max.tiers).toEqual(['raw']);
+    for (const answer of [again, avg]) {
+      expect(answer.tiers).toEqual(first.tiers);
+      expect(values(answer.series.get('a'))).toEqual(values(first.series.get('a')));
+    }
+    expect(values(max.series.get('a'))).toEqual(values((await fresh('max')).series.get('a')));
+    // W20's head is sealed and W21 gets one: the same query, indexes read as before, sees both.
+    await agg('avg');
+    await ctx.redis.del(ctx.keys.head('o', 'h', W20));
+    await ctx.redis.zrem(ctx.keys.heads('o', 'h'), String(W20));
+    await writeSealed(ctx, 'o', 'h', new Map([[id, makePoints(W20, 30, 60_000, (i) => 500 + i)]]));
+    await writeHead(ctx, 'o', 'h', new Map([[id, makePoints(W21, 3, 60_000, () => 7777)]]));
+    const changed = await agg('avg');
+    expect(values(changed.series.get('a'))).toContain(7777);
+    expect(values(changed.series.get('a'))).toEqual(values((await fresh('avg')).series.get('a')));
+    expect(changed.series.get('a')?.timestamps.length).toBe(20 * 40 + 10 + 1);
+  });
 });

@@ -6,7 +6,7 @@ import type { TsdbContext } from '../options.ts';
 import { type IndexSets, indexSets } from './aggregate-plan.ts';
 import { asBuffers, execHostTracked } from './pipeline.ts';
 import { groupByDay } from './read-rollups.ts';
-import { addIndexReads, type IndexRead, MANY_WINDOWS } from './windows.ts';
+import { addIndexReads, type IndexRead, indexReadKey, MANY_WINDOWS } from './windows.ts';
 
 /** A window read raw: its sealed fields, and its head first when it has one. */
 export interface RawRead {
@@ -50,6 +50,9 @@ interface Memo {
   readonly to: number;
   readonly withRollups: boolean;
   readonly sets: IndexSets;
+  /** `indexReadKey` of the read, and its index replies as they came (`sets` parsed from them). */
+  readonly indexKey: string;
+  readonly indexReplies: readonly unknown[];
 }
 
 /** Hosts whose last indexes each process keeps (a Map in insertion order: the oldest go first). */
@@ -85,7 +88,10 @@ export async function readGuessed(
   const memo = memoOf(ctx);
   const memoKey = `${org}\u0000${host}`;
   const last = memo.get(memoKey);
-  const guessed = last ? within(last, bounds) : undefined;
+  const indexKey = indexReadKey(bounds.from, bounds.to, bounds.withRollups);
+  // Index reads of the same key as the last one ask for the same members: its sets, as they are.
+  const sameKey = last?.indexKey === indexKey;
+  const guessed = last ? (sameKey ? last.sets : within(last, bounds)) : undefined;
   const guess = guessed ? plan(guessed) : { raw: [], minute: [], hour: [] };
   let indexRead: IndexRead | undefined;
   const first = await execHostTracked(ctx, (p) => {
@@ -93,12 +99,19 @@ export async function readGuessed(
     addReads(p, ctx, org, host, guess, fields);
   });
   const { commands, parse } = indexRead as IndexRead;
-  const read = indexSets(parse(first.slice(0, commands)));
-  // The usual case, windows as guessed: the guess's own sets, so a plan worked out for them serves again.
-  const sets = guessed && sameSets(read, guessed) ? guessed : read;
+  const indexReplies = first.slice(0, commands);
+  let sets: IndexSets;
+  if (last && sameKey && sameReplies(indexReplies, last.indexReplies)) {
+    // The same commands answered the same: the last read's sets (and any plan kept for them) serve.
+    sets = last.sets;
+  } else {
+    const read = indexSets(parse(indexReplies));
+    // Windows as guessed: the guess's own sets, so a plan worked out for them serves again.
+    sets = guessed && sameSets(read, guessed) ? guessed : read;
+  }
   memo.delete(memoKey);
   if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value ?? '');
-  memo.set(memoKey, { ...bounds, sets });
+  memo.set(memoKey, { ...bounds, sets, indexKey, indexReplies });
   const reads = plan(sets);
   const replies = new Filed();
   collect(replies, guess, first.slice(commands), fields.minute.length);
@@ -121,6 +134,14 @@ export async function readGuessed(
     minute: (ws) => replies.minute.get(ws),
     hour: (ws) => replies.hour.get(ws),
   };
+}
+
+/** Index replies equal member for member (strings, arrays of them, nil). */
+function sameReplies(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameReplies(a[i], b[i])) return false;
+  return true;
 }
 
 function sameSets(a: IndexSets, b: IndexSets): boolean {

@@ -66,12 +66,7 @@ export function addIndexReads(
   withRollups: boolean,
 ): IndexRead {
   const { keys } = ctx;
-  const lo = Number.isFinite(from) ? windowStart(from) : '-inf';
-  // Every score is a window or day start (days are whole windows): asking up to the window of `to`
-  // finds the same ones, and reads of ranges that end within one window are the same commands (the
-  // tracked read cache keeps them by their commands).
-  const hi = Number.isFinite(to) ? windowStart(to) : '+inf';
-  const dayLo = Number.isFinite(from) ? dayStart(from) : '-inf';
+  const { lo, hi, dayLo } = indexBounds(from, to);
   const indexes = [keys.windowIndex(org, host, 'raw'), keys.heads(org, host)];
   const lows = [lo, lo];
   if (withRollups) {
@@ -97,6 +92,28 @@ export function addIndexReads(
     p.zrangebyscore(index, lows[i] as number | string, hi);
   });
   return { commands: indexes.length, parse: (replies) => indexesOf(replies.map(startsOf)) };
+}
+
+/**
+ * The score bounds the index reads of [from, to] ask for. Every score is a window or day start (days
+ * are whole windows): asking up to the window of `to` finds the same ones, and reads of ranges that
+ * end within one window are the same commands (the tracked read cache keeps them by their commands).
+ */
+function indexBounds(from: number, to: number) {
+  return {
+    lo: Number.isFinite(from) ? windowStart(from) : '-inf',
+    hi: Number.isFinite(to) ? windowStart(to) : '+inf',
+    dayLo: Number.isFinite(from) ? dayStart(from) : '-inf',
+  } as const;
+}
+
+/**
+ * What decides the index reads `addIndexReads` adds for a host: two reads with the same key send the
+ * same commands, so equal replies parse to equal indexes.
+ */
+export function indexReadKey(from: number, to: number, withRollups: boolean): string {
+  const { lo, hi, dayLo } = indexBounds(from, to);
+  return `${lo}:${hi}:${dayLo}:${withRollups}`;
 }
 
 /** The members of a ZRANGEBYSCORE reply as numbers: the window or day starts. */
