@@ -74,8 +74,12 @@ interface Planned {
   readonly reads: Reads;
 }
 
-/** Plans kept per index sets (readGuessed hands back the same sets while a host's windows stay). */
-const PLANS_PER_SETS = 8;
+/**
+ * Plans kept per index sets (readGuessed hands back the same sets while a host's windows stay): a
+ * host page's charts share one (the series are not part of it), a second function over the same range
+ * may need another. A 30-day plan takes ~26 kB (heap over 2,000 objects of its shape).
+ */
+const PLANS_PER_SETS = 2;
 const plans = new WeakMap<IndexSets, Map<string, Planned>>();
 
 /**
