@@ -280,11 +280,27 @@ describe('dashboard in Chromium: alerts, silences, rules and badges', () => {
     await acked.getByRole('button', { name: 'Resolve', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Resolved.' }).waitFor();
 
+    // The resolved list held back: until it is in, the tab shows neither the acknowledged tab's cards
+    // (the alert still as acknowledged there) nor anything else, but that it is loading.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let passed = Promise.resolve();
+    await page.route(/\/api\/v1\/alerts\?.*status=resolved/, async (route) => {
+      passed = held.then(() => route.continue());
+      await passed;
+    });
     await page
       .getByRole('navigation', { name: 'Alert status' })
       .getByRole('link', { name: 'Resolved' })
       .click();
     await page.waitForURL(/tab=resolved/);
+    await page.getByText('Loading…').waitFor();
+    expect(await page.locator('article[data-alert]').count()).toBe(0);
+    release();
+    await passed;
+    await page.unroute(/\/api\/v1\/alerts\?.*status=resolved/);
     const resolved = page.locator(`article[data-alert="${id}"]`);
     await resolved.waitFor();
     expect(await resolved.getAttribute('data-status')).toBe('resolved');

@@ -53,7 +53,10 @@ export function AlertsPage({ query }: PageProps) {
   const tab = tabOf(query);
   const filter = filterOf(query);
   const key = hrefOf(tab, filter);
-  const alerts = useAsync((signal) => loadAlerts(tab, filter, signal), [key], 10_000);
+  // Another tab's or filter's list would be wrong under this one: "Loading…" until this one is in.
+  const alerts = useAsync((signal) => loadAlerts(tab, filter, signal), [key], 10_000, {
+    keepAcrossDeps: false,
+  });
   const rules = useAsync(loadRules, []);
   const hosts = useAsync((signal) => api<{ hosts: Host[] }>('/api/v1/hosts', { signal }), []);
   const summary = useAlertSummary();
