@@ -5,8 +5,13 @@ import { type RedisServer, startRedis } from './redis-server.ts';
 import { waitFor } from './wait.ts';
 
 export const SENTINEL_MASTER_NAME = 'vitals-test';
-/** How long a silent master takes to be seen as down; short so failover tests take seconds. */
-export const SENTINEL_DOWN_AFTER_MS = 1000;
+/**
+ * How long a silent master takes to be seen as down; short so failover tests take seconds. At 1000 a
+ * sentinel once saw the master it had just switched to as down 1.0 s after the switch (its first
+ * replies slow under CI load) and failed over again, demoting it to a replica that then took 10 s to
+ * resync: pushes back after 16 s (CI run of 44ef48f). At 2000 a killed master is seen down 1 s later.
+ */
+export const SENTINEL_DOWN_AFTER_MS = 2000;
 /**
  * A sentinel that loses a leader election (the three asked for votes at once and split them) gives up
  * after this long and tries again only after twice this long since its try: at 5000 a split vote put
