@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { Logger, RedisConfig } from '../config/index.ts';
 import { reportWrites } from './local-writes.ts';
@@ -109,6 +110,7 @@ export function createRedis(
   watchConnection(client, config);
   if (deps.timings) timeCommands(client, deps.timings);
   reportWrites(client);
+  coalesceWrites(client);
   // Duplicates (BullMQ's queue connections) report their writes and log their errors too: a library
   // that detaches its own listener on close left a copy still connecting with none ("Unhandled error
   // event" on stderr). A copy closed while it connects still fails its ready check ("Stream isn't
@@ -118,6 +120,7 @@ export function createRedis(
     attachErrorListener(copy, errorLogger, config, closed);
     reviveUnlessClosed(copy, closed, errorLogger);
     reportWrites(copy);
+    coalesceWrites(copy);
   });
   deps.watch?.(client, name);
   return client;
@@ -252,6 +255,36 @@ function timeCommands(client: RedisClient, timings: CommandTimings): void {
       () => timings.record(command.name, (performance.now() - start) * 1000, true),
     );
     return result;
+  };
+  Object.defineProperty(client, 'sendCommand', { value: wrapped, writable: true, configurable: true });
+}
+
+/**
+ * Commands sent within one turn of the event loop leave in one socket write. ioredis writes each
+ * command (and each pipeline) to the socket as it is sent, a system call each; here the first command
+ * of a turn corks the socket and the turn's check phase (`setImmediate`) uncorks it, so the turn's
+ * commands go out in one `writev`. The bytes and their order are unchanged; a command waits at most
+ * for the rest of the turn it was sent in. Under ingest load this took the server's socket writes
+ * from ~12,300 to ~8,300 (strace, one 4.1 M-sample load; docs/BENCHMARKS.md). Cluster clients write
+ * through their nodes' connections, which are not wrapped here.
+ */
+function coalesceWrites(client: RedisClient): void {
+  if (!(client instanceof Redis)) return;
+  const original = client.sendCommand.bind(client) as (c: unknown, s: unknown, n: unknown) => unknown;
+  let corked: Writable | undefined;
+  const uncork = (): void => {
+    const socket = corked;
+    corked = undefined;
+    socket?.uncork();
+  };
+  const wrapped = (command: unknown, stream?: unknown, node?: unknown): unknown => {
+    const socket = (client as unknown as { stream?: Writable }).stream;
+    if (corked === undefined && socket?.writable) {
+      socket.cork();
+      corked = socket;
+      setImmediate(uncork);
+    }
+    return original(command, stream, node);
   };
   Object.defineProperty(client, 'sendCommand', { value: wrapped, writable: true, configurable: true });
 }
