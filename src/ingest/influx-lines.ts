@@ -184,6 +184,61 @@ function valueAt(text: string, start: number, end: number): number | undefined {
   return readValue(text.slice(start, end));
 }
 
+/** Where the value `valueFrom` read ends: the comma after it, or the end of the fields. */
+let valueStop = 0;
+
+/**
+ * The value starting at the text's character `start`, up to the next comma or `end` (which
+ * `valueStop` is set to), read in the same pass as the search for that comma for the common
+ * spellings `valueAt` reads without cutting; anything else is cut out at the comma and read by it.
+ */
+function valueFrom(text: string, start: number, end: number): number | undefined {
+  let i = start;
+  const negative = text.charCodeAt(i) === 45; /* - */
+  if (negative) i++;
+  let mantissa = 0;
+  let digits = 0;
+  let decimals = -1;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + (c - 48);
+      digits++;
+      if (decimals >= 0) decimals++;
+    } else if (c === 46 /* . */ && decimals < 0 && digits > 0) {
+      decimals = 0;
+    } else break;
+  }
+  if (digits > 0 && digits <= MAX_DIGITS) {
+    if ((i === end || text.charCodeAt(i) === 44) /* , */ && decimals !== 0) {
+      valueStop = i;
+      const magnitude = decimals > 0 ? mantissa / (POW10[decimals] as number) : mantissa;
+      return negative ? -magnitude : magnitude;
+    }
+    if (decimals < 0 && i < end && (i + 1 === end || text.charCodeAt(i + 1) === 44) /* , */) {
+      const suffix = text.charCodeAt(i);
+      if (suffix === 105 /* i */) {
+        valueStop = i + 1;
+        return negative ? -mantissa : mantissa;
+      }
+      if (suffix === 117 /* u */ && !negative) {
+        valueStop = i + 1;
+        return mantissa;
+      }
+    }
+  }
+  // No comma among the characters read so far (digits, a sign and a point): the next one ends it.
+  const comma = text.indexOf(',', i);
+  valueStop = comma < 0 || comma > end ? end : comma;
+  return valueAt(text, start, valueStop);
+}
+
+/** Whether the text's characters from `at` are `name`'s `length` characters. */
+function sameChars(text: string, at: number, name: string, length: number): boolean {
+  for (let k = 0; k < length; k++) if (text.charCodeAt(at + k) !== name.charCodeAt(k)) return false;
+  return true;
+}
+
 /**
  * Milliseconds of the timestamp in the text's characters [start, end) at `shift` (a power of ten, ≤ 0
  * from ns, us or ms), read from its digits like `scaleToSafeInteger` reads them: dropping digits floors.
@@ -247,10 +302,7 @@ export function readFastLine(
   if (sp1 < 0 || sp1 >= end) return false;
   let sp2 = text.indexOf(' ', sp1 + 1);
   if (sp2 >= end) sp2 = -1;
-  if (sp2 >= 0) {
-    const sp3 = text.indexOf(' ', sp2 + 1);
-    if (sp3 >= 0 && sp3 < end) return false;
-  }
+  // A third space needs no search of its own: `timestampAt` takes digits (and a leading sign) only.
   const fieldsEnd = sp2 < 0 ? end : sp2;
   if (fieldsEnd === sp1 + 1) return false;
   let timestamp = now;
@@ -268,26 +320,45 @@ export function readFastLine(
   // general parser, which fails it whole.
   lineCount = 0;
   let found = -1;
+  const { fields } = head;
   for (let at = sp1 + 1; ; ) {
-    // The next comma may be lines away (lines without tags, one field): searched again only once
-    // passed, so a body is scanned for commas once in all.
-    if (scan.comma < at) {
-      const next = text.indexOf(',', at);
-      scan.comma = next < 0 ? text.length : next;
+    // Lines of a head list their fields in the same order: the field after the one found before is
+    // compared in place, followed by its `=`. Only another name is searched for.
+    let field: Field | undefined;
+    let eq = -1;
+    if (fields.length > 0) {
+      const next = found + 1 < fields.length ? found + 1 : 0;
+      const guess = fields[next] as Field;
+      const length = guess.name.length;
+      if (at + length < fieldsEnd && text.charCodeAt(at + length) === 61 /* = */) {
+        if (sameChars(text, at, guess.name, length)) {
+          field = guess;
+          eq = at + length;
+          fieldIndex = next;
+        }
+      }
     }
-    const comma = Math.min(scan.comma, fieldsEnd);
-    const eq = text.indexOf('=', at);
-    if (eq <= at || eq >= comma) return false;
-    const field = fieldAt(head, text, at, eq, found);
+    if (field === undefined) {
+      // The next comma may be lines away (lines without tags, one field): searched again only once
+      // passed, so a body is scanned for commas once in all.
+      if (scan.comma < at) {
+        const next = text.indexOf(',', at);
+        scan.comma = next < 0 ? text.length : next;
+      }
+      const comma = Math.min(scan.comma, fieldsEnd);
+      eq = text.indexOf('=', at);
+      if (eq <= at || eq >= comma) return false;
+      field = fieldAt(head, text, at, eq, found);
+    }
     for (let i = 0; i < lineCount; i++) if (lineFields[i] === field) return false;
     found = fieldIndex;
-    const value = valueAt(text, eq + 1, comma);
+    const value = valueFrom(text, eq + 1, fieldsEnd);
     if (value === undefined) return false;
     lineFields[lineCount] = field;
     lineValues[lineCount] = value;
     lineCount++;
-    if (comma === fieldsEnd) break;
-    at = comma + 1;
+    if (valueStop === fieldsEnd) break;
+    at = valueStop + 1;
   }
   for (let i = 0; i < lineCount; i++)
     sink.sample(host, keyOf(head, lineFields[i] as Field, limits), timestamp, lineValues[i] as number);

@@ -16,12 +16,23 @@ class BatchBuilder {
   readonly timestamps: number[] = [];
   readonly values: number[] = [];
 
+  /** The keys in the order first added, and the index the next sample's key is guessed at. */
+  private readonly order: string[] = [];
+  private guess = 0;
+
   add(key: string, timestamp: number, value: number): void {
-    let idx = this.keys.get(key);
-    if (idx === undefined) {
-      idx = this.keys.size;
-      this.keys.set(key, idx);
+    // Snapshots repeat their keys in the same order (the same string objects, from the parsers'
+    // caches): the key after the one before is compared first, by reference, before the map.
+    let idx = this.guess;
+    if (this.order[idx] !== key) {
+      const known = this.keys.get(key);
+      if (known === undefined) {
+        idx = this.keys.size;
+        this.keys.set(key, idx);
+        this.order.push(key);
+      } else idx = known;
     }
+    this.guess = idx + 1 < this.order.length ? idx + 1 : 0;
     this.series.push(idx);
     this.timestamps.push(timestamp);
     this.values.push(value);
