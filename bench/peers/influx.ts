@@ -1,8 +1,8 @@
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, HOST } from '../../test/harness/free-port.ts';
+import { HOST } from '../../test/harness/free-port.ts';
 import { waitFor } from '../../test/harness/wait.ts';
-import { answers, dirBytes, startPeer, tempDir } from './proc.ts';
+import { answers, dirBytes, onFreePorts, startPeer, tempDir } from './proc.ts';
 import { type LineProtocolSystem, post, type QueriedSeries, type QuerySpec } from './system.ts';
 
 /** Debian's `influxdb` (InfluxDB 1.6). */
@@ -40,13 +40,15 @@ bind-address = "${HOST}:${rpcPort}"
 
 /** InfluxDB on free loopback ports with its own directories and one database, `bench`. */
 export async function startInflux(): Promise<LineProtocolSystem> {
-  const dir = tempDir('influx');
-  const [httpPort, rpcPort] = [await freePort(), await freePort()];
-  const url = `http://${HOST}:${httpPort}`;
-  writeFileSync(join(dir, 'influxdb.conf'), config(dir, httpPort, rpcPort));
-  const proc = await startPeer(INFLUXD_BIN, ['run', '-config', join(dir, 'influxdb.conf')], dir, () =>
-    answers(`${url}/ping`),
-  );
+  const { dir, url, proc } = await onFreePorts(2, async ([httpPort, rpcPort]) => {
+    const dir = tempDir('influx');
+    const url = `http://${HOST}:${httpPort}`;
+    writeFileSync(join(dir, 'influxdb.conf'), config(dir, httpPort as number, rpcPort as number));
+    const proc = await startPeer(INFLUXD_BIN, ['run', '-config', join(dir, 'influxdb.conf')], dir, () =>
+      answers(`${url}/ping`),
+    );
+    return { dir, url, proc };
+  });
   await influxQuery(url, `CREATE DATABASE ${DB}`);
   const query = (q: string, points: (b: string) => number): QuerySpec => ({
     url: `${url}/query?${new URLSearchParams({ db: DB, epoch: 'ms', q })}`,

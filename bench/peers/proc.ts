@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../test/harness/free-port.ts';
 import { trackDir, trackPid, untrackDir, untrackPid } from '../../test/harness/reaper.ts';
 import { waitFor } from '../../test/harness/wait.ts';
 
@@ -99,6 +100,27 @@ export async function startPeer(
     throw err;
   }
   return { child, pid, dir, log: () => log, close };
+}
+
+/**
+ * `start` on `count` distinct ports that were free a moment ago, again on fresh ones (at most 3 tries)
+ * when the peer found one taken before it bound it: an outgoing connection of the load can take a
+ * port between `freePort` and the peer's bind (a peer run of 2026-12-07 lost InfluxDB's start so).
+ */
+export async function onFreePorts<T>(count: number, start: (ports: number[]) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const ports: number[] = [];
+    while (ports.length < count) {
+      const port = await freePort();
+      if (!ports.includes(port)) ports.push(port);
+    }
+    try {
+      return await start(ports);
+    } catch (err: unknown) {
+      if (attempt >= 3 || !/address already in use/i.test(String(err))) throw err;
+      process.stdout.write(`peers: a port was taken before the peer bound it; starting it again\n`);
+    }
+  }
 }
 
 /** True once `url` answers 2xx. */

@@ -1,8 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, HOST } from '../../test/harness/free-port.ts';
+import { HOST } from '../../test/harness/free-port.ts';
 import { waitFor } from '../../test/harness/wait.ts';
-import { answers, dirBytes, startPeer, tempDir } from './proc.ts';
+import { answers, dirBytes, onFreePorts, startPeer, tempDir } from './proc.ts';
 import { type LineProtocolSystem, post, type QueriedSeries, type QuerySpec } from './system.ts';
 
 /** Debian's `victoria-metrics` (single-node VictoriaMetrics 1.79). */
@@ -17,23 +17,25 @@ const selector = (s: QueriedSeries): string => `${s.metric}_value{host="${s.host
  * are the data directory after `/internal/force_flush` and a forced merge of every partition.
  */
 export async function startVictoria(extraArgs: readonly string[] = []): Promise<LineProtocolSystem> {
-  const dir = tempDir('victoria');
-  const port = await freePort();
-  const url = `http://${HOST}:${port}`;
-  const data = join(dir, 'data');
-  const proc = await startPeer(
-    VICTORIA_BIN,
-    [
-      `-storageDataPath=${data}`,
-      `-httpListenAddr=${HOST}:${port}`,
-      '-retentionPeriod=100y',
-      '-search.disableCache',
-      '-loggerLevel=ERROR',
-      ...extraArgs,
-    ],
-    dir,
-    () => answers(`${url}/health`),
-  );
+  const { url, data, proc } = await onFreePorts(1, async ([port]) => {
+    const dir = tempDir('victoria');
+    const url = `http://${HOST}:${port}`;
+    const data = join(dir, 'data');
+    const proc = await startPeer(
+      VICTORIA_BIN,
+      [
+        `-storageDataPath=${data}`,
+        `-httpListenAddr=${HOST}:${port}`,
+        '-retentionPeriod=100y',
+        '-search.disableCache',
+        '-loggerLevel=ERROR',
+        ...extraArgs,
+      ],
+      dir,
+      () => answers(`${url}/health`),
+    );
+    return { url, data, proc };
+  });
   const get = (path: string, params: Record<string, string>, points: (b: string) => number): QuerySpec => ({
     url: `${url}${path}?${new URLSearchParams(params)}`,
     points,
