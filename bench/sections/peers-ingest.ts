@@ -32,24 +32,29 @@ const FOLLOW_UP_MAX_MS = 60_000;
 
 /** Why Vitals trails on ingest (printed only for rows where it is not level with the best). */
 const BEHIND =
-  "The load is closed (8 connections), so the rate is what Vitals' one event loop clears: busy ~0.9 " +
-  'of a core during the load, while the encoder thread (sealing each window once, as the windows come ' +
-  'due during the load, and compacting heads), Redis and the load generator share the second core. ' +
-  'Event loop profile of this load (2026-12-06, late evening, AMD EPYC): parsing line protocol and ' +
-  'building batches ~30 % (242 ns a sample in isolation), building and sending the writer flushes ' +
-  '~15 %, handing samples to the writer and the hot tier ~8 %, garbage collection ~5 %, the HTTP ' +
-  'stack ~10 %, dropping cached answers after writes ~3 % (~1.3 % since those drops go out in ' +
-  'batches, 2026-12-07). That evening sealing was made ~45 % ' +
-  'cheaper, its bytes unchanged (docs/storage.md, "What encoding a window costs"): server CPU during ' +
-  "the load 7.4–8.1 → 6.8–7.0 CPU-s in quiet paired runs; the rate moved within the machine's ±15 % " +
-  'run-to-run noise. Tried and not kept: the encoder thread at a lower priority (nice 10 and 19) and a ' +
-  'larger young generation (--max-semi-space-size=64) changed nothing beyond that noise; two processes ' +
-  '(VITALS_WORKERS=2) gave 0.996× the rate, the machine having no idle core for them. Closing the ' +
-  'rest takes less CPU per sample on the event loop: a parser over the request bytes rather than a ' +
-  'decoded string, and flushes built without a command object per key. Earlier the same day: due ' +
-  'windows still being filled stopped being sealed again at every maintenance run (~185k → ~290k ' +
-  'samples/s), sealing and compaction moved to their own thread (p99 at the peak 60–74 → 26–38 ms), ' +
-  'and the limiters and caches stopped writing to Redis per request.';
+  "The load is closed (8 connections), so the rate is what Vitals' one event loop clears: busy " +
+  '~0.9 of a core during the load, while the encoder thread (sealing each window once, as the ' +
+  'windows come due during the load, and compacting heads), Redis and the load generator share the ' +
+  'second core. Event loop profile of this load (2026-12-07, 21:29 UTC, after the two changes ' +
+  'below): parsing line protocol and building batches ~17 %, the HTTP stack ~10 %, socket writes ' +
+  '~10 % (Redis commands and HTTP responses), garbage collection ~9 %, building the writer flushes ' +
+  '~7 %, handing samples to the writer and the hot tier ~5 %; no single function above 9 %. ' +
+  'Changes of 2026-12-07, evening: the commands a process sends to Redis within one turn of its ' +
+  'event loop leave in one socket write (~12,300 → ~8,300 writes for this load; native socket ' +
+  "writes 14 → 10 % of the loop), and the line-protocol fast path reads a field's name and value " +
+  'in one pass (~215 → ~165 ns a sample in isolation, the fastest of alternating rounds). The ' +
+  "ratio to InfluxDB stayed within the machine's ±15 % run-to-run noise (÷0.858, ÷0.932 before; " +
+  '÷0.872 after, with every system faster on that machine). Earlier that day sealing was made ~45 ' +
+  '% cheaper, its bytes unchanged (docs/storage.md, "What encoding a window costs"). Tried and not ' +
+  'kept: the encoder thread at a lower priority (nice 10 and 19) and a larger young generation ' +
+  '(--max-semi-space-size=64) changed nothing beyond that noise; two processes (VITALS_WORKERS=2) ' +
+  'gave 0.996× the rate, the machine having no idle core for them. Per CPU-second VictoriaMetrics ' +
+  "needs less than half of Vitals' CPU, and the Node server is ~94 % of Vitals' (Redis ~6 %): the " +
+  'event loop ~70 %, the encoder thread ~30 %. Closing that takes a per-sample path with no ' +
+  'JavaScript object or Redis command per host and flush, which no single change here comes near. ' +
+  'Earlier: due windows still being filled stopped being sealed again at every maintenance run ' +
+  '(~185k → ~290k samples/s), sealing and compaction moved to their own thread (p99 at the peak ' +
+  '60–74 → 26–38 ms), and the limiters and caches stopped writing to Redis per request.';
 
 export interface Measured {
   readonly load: LoadResult;
