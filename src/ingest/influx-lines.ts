@@ -146,51 +146,16 @@ function readValue(raw: string): number | undefined {
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 const MAX_DIGITS = 15;
 
-/**
- * The value of the text's characters [start, end) without cutting them out, for the common spellings:
- * `-?digits(.digits)?` with at most 15 digits (a 15-digit integer is exact and so is 10^k, so their
- * quotient is the correctly rounded decimal, the double `Number()` gives), and `-?digits i` / `digits u`.
- * Anything else (exponents, a leading `+` or `.`, more digits, NaN and the infinities, strings) goes
- * through `readValue`.
- */
-function valueAt(text: string, start: number, end: number): number | undefined {
-  let i = start;
-  const negative = text.charCodeAt(i) === 45; /* - */
-  if (negative) i++;
-  let mantissa = 0;
-  let digits = 0;
-  let decimals = -1;
-  for (; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      mantissa = mantissa * 10 + (c - 48);
-      digits++;
-      if (decimals >= 0) decimals++;
-    } else if (c === 46 /* . */ && decimals < 0 && digits > 0) {
-      decimals = 0;
-    } else break;
-  }
-  if (digits > 0 && digits <= MAX_DIGITS) {
-    if (i === end && decimals !== 0) {
-      const magnitude = decimals > 0 ? mantissa / (POW10[decimals] as number) : mantissa;
-      return negative ? -magnitude : magnitude;
-    }
-    if (i === end - 1 && decimals < 0) {
-      const suffix = text.charCodeAt(i);
-      if (suffix === 105 /* i */) return negative ? -mantissa : mantissa;
-      if (suffix === 117 /* u */ && !negative) return mantissa;
-    }
-  }
-  return readValue(text.slice(start, end));
-}
-
 /** Where the value `valueFrom` read ends: the comma after it, or the end of the fields. */
 let valueStop = 0;
 
 /**
  * The value starting at the text's character `start`, up to the next comma or `end` (which
- * `valueStop` is set to), read in the same pass as the search for that comma for the common
- * spellings `valueAt` reads without cutting; anything else is cut out at the comma and read by it.
+ * `valueStop` is set to). The common spellings are read in the same pass as the search for that
+ * comma, without cutting: `-?digits(.digits)?` with at most 15 digits (a 15-digit integer is exact and
+ * so is 10^k, so their quotient is the correctly rounded decimal, the double `Number()` gives), and
+ * `-?digits i` / `digits u`. Anything else (exponents, a leading `+` or `.`, more digits, NaN and the
+ * infinities, strings) is cut out at the comma and read by `readValue`.
  */
 function valueFrom(text: string, start: number, end: number): number | undefined {
   let i = start;
@@ -230,7 +195,7 @@ function valueFrom(text: string, start: number, end: number): number | undefined
   // No comma among the characters read so far (digits, a sign and a point): the next one ends it.
   const comma = text.indexOf(',', i);
   valueStop = comma < 0 || comma > end ? end : comma;
-  return valueAt(text, start, valueStop);
+  return readValue(text.slice(start, valueStop));
 }
 
 /** Whether the text's characters from `at` are `name`'s `length` characters. */

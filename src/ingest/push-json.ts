@@ -42,7 +42,7 @@ class BatchBuilder {
     return {
       org,
       host,
-      seriesKeys: [...this.keys.keys()],
+      seriesKeys: this.order,
       series: this.series,
       timestamps: this.timestamps,
       values: this.values,
