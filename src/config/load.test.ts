@@ -30,6 +30,8 @@ describe('loadConfig', () => {
     });
     expect(config.server).toMatchObject({ port: 3000, dataDir: './data', shutdownTimeoutMs: 30000 });
     expect(config.redis.managed).toBe('auto');
+    // The writer flushes at the end of the event-loop turn a write came in (docs/storage.md).
+    expect(config.storage.flushIntervalMs).toBe(0);
   });
 
   it('reads VITALS_WORKERS as a count or auto, and reads newest values from Redis with workers', () => {

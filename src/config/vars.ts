@@ -274,9 +274,9 @@ export const storageVars = {
     group: 'storage',
   },
   VITALS_FLUSH_INTERVAL_MS: {
-    schema: int(1, 60_000).default(1),
+    schema: int(0, 60_000).default(0),
     description:
-      'Group-commit interval of the writer (ms): the longest a durable write waits before its flush starts. Writes that arrive while a flush runs go in the next one at once, so under load flushes follow each other whatever this is.',
+      'Group-commit interval of the writer (ms): the longest a durable write waits before its flush starts; 0 starts it at the end of the event-loop turn the write came in. Writes that arrive while a flush runs go in the next one at once, so under load flushes follow each other whatever this is.',
     group: 'storage',
   },
   VITALS_DURABLE_REPLICAS: {

@@ -28,10 +28,10 @@ interface Setup {
   readonly prefix: string;
 }
 
-async function setup(limits: SeriesLimits): Promise<Setup> {
+async function setup(limits: SeriesLimits, flushIntervalMs = 5): Promise<Setup> {
   const prefix = uniquePrefix('writer');
   const dir = mkdtempSync(join(tmpdir(), 'vitals-writer-'));
-  const options = { ...TEST_OPTIONS, flushIntervalMs: 5, spoolDir: dir };
+  const options = { ...TEST_OPTIONS, flushIntervalMs, spoolDir: dir };
   const ctx = createTsdbContext(redisOf(), new Keys(prefix), options, Date.now, limits);
   const spool = await openSpool({ dir });
   const writer = new SampleWriter(ctx, spool, { logger: silent, replayIntervalMs: 60_000 });
@@ -68,6 +68,40 @@ async function headTimestamps(redis: Redis, keys: Keys, host: string): Promise<M
   }
   return out;
 }
+
+describe('SampleWriter with flushIntervalMs 0', () => {
+  it('flushes the writes of one event-loop turn together at its end, and a later turn in a flush of its own', async () => {
+    const { ctx, writer, prefix } = await setup({ perHost: 0, perOrg: 0 }, 0);
+    const keys = new Keys(prefix);
+    const redis = redisOf();
+    const flushes: number[] = [];
+    writer.observe({ flushed: (s) => flushes.push(s) });
+    try {
+      const t = Date.now() - 60_000;
+      // Series ids are known after this, so the writes below add to the pending buffer in the turn they are made.
+      await writer.write([batch('a', t, ['x']), batch('b', t, ['y'])]);
+      expect(flushes).toHaveLength(1);
+      const both = await Promise.all([
+        writer.write([batch('a', t + 1000, ['x'])]),
+        writer.write([batch('b', t + 1000, ['y'])]),
+      ]);
+      expect(both.map((r) => r.stored)).toEqual(['redis', 'redis']);
+      expect(flushes).toHaveLength(2);
+      // Durable: in Redis when answered.
+      expect((await headTimestamps(redis, keys, 'a')).get('x')).toEqual([t, t + 1000]);
+      expect((await headTimestamps(redis, keys, 'b')).get('y')).toEqual([t, t + 1000]);
+      await writer.write([batch('a', t + 2000, ['x'])]);
+      expect(flushes).toHaveLength(3);
+      // Buffered: answered at once; close() flushes what its immediate had not yet sent.
+      expect((await writer.write([batch('a', t + 3000, ['x'])], 'buffered')).stored).toBe('memory');
+      await writer.close();
+      expect(flushes).toHaveLength(4);
+      expect((await headTimestamps(redis, keys, 'a')).get('x')).toEqual([t, t + 1000, t + 2000, t + 3000]);
+    } finally {
+      await writer.close();
+    }
+  });
+});
 
 describe('SampleWriter and the series limits', () => {
   it('leaves nothing in the hot tier nor in Redis when a batch passes the per-host series limit', async () => {

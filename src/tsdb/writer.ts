@@ -64,7 +64,7 @@ type Waiter = { resolve: (stored: StoredIn) => void; reject: (err: unknown) => v
 
 /**
  * The durable write path. Samples get their series ids (the series limits are checked there) and go
- * into a pending buffer; one pipelined flush per `flushIntervalMs` (or `flushBatchSamples`) appends
+ * into a pending buffer; one pipelined flush per `flushIntervalMs` (0: per turn of the event loop; or per `flushBatchSamples`) appends
  * them to Redis. `ack=durable` callers wait for that flush; `ack=buffered` callers are answered at
  * once. The hot tier takes a batch once it is acknowledged, so a refused batch leaves no trace. A
  * circuit breaker guards Redis: while it is unavailable, flushes go to the fsync'd disk spool, which is
@@ -74,7 +74,8 @@ export class SampleWriter {
   private pending = new PendingWrites();
   private waiters: Waiter[] = [];
   private flushing: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  /** The scheduled flush: a timer, or with `flushIntervalMs` 0 an immediate. */
+  private timer: { cancel(): void } | undefined;
   private replaying: Promise<unknown> | undefined;
   private readonly replayTimer: NodeJS.Timeout;
   private readonly breaker;
@@ -185,10 +186,21 @@ export class SampleWriter {
       void this.flush();
       return;
     }
-    this.timer ??= setTimeout(() => {
+    if (this.timer) return;
+    const run = () => {
       this.timer = undefined;
       void this.flush();
-    }, this.ctx.options.flushIntervalMs);
+    };
+    // 0: at the end of this turn of the event loop, so the writes of one turn (the requests whose
+    // bodies came in together) share a flush without waiting for a timer.
+    const ms = this.ctx.options.flushIntervalMs;
+    if (ms === 0) {
+      const immediate = setImmediate(run);
+      this.timer = { cancel: () => clearImmediate(immediate) };
+    } else {
+      const timeout = setTimeout(run, ms);
+      this.timer = { cancel: () => clearTimeout(timeout) };
+    }
   }
 
   /** Flushes everything pending now; resolves once it is in Redis or the spool. */
@@ -330,7 +342,7 @@ export class SampleWriter {
     this.closed = true;
     this.redis.off('ready', this.onReady);
     clearInterval(this.replayTimer);
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     await this.flush();
     await this.replaying;
