@@ -42,7 +42,9 @@ const BEHIND =
   'setImmediate) instead of from a 1 ms timer every durable request waited for: the same load, the ' +
   'two settings taking turns on one machine, went from 1,030k–1,115k to 1,150k–1,245k samples/s ' +
   '(docs/storage.md, step 3); two flushes in flight at once instead of one was tried and was ' +
-  'slower. Event loop profile of this load (2026-12-07, 21:29 UTC): parsing line protocol and ' +
+  "slower, and sending a flush's commands to Redis at once instead of with the next loop " +
+  "iteration's coalesced write made no difference beyond the noise (12 alternating pairs, −12 to " +
+  '+18 %). Event loop profile of this load (2026-12-07, 21:29 UTC): parsing line protocol and ' +
   'building batches ~17 %, the HTTP stack ~10 %, socket writes ~10 % (Redis commands and HTTP ' +
   'responses), garbage collection ~9 %, building the writer flushes ~7 %, handing samples to the ' +
   'writer and the hot tier ~5 %; no single function above 9 %. Earlier that evening: the commands a ' +
