@@ -71,7 +71,7 @@ async function headTimestamps(redis: Redis, keys: Keys, host: string): Promise<M
 
 describe('SampleWriter with flushIntervalMs 0', () => {
   it('flushes the writes of one event-loop turn together at its end, and a later turn in a flush of its own', async () => {
-    const { ctx, writer, prefix } = await setup({ perHost: 0, perOrg: 0 }, 0);
+    const { writer, prefix } = await setup({ perHost: 0, perOrg: 0 }, 0);
     const keys = new Keys(prefix);
     const redis = redisOf();
     const flushes: number[] = [];

@@ -64,11 +64,11 @@ type Waiter = { resolve: (stored: StoredIn) => void; reject: (err: unknown) => v
 
 /**
  * The durable write path. Samples get their series ids (the series limits are checked there) and go
- * into a pending buffer; one pipelined flush per `flushIntervalMs` (0: per turn of the event loop; or per `flushBatchSamples`) appends
- * them to Redis. `ack=durable` callers wait for that flush; `ack=buffered` callers are answered at
- * once. The hot tier takes a batch once it is acknowledged, so a refused batch leaves no trace. A
- * circuit breaker guards Redis: while it is unavailable, flushes go to the fsync'd disk spool, which is
- * replayed once Redis answers again.
+ * into a pending buffer; one pipelined flush per `flushIntervalMs` (0: per turn of the event loop) or
+ * `flushBatchSamples` appends them to Redis. `ack=durable` callers wait for that flush;
+ * `ack=buffered` callers are answered at once. The hot tier takes a batch once it is acknowledged, so
+ * a refused batch leaves no trace. A circuit breaker guards Redis: while it is unavailable, flushes go
+ * to the fsync'd disk spool, which is replayed once Redis answers again.
  */
 export class SampleWriter {
   private pending = new PendingWrites();
