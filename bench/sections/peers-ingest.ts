@@ -35,32 +35,33 @@ const BEHIND =
   "The load is closed (8 connections), so the rate is what Vitals' one event loop clears: busy ~0.9 " +
   'of a core during the load, while the encoder thread (sealing each window once, as the windows ' +
   'come due during the load, and compacting heads), Redis and the load generator share the second ' +
-  "core. The median rounds are close (÷0.979 in the run of 2026-12-08, 00:06 UTC, InfluxDB's rounds " +
-  'spreading 791k–1,334k), and in that run samples per CPU-second (with the work the load leaves) ' +
-  "were above InfluxDB's: 688k against 636k. Since 2026-12-07, 23:40 UTC the writer's flush starts " +
-  'at the end of the event-loop turn the write came in (VITALS_FLUSH_INTERVAL_MS=0, from ' +
-  'setImmediate) instead of from a 1 ms timer every durable request waited for: the same load, the ' +
-  'two settings taking turns on one machine, went from 1,030k–1,115k to 1,150k–1,245k samples/s ' +
-  '(docs/storage.md, step 3); two flushes in flight at once instead of one was tried and was ' +
-  "slower, and sending a flush's commands to Redis at once instead of with the next loop " +
-  "iteration's coalesced write made no difference beyond the noise (12 alternating pairs, −12 to " +
-  '+18 %). Event loop profile of this load (2026-12-07, 21:29 UTC): parsing line protocol and ' +
-  'building batches ~17 %, the HTTP stack ~10 %, socket writes ~10 % (Redis commands and HTTP ' +
-  'responses), garbage collection ~9 %, building the writer flushes ~7 %, handing samples to the ' +
-  'writer and the hot tier ~5 %; no single function above 9 %. Earlier that evening: the commands a ' +
-  'process sends to Redis within one turn of its event loop leave in one socket write (~12,300 → ' +
-  "~8,300 writes for this load), and the line-protocol fast path reads a field's name and value in " +
-  'one pass (~215 → ~165 ns a sample in isolation). Tried and not kept: the encoder thread at a ' +
-  'lower priority (nice 10 and 19) and a larger young generation (--max-semi-space-size=64) changed ' +
-  "nothing beyond the machine's ±15 % run-to-run noise; two processes (VITALS_WORKERS=2) gave " +
-  '0.996× the rate, the machine having no idle core for them. Per CPU-second VictoriaMetrics needs ' +
-  "less than half of Vitals' CPU, and the Node server is ~94 % of Vitals' (Redis ~6 %): the event " +
-  'loop ~70 %, the encoder thread ~30 %. Closing that takes a per-sample path with no JavaScript ' +
-  'object or Redis command per host and flush, which no single change here comes near. Earlier: ' +
-  'sealing made ~45 % cheaper (docs/storage.md, "What encoding a window costs"), due windows still ' +
-  'being filled no longer sealed again at every maintenance run (~185k → ~290k samples/s), sealing ' +
-  'and compaction on their own thread (p99 at the peak 60–74 → 26–38 ms), and no Redis writes per ' +
-  'request from the limiters and caches.';
+  "core. The median rounds are close: ÷0.979 in the run of 2026-12-08, 00:06 UTC (InfluxDB's rounds " +
+  'spreading 791k–1,334k; samples per CPU-second with the work the load leaves 688k against ' +
+  "InfluxDB's 636k), ÷0.948 in the run of 01:06 UTC (rounds 992k/1,027k/1,025k against " +
+  '1,068k/1,081k/1,290k; 619k against 670k per CPU-second). Since 2026-12-07, 23:40 UTC the ' +
+  "writer's flush starts at the end of the event-loop turn the write came in " +
+  '(VITALS_FLUSH_INTERVAL_MS=0, from setImmediate) instead of from a 1 ms timer every durable ' +
+  'request waited for: the same load, the two settings taking turns on one machine, went from ' +
+  '1,030k–1,115k to 1,150k–1,245k samples/s (docs/storage.md, step 3); two flushes in flight at ' +
+  "once instead of one was tried and was slower, and sending a flush's commands to Redis at once " +
+  "instead of with the next loop iteration's coalesced write made no difference beyond the noise " +
+  '(12 alternating pairs, −12 to +18 %). Event loop profile of this load (2026-12-07, 21:29 UTC): ' +
+  'parsing line protocol and building batches ~17 %, the HTTP stack ~10 %, socket writes ~10 % ' +
+  '(Redis commands and HTTP responses), garbage collection ~9 %, building the writer flushes ~7 %, ' +
+  'handing samples to the writer and the hot tier ~5 %; no single function above 9 %. Earlier that ' +
+  'evening: the commands a process sends to Redis within one turn of its event loop leave in one ' +
+  'socket write (~12,300 → ~8,300 writes for this load), and the line-protocol fast path reads a ' +
+  "field's name and value in one pass (~215 → ~165 ns a sample in isolation). Tried and not kept: " +
+  'the encoder thread at a lower priority (nice 10 and 19) and a larger young generation ' +
+  "(--max-semi-space-size=64) changed nothing beyond the machine's ±15 % run-to-run noise; two " +
+  'processes (VITALS_WORKERS=2) gave 0.996× the rate, the machine having no idle core for them. Per ' +
+  "CPU-second VictoriaMetrics needs less than half of Vitals' CPU, and the Node server is ~94 % of " +
+  "Vitals' (Redis ~6 %): the event loop ~70 %, the encoder thread ~30 %. Closing that takes a " +
+  'per-sample path with no JavaScript object or Redis command per host and flush, which no single ' +
+  'change here comes near. Earlier: sealing made ~45 % cheaper (docs/storage.md, "What encoding a ' +
+  'window costs"), due windows still being filled no longer sealed again at every maintenance run ' +
+  '(~185k → ~290k samples/s), sealing and compaction on their own thread (p99 at the peak 60–74 → ' +
+  '26–38 ms), and no Redis writes per request from the limiters and caches.';
 
 export interface Measured {
   readonly load: LoadResult;
